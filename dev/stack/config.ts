@@ -1,0 +1,136 @@
+/**
+ * Where a local stack lives and how it is reached. Two profiles run side by side: `dev` (the demo and the UI,
+ * Supabase's local ports) and `test` (what `npm test` resets and uses freely).
+ */
+import { SignJWT } from 'jose';
+
+export type Profile = 'dev' | 'test';
+
+export const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
+
+export interface Ports {
+  db: number;
+  api: number;
+  simulators: { bling: number; omie: number; tiny: number; conta_azul: number };
+}
+
+export function portsFor(profile: Profile): Ports {
+  const base = profile === 'dev' ? 54300 : 55300;
+  return {
+    db: base + 22,
+    api: base + 21,
+    simulators: { bling: base + 31, omie: base + 32, tiny: base + 33, conta_azul: base + 34 },
+  };
+}
+
+export function profileFromEnv(): Profile {
+  const p = Deno.env.get('STACK_PROFILE') ?? 'dev';
+  if (p !== 'dev' && p !== 'test') throw new Error(`STACK_PROFILE must be dev or test, got ${p}`);
+  return p;
+}
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
+
+async function run(cmd: string[], opts: { asPostgres?: boolean; cwd?: string } = {}): Promise<{ code: number; out: string }> {
+  const argv = opts.asPostgres && isRoot() ? ['runuser', '-u', 'postgres', '--', ...cmd] : cmd;
+  const out = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: 'piped', stderr: 'piped', cwd: opts.cwd }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, out: text };
+}
+export { run };
+
+async function sha(text: string): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d)).slice(0, 6).map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The stack's state folder: `<checkout>/.stack/<profile>` when the postgres user can reach it, otherwise a
+ * folder under /tmp keyed by the checkout path (CI may clone under a private home).
+ */
+export async function stateDir(profile: Profile): Promise<string> {
+  const local = `${REPO_ROOT}/.stack/${profile}`;
+  if (!isRoot()) return local;
+  await Deno.mkdir(local, { recursive: true });
+  const probe = await run(['test', '-x', local], { asPostgres: true });
+  if (probe.code === 0) {
+    await run(['chown', 'postgres:postgres', local]);
+    const writable = await run(['test', '-w', local], { asPostgres: true });
+    if (writable.code === 0) return local;
+  }
+  const dir = `/tmp/erp-auto-sync-${await sha(REPO_ROOT)}/${profile}`;
+  await Deno.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export interface StackEnv {
+  DB_URL: string;
+  FUNCTIONS_URL: string;
+  API_URL: string;
+  ANON_KEY: string;
+  SERVICE_ROLE_KEY: string;
+  JWT_SECRET: string;
+  ERP_AUTO_SYNC_SECRET: string;
+  BLING_URL: string;
+  OMIE_URL: string;
+  TINY_URL: string;
+  CONTA_AZUL_URL: string;
+  STACK_PROFILE: Profile;
+}
+
+function randomToken(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(b).map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export async function signJwt(secret: string, claims: Record<string, unknown>, expiresIn = '10y'): Promise<string> {
+  return await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** Secrets are generated once per state folder and kept in `<state>/secrets.json` (git-ignored). */
+export async function loadOrCreateEnv(profile: Profile, dir: string): Promise<StackEnv> {
+  const file = `${dir}/secrets.json`;
+  let secrets: { jwtSecret: string; cronSecret: string };
+  try {
+    secrets = JSON.parse(await Deno.readTextFile(file));
+  } catch {
+    secrets = { jwtSecret: randomToken(32), cronSecret: `sb_secret_${randomToken(20)}` };
+    await Deno.writeTextFile(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
+  const ports = portsFor(profile);
+  const iss = 'supabase-demo';
+  return {
+    DB_URL: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
+    API_URL: `http://127.0.0.1:${ports.api}`,
+    FUNCTIONS_URL: `http://127.0.0.1:${ports.api}/functions/v1`,
+    ANON_KEY: await signJwt(secrets.jwtSecret, { iss, role: 'anon' }),
+    SERVICE_ROLE_KEY: await signJwt(secrets.jwtSecret, { iss, role: 'service_role' }),
+    JWT_SECRET: secrets.jwtSecret,
+    ERP_AUTO_SYNC_SECRET: secrets.cronSecret,
+    BLING_URL: `http://127.0.0.1:${ports.simulators.bling}`,
+    OMIE_URL: `http://127.0.0.1:${ports.simulators.omie}`,
+    TINY_URL: `http://127.0.0.1:${ports.simulators.tiny}`,
+    CONTA_AZUL_URL: `http://127.0.0.1:${ports.simulators.conta_azul}`,
+    STACK_PROFILE: profile,
+  };
+}
+
+/** The environment Supabase gives Edge Functions, built from the stack env. */
+export function functionsEnv(env: StackEnv): Record<string, string> {
+  return {
+    SUPABASE_URL: env.API_URL,
+    SUPABASE_DB_URL: env.DB_URL,
+    SUPABASE_ANON_KEY: env.ANON_KEY,
+    SUPABASE_SERVICE_ROLE_KEY: env.SERVICE_ROLE_KEY,
+    SUPABASE_JWT_SECRET: env.JWT_SECRET,
+    ERP_AUTO_SYNC_SECRET: env.ERP_AUTO_SYNC_SECRET,
+  };
+}
