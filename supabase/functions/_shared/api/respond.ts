@@ -1,0 +1,54 @@
+/**
+ * Thin-handler helpers (Supabase edge-function style): parse, authorise, call _shared, answer.
+ * Every error answer is `{ error: { code, message, details? } }` with the AppError's HTTP status;
+ * internal errors hide their cause.
+ */
+import type { z } from 'zod';
+import { AppError, toAppError } from '../errors.ts';
+
+export const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'authorization, x-client-info, apikey, content-type',
+  'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
+};
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { ...CORS_HEADERS, ...headers } });
+}
+
+export function errorResponse(e: unknown): Response {
+  const err = toAppError(e);
+  if (err.kind === 'internal' || err.status >= 500) console.error(`[${err.code}]`, err.message);
+  const message = err.kind === 'internal' ? 'Internal error' : err.message;
+  return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status);
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Reads a JSON body (bounded), validates it with zod; 400 naming the bad field otherwise. */
+export async function parseJsonBody<T extends z.ZodTypeAny>(req: Request, schema: T, opts: { allowEmpty?: boolean } = {}): Promise<z.infer<T>> {
+  const len = Number(req.headers.get('content-length') ?? 0);
+  if (len > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+  const buf = new Uint8Array(await req.arrayBuffer());
+  if (buf.byteLength > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+  const text = new TextDecoder().decode(buf).trim();
+  let value: unknown = {};
+  if (text.length === 0) {
+    if (!opts.allowEmpty) throw new AppError('bad_request', 'EMPTY_BODY', 'request body is required (JSON)');
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new AppError('bad_request', 'INVALID_JSON', 'request body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.length ? issue.path.join('.') : '(body)';
+    throw new AppError('bad_request', 'INVALID_BODY', `invalid field '${field}': ${issue.message}`, {
+      details: { field, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+    });
+  }
+  return parsed.data;
+}
