@@ -132,5 +132,18 @@ export function functionsEnv(env: StackEnv): Record<string, string> {
     SUPABASE_SERVICE_ROLE_KEY: env.SERVICE_ROLE_KEY,
     SUPABASE_JWT_SECRET: env.JWT_SECRET,
     ERP_AUTO_SYNC_SECRET: env.ERP_AUTO_SYNC_SECRET,
+    // The OAuth apps the local ERP simulators accept (dev/simulators: `<erp>-client-id` / `<erp>-client-secret`).
+    BLING_CLIENT_ID: 'bling-client-id',
+    BLING_CLIENT_SECRET: 'bling-client-secret',
+    CONTA_AZUL_CLIENT_ID: 'conta_azul-client-id',
+    CONTA_AZUL_CLIENT_SECRET: 'conta_azul-client-secret',
+    // Tests kill the functions process mid-sync and expect the next run to recover quickly.
+    ERP_SYNC_LEASE_SECONDS: env.STACK_PROFILE === 'test' ? '6' : '120',
+    // The simulators listen on the profile's ports.
+    SIM_BLING_PORT: new URL(env.BLING_URL).port,
+    SIM_OMIE_PORT: new URL(env.OMIE_URL).port,
+    SIM_TINY_PORT: new URL(env.TINY_URL).port,
+    SIM_CONTA_AZUL_PORT: new URL(env.CONTA_AZUL_URL).port,
+    SIM_ACCOUNTS: '0',
   };
 }

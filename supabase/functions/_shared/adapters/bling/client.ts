@@ -1,0 +1,110 @@
+/**
+ * Bling v3 transport: HttpClient on the configured base URL with Bearer auth from the shared OAuth helper
+ * (Basic client auth on /oauth/token, 6 h access, rotating refresh persisted before use), the account limiter
+ * (3 req/s and 120,000/day per Bling account, shared by every connection of the account) and Bling's
+ * error signals (429 body `{"error":{"type":"TOO_MANY_REQUESTS","limit","period"}}`).
+ * Docs: https://developer.bling.com.br/limites, /erros-comuns, /aplicativos
+ */
+import type { AdapterContext } from '../contract.ts';
+import {
+  type AdapterDeps,
+  clockFor,
+  DAY,
+  HttpClient,
+  type HttpClientOptions,
+  type InspectInput,
+  type LimitPolicy,
+  type LimitSpec,
+  MINUTE,
+  parseRetryAfter,
+  type ProviderSignal,
+  SECOND,
+} from '../../http/mod.ts';
+import { OAuthTokenManager } from '../oauth.ts';
+import { BlingErrorSchema } from './schemas.ts';
+
+export const BLING_BASE_URL = 'https://api.bling.com.br/Api/v3';
+export const BLING_TOKEN_PATH = '/oauth/token';
+
+/** Documented per-account limits. */
+export const BLING_LIMITS: LimitPolicy = {
+  windows: [{ limit: 3, intervalMs: SECOND }, { limit: 120_000, intervalMs: DAY }],
+};
+
+/** Token endpoint: >20 calls in 60 s blocks the IP for 60 min; stay well below, process-wide. */
+export const BLING_TOKEN_LIMITS: LimitSpec[] = [
+  { key: 'bling:token-endpoint', policy: { windows: [{ limit: 15, intervalMs: MINUTE }] } },
+];
+
+/** Milliseconds until the next midnight in Brasília (UTC-3, no DST since 2019) + 1 s. */
+export function msUntilBrasiliaMidnight(nowMs: number): number {
+  const offset = 3 * 3_600_000;
+  const local = nowMs - offset;
+  const nextMidnightLocal = (Math.floor(local / DAY) + 1) * DAY;
+  return nextMidnightLocal + offset - nowMs + 1000;
+}
+
+export function blingInspector(nowMs: () => number) {
+  return (r: InspectInput): ProviderSignal | undefined => {
+    if (r.status < 400) return undefined;
+    const parsed = BlingErrorSchema.safeParse(r.json());
+    const err = parsed.success ? parsed.data.error : undefined;
+    const detail = err ? [err.type, err.description ?? err.message].filter(Boolean).join(': ') : undefined;
+    if (r.status === 429) {
+      const header = parseRetryAfter(r.headers.get('retry-after'), nowMs());
+      const retryAfterMs = err?.period === 'day' ? msUntilBrasiliaMidnight(nowMs()) : header ?? SECOND;
+      return {
+        signal: 'rate_limited',
+        code: err?.period === 'day' ? 'BLING_DAILY_LIMIT' : 'BLING_RATE_LIMIT',
+        retryAfterMs,
+        detail,
+      };
+    }
+    if (r.status === 401 || r.status === 403) {
+      return { signal: 'auth', code: `BLING_${(err?.type ?? `HTTP_${r.status}`).toUpperCase()}`, detail };
+    }
+    if (r.status >= 500) return { signal: 'transient', code: `BLING_HTTP_${r.status}`, detail };
+    return { signal: 'data', code: `BLING_${(err?.type ?? `HTTP_${r.status}`).toUpperCase()}`, detail };
+  };
+}
+
+export interface BlingTransport {
+  http: HttpClient;
+  oauth: OAuthTokenManager;
+}
+
+export function createBlingTransport(ctx: AdapterContext, deps: AdapterDeps = {}): BlingTransport {
+  const clock = clockFor(ctx, deps);
+  // The token endpoint lives on authUrl when given (production may set https://www.bling.com.br/Api/v3 so the
+  // NF-e `xml` links on www.bling.com.br are on an allowed origin too).
+  const base: HttpClientOptions = {
+    provider: 'bling',
+    baseUrl: ctx.baseUrl,
+    authUrl: ctx.authUrl,
+    fetch: ctx.fetch,
+    signal: ctx.signal,
+    clock,
+    limiter: deps.limiter,
+    random: deps.random,
+    timeoutMs: deps.timeoutMs,
+    retry: deps.retry,
+    onEvent: deps.onEvent,
+    limits: [{ key: `bling:${ctx.accountKey}`, policy: BLING_LIMITS }],
+    inspect: blingInspector(() => clock.now()),
+    headers: { accept: 'application/json' },
+  };
+  const oauth = new OAuthTokenManager({
+    provider: 'bling',
+    connectionId: ctx.connectionId,
+    http: new HttpClient(base),
+    tokenPath: BLING_TOKEN_PATH,
+    client: ctx.oauthClient,
+    clientAuth: 'basic',
+    store: ctx.credentials,
+    clock,
+    tokenLimits: BLING_TOKEN_LIMITS,
+    inflight: deps.oauthInflight,
+  });
+  const api = new HttpClient({ ...base, auth: oauth.authProvider() });
+  return { http: api, oauth };
+}

@@ -1,0 +1,380 @@
+/**
+ * Bling API v3 adapter (research/erp-apis.md §1). Exports the factory `createBlingAdapter`.
+ *
+ * - NF-e: `GET /nfe` by emission window (`dataEmissaoInicial/Final`), saídas (`tipo=1`, origin 'issued') then
+ *   entradas (`tipo=0`, entry notes registered in Bling, origin 'received' [U]); 100-record pages without
+ *   totals (a short page ends the phase). XML per note from `GET /nfe/documento/{chave}?formato=xml`
+ *   (base64 of gzip); when Bling answers that call with a 4xx, from the detail's `xml` link (a URL, fetched only
+ *   when it is on the configured API/auth origin). Notes without an authorised XML (pending, rejected...) are
+ *   skipped. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', pagina }`.
+ * - Products: `GET /produtos?criterio=5` (all), NCM only in `GET /produtos/{id}` (`tributacao.ncm`): one
+ *   detail call per product within the limiter. Checkpoint `{ pagina, since, startedAt }`; a finished pass
+ *   leaves `{ done: true, since }` and the next call fetches only products changed since then (minus 1 day).
+ * - Financials: categories (`/categorias/receitas-despesas`, hierarchy via `idCategoriaPai`), then receivables
+ *   (`/contas/receber`, emission window) and payables (`/contas/pagar`, emission window); category and
+ *   competence only exist in the detail → one detail call per title. DRE line from dre-mapping.ts.
+ *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ * - Profile: `GET /empresas/me/dados-basicos` (CNPJ + name only; regime/CRT/CNAE/UF/city unavailable).
+ * A record whose detail/XML is malformed becomes a FailedRecord (kind 'data'); auth, rate-limit and transient
+ * errors end the sequence (the engine resumes from the last checkpoint).
+ */
+import { type AppError, isAppError } from '../../errors.ts';
+import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
+import type {
+  AdapterContext,
+  Capabilities,
+  Checkpoint,
+  CompanyProfile,
+  DateWindow,
+  ErpAdapter,
+  FailedRecord,
+  FinancialEntry,
+  NfeDocument,
+  Page,
+  Product,
+} from '../contract.ts';
+import { createBlingTransport } from './client.ts';
+import {
+  decodeBlingDocumento,
+  indexCategories,
+  mapBlingCompany,
+  mapBlingProduct,
+  mapBlingTitle,
+  NFE_SITUACOES_WITH_XML,
+  nfeOrigin,
+  xmlProblem,
+} from './mappers.ts';
+import {
+  type BlingCategory,
+  BlingCategorySchema,
+  BlingCompanySchema,
+  BlingDetailSchema,
+  BlingDocumentoSchema,
+  BlingListSchema,
+  BlingNfeDetailSchema,
+  type BlingNfeListItem,
+  BlingNfeListItemSchema,
+  BlingProductDetailSchema,
+  BlingProductListItemSchema,
+  BlingTitleDetailSchema,
+  BlingTitleListItemSchema,
+} from './schemas.ts';
+import type { z } from 'zod';
+
+export const BLING_CAPABILITIES: Capabilities = {
+  nfeIssued: true,
+  nfeReceived: true,
+  products: true,
+  financials: true,
+  profile: true,
+};
+
+const PAGE_SIZE = 100;
+/** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
+const DETAIL_CONCURRENCY = 3;
+
+function isData(e: unknown): boolean {
+  return isAppError(e) && e.kind === 'data';
+}
+
+/** Runs fn over items with bounded concurrency, keeping order. */
+async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+function parseItems<S extends z.ZodType>(
+  raw: unknown[],
+  schema: S,
+  entity: string,
+  failed: FailedRecord[],
+): Array<z.infer<S>> {
+  const out: Array<z.infer<S>> = [];
+  for (const item of raw) {
+    const p = schema.safeParse(item);
+    if (p.success) out.push(p.data);
+    else {
+      const id = (item as { id?: unknown })?.id;
+      failed.push({
+        externalId: id !== undefined ? String(id) : undefined,
+        error: invalidRecord(
+          'bling',
+          entity,
+          id !== undefined ? String(id) : undefined,
+          p.error.issues[0]?.message ?? 'invalid',
+        ),
+      });
+    }
+  }
+  return out;
+}
+
+export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
+  const clock = clockFor(ctx, deps);
+  const { http } = createBlingTransport(ctx, deps);
+  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+
+  async function list(
+    path: string,
+    query: Record<string, string | number | string[] | undefined>,
+  ): Promise<unknown[]> {
+    const res = await http.request({ path, query });
+    const body = BlingListSchema.safeParse(res.json());
+    if (!body.success) throw invalidRecord('bling', path, undefined, 'list without a data array');
+    return body.data.data;
+  }
+
+  async function detail<S extends z.ZodType>(
+    path: string,
+    label: string,
+    schema: S,
+    entity: string,
+    id: string,
+  ) {
+    const res = await http.request({ path, label });
+    const env = BlingDetailSchema.safeParse(res.json());
+    const p = env.success ? schema.safeParse(env.data.data) : undefined;
+    if (!p?.success) {
+      throw invalidRecord(
+        'bling',
+        entity,
+        id,
+        p ? p.error.issues[0]?.message ?? 'invalid' : 'no data object',
+      );
+    }
+    return p.data as z.infer<S>;
+  }
+
+  async function nfeXml(item: BlingNfeListItem): Promise<string> {
+    const key = item.chaveAcesso?.replace(/\D/g, '') ?? '';
+    if (key.length === 44) {
+      try {
+        const res = await http.request({
+          path: `/nfe/documento/${key}`,
+          query: { formato: 'xml' },
+          label: '/nfe/documento/{chave}',
+        });
+        const doc = BlingDocumentoSchema.safeParse(res.json());
+        if (!doc.success) throw invalidRecord('bling', 'nfe', item.id, 'documento without conteudo');
+        let xml: string;
+        try {
+          xml = await decodeBlingDocumento(doc.data.data[0].conteudo);
+        } catch {
+          throw invalidRecord('bling', 'nfe', item.id, 'documento is not base64 of gzip');
+        }
+        const problem = xmlProblem(xml);
+        if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
+        return xml;
+      } catch (e) {
+        // Only Bling's own refusal of the documento call (4xx) falls back to the XML link.
+        if (!(isAppError(e) && e.kind === 'data' && e.code.startsWith('BLING_'))) throw e;
+      }
+    }
+    const d = await detail(`/nfe/${item.id}`, '/nfe/{id}', BlingNfeDetailSchema, 'nfe', item.id);
+    const link = d.xml?.trim();
+    if (!link) throw invalidRecord('bling', 'nfe', item.id, 'no XML available');
+    if (link.startsWith('<')) {
+      const problem = xmlProblem(link);
+      if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
+      return link; // inline XML (seen in one client's fixtures [U])
+    }
+    if (!http.isAllowed(link)) {
+      throw invalidRecord('bling', 'nfe', item.id, 'XML link outside the configured Bling origins');
+    }
+    const res = await http.request({
+      url: link,
+      label: '/nfe xml link',
+      headers: { accept: 'application/xml' },
+    });
+    const problem = xmlProblem(res.text);
+    if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
+    return res.text;
+  }
+
+  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
+    const phases = ['saida', 'entrada'] as const;
+    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
+    if (resume && checkpoint.phase === 'done') return;
+    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'saida')) : 0;
+    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    while (phaseIdx < phases.length) {
+      const tipo = phases[phaseIdx] === 'saida' ? 1 : 0;
+      const raw = await list('/nfe', {
+        pagina,
+        limite: PAGE_SIZE,
+        tipo,
+        dataEmissaoInicial: `${window.from} 00:00:00`,
+        dataEmissaoFinal: `${window.to} 23:59:59`,
+      });
+      const failed: FailedRecord[] = [];
+      const items = parseItems(raw, BlingNfeListItemSchema, 'nfe', failed);
+      const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
+      const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
+        try {
+          const xml = await nfeXml(item);
+          const doc: NfeDocument = {
+            externalId: item.id,
+            origin: nfeOrigin(item.tipo ?? tipo),
+            xml,
+            ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
+          };
+          return doc;
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: item.id, error: e as AppError });
+            return null;
+          }
+          throw e;
+        }
+      });
+      const last = raw.length < PAGE_SIZE;
+      if (last) {
+        phaseIdx++;
+        pagina = 1;
+      } else pagina++;
+      yield {
+        records: results.filter((r): r is NfeDocument => r !== null),
+        failed,
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+      };
+    }
+  }
+
+  async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
+    const nowLocal = new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+    let pagina = 1;
+    let since: string | null = null;
+    let startedAt = nowLocal;
+    if (checkpoint?.done === true && typeof checkpoint.since === 'string') {
+      // Delta pass: products changed since the last finished pass (1-day overlap for clock skew).
+      since = new Date(Date.parse(`${checkpoint.since.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString()
+        .slice(0, 10);
+    } else if (checkpoint && typeof checkpoint.pagina === 'number') {
+      pagina = checkpoint.pagina;
+      since = typeof checkpoint.since === 'string' ? checkpoint.since : null;
+      startedAt = typeof checkpoint.startedAt === 'string' ? checkpoint.startedAt : nowLocal;
+    }
+    for (;;) {
+      const raw = await list('/produtos', {
+        pagina,
+        limite: PAGE_SIZE,
+        criterio: 5,
+        ...(since ? { dataAlteracaoInicial: `${since} 00:00:00` } : {}),
+      });
+      const failed: FailedRecord[] = [];
+      const items = parseItems(raw, BlingProductListItemSchema, 'product', failed);
+      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+        try {
+          const d = await detail(
+            `/produtos/${item.id}`,
+            '/produtos/{id}',
+            BlingProductDetailSchema,
+            'product',
+            item.id,
+          );
+          return mapBlingProduct(d);
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: item.id, error: e as AppError });
+            return null;
+          }
+          throw e;
+        }
+      });
+      const last = raw.length < PAGE_SIZE;
+      pagina++;
+      yield {
+        records: results.filter((r): r is Product => r !== null),
+        failed,
+        checkpoint: last ? { done: true, since: startedAt } : { pagina, since, startedAt },
+      };
+      if (last) return;
+    }
+  }
+
+  async function loadCategories(): Promise<ReturnType<typeof indexCategories>> {
+    const all: BlingCategory[] = [];
+    for (let pagina = 1; pagina <= 50; pagina++) {
+      const raw = await list('/categorias/receitas-despesas', {
+        pagina,
+        limite: PAGE_SIZE,
+        tipo: 0,
+        situacao: 0,
+      });
+      for (const item of raw) {
+        const p = BlingCategorySchema.safeParse(item);
+        if (p.success) all.push(p.data);
+      }
+      if (raw.length < PAGE_SIZE) break;
+    }
+    return indexCategories(all);
+  }
+
+  async function* financials(
+    window: DateWindow,
+    checkpoint: Checkpoint | null,
+  ): AsyncIterable<Page<FinancialEntry>> {
+    const phases = ['receber', 'pagar'] as const;
+    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
+    if (resume && checkpoint.phase === 'done') return;
+    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
+    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    const categories = await loadCategories();
+    while (phaseIdx < phases.length) {
+      const phase = phases[phaseIdx];
+      const kind = phase === 'receber' ? 'receivable' : 'payable';
+      const query = phase === 'receber'
+        ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: window.from, dataFinal: window.to }
+        : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: window.from, dataEmissaoFinal: window.to };
+      const raw = await list(`/contas/${phase}`, query);
+      const failed: FailedRecord[] = [];
+      const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
+      const day = today();
+      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+        try {
+          const d = await detail(
+            `/contas/${phase}/${item.id}`,
+            `/contas/${phase}/{id}`,
+            BlingTitleDetailSchema,
+            `contas/${phase}`,
+            item.id,
+          );
+          return mapBlingTitle(kind, d, categories, day);
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
+            return null;
+          }
+          throw e;
+        }
+      });
+      if (raw.length < PAGE_SIZE) {
+        phaseIdx++;
+        pagina = 1;
+      } else pagina++;
+      yield {
+        records: results.filter((r): r is FinancialEntry => r !== null),
+        failed,
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+      };
+    }
+  }
+
+  async function profile(): Promise<CompanyProfile> {
+    const res = await http.request({ path: '/empresas/me/dados-basicos' });
+    const env = BlingDetailSchema.safeParse(res.json());
+    const p = env.success ? BlingCompanySchema.safeParse(env.data.data) : undefined;
+    if (!p?.success) throw invalidRecord('bling', 'profile', undefined, 'unexpected company payload');
+    return mapBlingCompany(p.data);
+  }
+
+  return { erp: 'bling', capabilities: BLING_CAPABILITIES, nfe, products, financials, profile };
+}

@@ -1,0 +1,90 @@
+/**
+ * Conta Azul transport (research/erp-apis.md §4.3, §4.9, §4.10):
+ *   - API `https://api-v2.contaazul.com/v1/...`, Bearer access token (1 h);
+ *   - tokens from `POST https://auth.contaazul.com/oauth2/token` (AWS Cognito) with HTTP Basic client auth;
+ *     the refresh token ROTATES: refreshed ahead of expiry, single-flight, persisted before use (adapters/oauth.ts);
+ *     a reused/revoked refresh token answers 400 `invalid_grant` → AppError 'auth';
+ *   - 600 req/min and 10 req/s per connected account; 429 above that.
+ */
+import {
+  type AdapterDeps,
+  type AuthProvider,
+  clockFor,
+  HttpClient,
+  type InspectInput,
+  type LimitPolicy,
+  type ProviderSignal,
+} from '../../http/mod.ts';
+import { OAuthTokenManager } from '../oauth.ts';
+import type { AdapterContext } from '../contract.ts';
+import { CaErrorSchema } from './schemas.ts';
+
+export const CONTA_AZUL_DEFAULT_AUTH_URL = 'https://auth.contaazul.com';
+export const CONTA_AZUL_TOKEN_PATH = '/oauth2/token';
+
+/**
+ * 600 req/min and 10 req/s per connected account (§4.9); we keep to 8/s and 500/min (research §6.3: headroom
+ * for other apps connected to the same account).
+ */
+export const CONTA_AZUL_LIMITS: LimitPolicy = {
+  windows: [{ limit: 8, intervalMs: 1_000 }, { limit: 500, intervalMs: 60_000 }],
+};
+
+/** Module-dependent error bodies → a readable detail; status rules (401/403 auth, 429, 5xx) stay in classify.ts. */
+export function contaAzulInspector(r: InspectInput): ProviderSignal | undefined {
+  if (r.status < 400 || r.status === 401 || r.status === 403 || r.status === 429 || r.status >= 500) {
+    return undefined;
+  }
+  const b = CaErrorSchema.safeParse(r.json());
+  const detail = b.success ? (b.data.message ?? b.data.error_description ?? b.data.error) : undefined;
+  const code = b.success && b.data.code !== undefined
+    ? `CONTA_AZUL_${String(b.data.code)}`
+    : `CONTA_AZUL_HTTP_${r.status}`;
+  return { signal: 'data', code, detail };
+}
+
+export interface ContaAzulClientOptions extends AdapterDeps {
+  /** Replaces CONTA_AZUL_LIMITS (e.g. a tighter budget when other apps share the account). */
+  limits?: LimitPolicy;
+  /** Refresh this long before expiry. Default 5 min. */
+  refreshSkewMs?: number;
+}
+
+export function createContaAzulHttp(ctx: AdapterContext, opts: ContaAzulClientOptions = {}) {
+  // The token manager needs the HttpClient (token endpoint) and the HttpClient needs the token manager's
+  // AuthProvider: bind through a late-initialised provider.
+  let provider: AuthProvider | null = null;
+  const http = new HttpClient({
+    provider: 'conta_azul',
+    baseUrl: ctx.baseUrl,
+    authUrl: ctx.authUrl ?? CONTA_AZUL_DEFAULT_AUTH_URL,
+    fetch: ctx.fetch,
+    clock: clockFor(ctx, opts),
+    limiter: opts.limiter,
+    retry: opts.retry,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    random: opts.random,
+    onEvent: opts.onEvent,
+    signal: ctx.signal,
+    inspect: contaAzulInspector,
+    headers: { accept: 'application/json' },
+    limits: [{ key: `conta_azul:${ctx.accountKey}`, policy: opts.limits ?? CONTA_AZUL_LIMITS }],
+    auth: {
+      apply: (req) => provider!.apply(req),
+      onUnauthorized: () => provider!.onUnauthorized!(),
+    },
+  });
+  const tokens = new OAuthTokenManager({
+    provider: 'conta_azul',
+    connectionId: ctx.connectionId,
+    http,
+    tokenPath: CONTA_AZUL_TOKEN_PATH,
+    client: ctx.oauthClient,
+    clientAuth: 'basic',
+    store: ctx.credentials,
+    skewMs: opts.refreshSkewMs,
+    inflight: opts.oauthInflight,
+  });
+  provider = tokens.authProvider();
+  return { http, tokens };
+}

@@ -1,0 +1,335 @@
+/**
+ * Conta Azul adapter (new API "v2", research/erp-apis.md §4). Credentials (Vault JSON):
+ * `{ access_token, refresh_token, expires_at }`; OAuth client id/secret come from the function secrets
+ * (`ctx.oauthClient`). Base URL `https://api-v2.contaazul.com`, auth URL `https://auth.contaazul.com`.
+ *
+ *   nfe issued    GET /v1/notas-fiscais?data_inicial&data_final (≤ 15-day windows: the window is split) →
+ *                 GET /v1/notas-fiscais/{chave_acesso} (the XML). Only EMITIDA / CORRIGIDA_SUCESSO are listed.
+ *   nfe received  not exposed by the API (capabilities.nfeReceived = false).
+ *   products      GET /v1/produtos (no NCM) → GET /v1/produtos/{id} per item (fiscal.ncm.codigo), paced by the
+ *                 account limiter (8/s).
+ *   financials    GET /v1/categorias (entrada_dre) + GET /v1/financeiro/categorias-dre (tree), then
+ *                 GET /v1/financeiro/eventos-financeiros/contas-a-receber|contas-a-pagar/buscar filtered by
+ *                 competence = window (the required due-date filter is the window widened by a margin).
+ *   profile       GET /v1/pessoas/conta-conectada (no regime/CRT/CNAE: declared unavailable).
+ *
+ * Checkpoints: `{ from, to, phase, chunk?, page }`; a checkpoint for another window is ignored.
+ */
+import type {
+  AdapterContext,
+  AdapterFactory,
+  Capabilities,
+  Checkpoint,
+  CompanyProfile,
+  DateWindow,
+  ErpAdapter,
+  FailedRecord,
+  FinancialEntry,
+  NfeDocument,
+  Page,
+  Product,
+} from '../contract.ts';
+import { AppError, isAppError } from '../../errors.ts';
+import type { Query } from '../../http/mod.ts';
+import type { z } from 'zod';
+import { type ContaAzulClientOptions, createContaAzulHttp } from './client.ts';
+import {
+  addDays,
+  buildCaDreResolver,
+  type DreFallback,
+  mapCaContaConectada,
+  mapCaEvento,
+  mapCaNfe,
+  mapCaProduct,
+  type MapResult,
+  parseCaCategoria,
+  parseNotaFiscal,
+  parseProdutoResumo,
+  splitWindow,
+} from './mappers.ts';
+import { sharedDreFallback } from '../omie/mappers.ts';
+import {
+  CaBuscarResponseSchema,
+  type CaCategoria,
+  CaCategoriasDreResponseSchema,
+  CaCategoriasResponseSchema,
+  CaContaConectadaSchema,
+  type CaDreItem,
+  CaNotasFiscaisResponseSchema,
+  CaProdutosResponseSchema,
+} from './schemas.ts';
+
+export const CONTA_AZUL_CAPABILITIES: Capabilities = {
+  nfeIssued: true,
+  nfeReceived: false,
+  products: true,
+  financials: true,
+  profile: true,
+};
+
+export interface ContaAzulAdapterOptions extends ContaAzulClientOptions {
+  pageSizes?: Partial<{ nfe: number; products: number; financials: number; categories: number }>;
+  /** Parallel detail/XML calls (the account limiter paces them anyway). */
+  detailConcurrency?: number;
+  /** Maximum NF-e window accepted by /v1/notas-fiscais (15 days). */
+  nfeWindowDays?: number;
+  /** The financial search requires a due-date range: the window widened by this many days each side. */
+  dueDateMarginDays?: number;
+  dreFallback?: DreFallback;
+}
+
+const DEFAULT_PAGE_SIZES = { nfe: 50, products: 50, financials: 200, categories: 100 };
+
+async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+  return out;
+}
+
+function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed: FailedRecord[] } {
+  const records: T[] = [];
+  const failed: FailedRecord[] = [];
+  for (const r of results) {
+    if (r.ok) records.push(r.value);
+    else failed.push({ ...(r.externalId ? { externalId: r.externalId } : {}), error: r.error });
+  }
+  return { records, failed };
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    throw new AppError('data', 'MALFORMED_RESPONSE', `conta_azul ${what}: resposta fora do formato esperado`);
+  }
+  return r.data;
+}
+
+/** Is there another page after `page`? Uses the envelope's totals when given, else a short page ends it. */
+function hasMore(page: number, size: number, got: number, total?: number, totalPages?: number): boolean {
+  if (totalPages !== undefined) return page < totalPages;
+  if (total !== undefined) return page * size < total;
+  return got >= size;
+}
+
+function sameWindow(cp: Checkpoint | null, w: DateWindow): cp is Checkpoint {
+  return !!cp && cp.from === w.from && cp.to === w.to;
+}
+const intOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
+
+export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapterOptions = {}): ErpAdapter {
+  const { http } = createContaAzulHttp(ctx, opts);
+  const size = { ...DEFAULT_PAGE_SIZES, ...opts.pageSizes };
+  const concurrency = opts.detailConcurrency ?? 4;
+  const fallback = opts.dreFallback ?? sharedDreFallback;
+  const margin = opts.dueDateMarginDays ?? 365;
+
+  const get = (path: string, query?: Query) => http.getJson<unknown>(path, query);
+
+  /** A per-record call failing for that record only (404, bad payload) becomes a FailedRecord. */
+  function recordFailure<T>(e: unknown, externalId: string): MapResult<T> {
+    if (isAppError(e) && e.kind === 'data') return { ok: false, externalId, error: e };
+    throw e;
+  }
+
+  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncGenerator<Page<NfeDocument>> {
+    const chunks = splitWindow(window, opts.nfeWindowDays ?? 15);
+    let chunk = 0;
+    let page = 1;
+    if (sameWindow(checkpoint, window)) {
+      if (checkpoint.phase === 'done') return;
+      chunk = intOr(checkpoint.chunk, 0);
+      page = Math.max(1, intOr(checkpoint.page, 1));
+    }
+    for (; chunk < chunks.length; chunk++, page = 1) {
+      const c = chunks[chunk];
+      for (;; page++) {
+        const body = parseBody(
+          CaNotasFiscaisResponseSchema,
+          await get('/v1/notas-fiscais', {
+            data_inicial: c.from,
+            data_final: c.to,
+            pagina: page,
+            tamanho_pagina: size.nfe,
+          }),
+          'GET /v1/notas-fiscais',
+        );
+        const results = await mapLimit(body.itens.map(parseNotaFiscal), concurrency, async (p) => {
+          if (!p.ok) return p;
+          const key = p.value.chave_acesso.trim();
+          try {
+            const res = await http.request({
+              path: `/v1/notas-fiscais/${encodeURIComponent(key)}`,
+              label: '/v1/notas-fiscais/{chave_acesso}',
+              headers: { accept: 'application/xml, text/xml;q=0.9, application/json;q=0.5' },
+            });
+            return mapCaNfe(p.value, res.text, res.headers.get('content-type'));
+          } catch (e) {
+            return recordFailure<NfeDocument>(e, key);
+          }
+        });
+        const more = hasMore(
+          page,
+          size.nfe,
+          body.itens.length,
+          body.paginacao?.total_itens,
+          body.paginacao?.total_paginas,
+        );
+        const next = more
+          ? { phase: 'nfe', chunk, page: page + 1 }
+          : chunk + 1 < chunks.length
+          ? { phase: 'nfe', chunk: chunk + 1, page: 1 }
+          : { phase: 'done', chunk, page: 0 };
+        const { records, failed } = collect(results);
+        yield { records, failed, checkpoint: { from: window.from, to: window.to, ...next } };
+        if (!more) break;
+      }
+    }
+  }
+
+  async function* products(checkpoint: Checkpoint | null): AsyncGenerator<Page<Product>> {
+    if (checkpoint?.phase === 'done') return;
+    for (let page = Math.max(1, intOr(checkpoint?.page, 1));; page++) {
+      const body = parseBody(
+        CaProdutosResponseSchema,
+        await get('/v1/produtos', { pagina: page, tamanho_pagina: size.products }),
+        'GET /v1/produtos',
+      );
+      const results = await mapLimit(body.items.map(parseProdutoResumo), concurrency, async (p) => {
+        if (!p.ok) return p;
+        const id = String(p.value.id);
+        try {
+          const detail = await http.getJson<unknown>(`/v1/produtos/${encodeURIComponent(id)}`, undefined, {
+            label: '/v1/produtos/{id}',
+          });
+          return mapCaProduct(detail);
+        } catch (e) {
+          return recordFailure<Product>(e, id);
+        }
+      });
+      const more = hasMore(page, size.products, body.items.length, body.totalItems);
+      yield {
+        ...collect(results),
+        checkpoint: more ? { phase: 'products', page: page + 1 } : { phase: 'done', page: 0 },
+      };
+      if (!more) return;
+    }
+  }
+
+  async function loadCategories(): Promise<CaCategoria[]> {
+    const out: CaCategoria[] = [];
+    for (let page = 1; page < 1000; page++) {
+      const body = parseBody(
+        CaCategoriasResponseSchema,
+        await get('/v1/categorias', {
+          pagina: page,
+          tamanho_pagina: size.categories,
+          permite_apenas_filhos: false,
+        }),
+        'GET /v1/categorias',
+      );
+      for (const raw of body.itens) {
+        const c = parseCaCategoria(raw);
+        if (c.ok) out.push(c.value);
+      }
+      if (!hasMore(page, size.categories, body.itens.length, body.itens_totais)) break;
+    }
+    return out;
+  }
+
+  async function loadDreTree(): Promise<CaDreItem[]> {
+    try {
+      return parseBody(
+        CaCategoriasDreResponseSchema,
+        await get('/v1/financeiro/categorias-dre'),
+        'categorias-dre',
+      ).itens;
+    } catch (e) {
+      // The tree only refines categories without entrada_dre; without it the shared mapping still applies.
+      if (isAppError(e) && e.kind === 'data') return [];
+      throw e;
+    }
+  }
+
+  let resolverPromise: Promise<ReturnType<typeof buildCaDreResolver>> | null = null;
+  const resolver = () => {
+    resolverPromise ??= Promise.all([loadCategories(), loadDreTree()]).then(([c, t]) =>
+      buildCaDreResolver(c, t, fallback)
+    );
+    resolverPromise.catch(() => (resolverPromise = null));
+    return resolverPromise;
+  };
+
+  async function* financials(
+    window: DateWindow,
+    checkpoint: Checkpoint | null,
+  ): AsyncGenerator<Page<FinancialEntry>> {
+    const phases = [
+      { kind: 'receivable' as const, path: '/v1/financeiro/eventos-financeiros/contas-a-receber/buscar' },
+      { kind: 'payable' as const, path: '/v1/financeiro/eventos-financeiros/contas-a-pagar/buscar' },
+    ];
+    let phaseIdx = 0;
+    let page = 1;
+    if (sameWindow(checkpoint, window)) {
+      if (checkpoint.phase === 'done') return;
+      phaseIdx = checkpoint.phase === 'payable' ? 1 : 0;
+      page = Math.max(1, intOr(checkpoint.page, 1));
+    }
+    const resolve = await resolver();
+    for (; phaseIdx < phases.length; phaseIdx++, page = 1) {
+      const ph = phases[phaseIdx];
+      for (;; page++) {
+        const body = parseBody(
+          CaBuscarResponseSchema,
+          await get(ph.path, {
+            data_vencimento_de: addDays(window.from, -margin),
+            data_vencimento_ate: addDays(window.to, margin),
+            data_competencia_de: window.from,
+            data_competencia_ate: window.to,
+            pagina: page,
+            tamanho_pagina: size.financials,
+          }),
+          `GET ${ph.path}`,
+        );
+        const { records, failed } = collect(body.itens.map((raw) => mapCaEvento(raw, ph.kind, resolve)));
+        // entries whose competence falls outside the window (when the server ignores the competence filter)
+        const inWindow = records.filter((r) => r.date >= window.from && r.date <= window.to);
+        const more = hasMore(page, size.financials, body.itens.length, body.itens_totais);
+        const next = more
+          ? { phase: ph.kind, page: page + 1 }
+          : phaseIdx + 1 < phases.length
+          ? { phase: phases[phaseIdx + 1].kind, page: 1 }
+          : { phase: 'done', page: 0 };
+        yield { records: inWindow, failed, checkpoint: { from: window.from, to: window.to, ...next } };
+        if (!more) break;
+      }
+    }
+  }
+
+  async function profile(): Promise<CompanyProfile> {
+    const body = parseBody(
+      CaContaConectadaSchema,
+      await get('/v1/pessoas/conta-conectada'),
+      'conta-conectada',
+    );
+    return mapCaContaConectada(body);
+  }
+
+  return {
+    erp: 'conta_azul',
+    capabilities: CONTA_AZUL_CAPABILITIES,
+    nfe,
+    products,
+    financials,
+    profile,
+  };
+}
+
+const _factory: AdapterFactory = createContaAzulAdapter;
+void _factory;

@@ -1,0 +1,520 @@
+/**
+ * Pure mappers from raw Omie payloads (schemas.ts) to the domain records of contract.ts.
+ * No I/O, no clock: every function here is replayed against recorded fixtures in mappers.test.ts.
+ */
+import type {
+  CompanyProfile,
+  DreLine,
+  FinancialEntry,
+  NfeDocument,
+  Product,
+  TaxRegime,
+} from '../contract.ts';
+import { AppError } from '../../errors.ts';
+import { XMLValidator } from 'fast-xml-parser';
+import { ACCESS_KEY_RE } from '../../nfe/access-key.ts';
+import { CNPJ_RE } from '../../nfe/documents.ts';
+import { mapCategoryToDre } from '../dre-mapping.ts';
+import {
+  type OmieCategoria,
+  OmieCategoriaSchema,
+  type OmieConta,
+  OmieContaSchema,
+  type OmieDocumento,
+  OmieDocumentoSchema,
+  type OmieDreLinha,
+  OmieDreLinhaSchema,
+  type OmieEmpresa,
+  OmieEmpresaSchema,
+  type OmieNfCadastro,
+  OmieNfCadastroSchema,
+  type OmieObterNfeResponse,
+  OmieProdutoSchema,
+  type OmieRecebimento,
+  OmieRecebimentoSchema,
+} from './schemas.ts';
+import type { z } from 'zod';
+
+// --- results ------------------------------------------------------------------------------------------------
+
+export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
+
+const ok = <T>(value: T): MapResult<T> => ({ ok: true, value });
+const fail = <T>(
+  code: string,
+  message: string,
+  externalId?: string,
+  details?: Record<string, unknown>,
+): MapResult<T> => ({
+  ok: false,
+  externalId,
+  error: new AppError('data', code, message, { details }),
+});
+
+/** Validates one raw list item; a bad item becomes a data error for that record only. */
+export function parseItem<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  what: string,
+  idOf: (raw: Record<string, unknown>) => unknown,
+): MapResult<z.infer<S>> {
+  const r = schema.safeParse(raw);
+  if (r.success) return ok(r.data);
+  let externalId: string | undefined;
+  try {
+    const id = raw && typeof raw === 'object' ? idOf(raw as Record<string, unknown>) : undefined;
+    if (id !== undefined && id !== null && id !== '') externalId = String(id);
+  } catch { /* keep undefined */ }
+  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return fail('OMIE_INVALID_RECORD', `Omie: ${what} inválido (${issues.join('; ')})`, externalId, { issues });
+}
+
+// --- scalar helpers -----------------------------------------------------------------------------------------
+
+/** 'dd/mm/aaaa' → 'YYYY-MM-DD' (null when absent or malformed). */
+export function omieDateToIso(d: string | null | undefined): string | null {
+  if (!d) return null;
+  const m = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(d.trim());
+  if (!m) return null;
+  const [, dd, mm, yyyy] = m;
+  const day = Number(dd), month = Number(mm);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  return `${yyyy}-${mm}-${dd}`;
+}
+
+/** 'YYYY-MM-DD' → 'dd/mm/aaaa' (Omie request format). */
+export function isoToOmieDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) throw new AppError('bad_request', 'BAD_DATE', `data inválida: ${iso}`);
+  return `${m[3]}/${m[2]}/${m[1]}`;
+}
+
+export const digitsOnly = (s: string | null | undefined): string => (s ?? '').replace(/\D/g, '');
+
+/** NCM '9999.99.99' → '99999999'; not 8 digits, or '00000000' (services / "sem NCM"), → null. */
+export function normalizeNcm(ncm: string | null | undefined): string | null {
+  const d = digitsOnly(ncm);
+  return d.length === 8 && d !== '00000000' ? d : null;
+}
+
+/** CEST '99.999.99' → 7 digits, else null. */
+export function normalizeCest(cest: string | null | undefined): string | null {
+  const d = digitsOnly(cest);
+  return d.length === 7 ? d : null;
+}
+
+/**
+ * A JSON number (or numeric string) as a plain decimal string, exactly as the ERP wrote it (shortest
+ * round-trip form), never re-rounded. `minScale` pads decimals (2 for money).
+ */
+export function toDecimalString(v: number | string | null | undefined, minScale = 0): string | null {
+  if (v === null || v === undefined || v === '') return null;
+  let s: string;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    s = String(v);
+    if (/e/i.test(s)) s = expandExponent(s);
+  } else {
+    s = v.trim();
+    if (/^-?\d+,\d+$/.test(s)) s = s.replace(',', '.'); // pt-BR decimal comma
+    if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
+  }
+  let [int, frac = ''] = s.split('.');
+  if (frac.length < minScale) frac = frac.padEnd(minScale, '0');
+  int = int.replace(/^(-?)0+(?=\d)/, '$1');
+  return frac ? `${int}.${frac}` : int;
+}
+
+function expandExponent(s: string): string {
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
+  if (!m) return s;
+  const [, sign, lead, rest = '', expStr] = m;
+  const exp = Number(expStr);
+  const digits = lead + rest;
+  if (exp >= 0) {
+    const intPart = digits.padEnd(exp + 1, '0');
+    return sign + intPart.slice(0, exp + 1) + (intPart.length > exp + 1 ? '.' + intPart.slice(exp + 1) : '');
+  }
+  return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+}
+
+/** Decimal string → integer cents (money has at most 2 decimals in these APIs; extra digits are truncated). */
+function toCents(dec: string): bigint {
+  const neg = dec.startsWith('-');
+  const [i, f = ''] = dec.replace('-', '').split('.');
+  const cents = BigInt(i) * 100n + BigInt((f + '00').slice(0, 2));
+  return neg ? -cents : cents;
+}
+function centsToDecimal(c: bigint): string {
+  const neg = c < 0n;
+  const a = neg ? -c : c;
+  return `${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+}
+const abs = (dec: string): string => dec.replace(/^-/, '');
+
+/** Lowercase, accents removed, spaces collapsed: the form every text rule matches against. */
+export function normText(s: string | null | undefined): string {
+  return (s ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+// --- NF-e ---------------------------------------------------------------------------------------------------
+
+/**
+ * Cheap well-formedness check of an NF-e XML handed over by the ERP: well-formed XML with an NF-e root.
+ * The NF-e module parses it for real; this only turns garbage into a per-record data error.
+ */
+export function checkNfeXml(xml: string | null | undefined): string | null {
+  if (!xml || !xml.trim()) return 'XML vazio';
+  const t = xml.trim();
+  if (!t.startsWith('<')) return 'conteúdo não é XML';
+  if (!/<(?:\w+:)?infNFe[\s>]/.test(t)) return 'XML sem infNFe';
+  const v = XMLValidator.validate(t);
+  if (v !== true) return `XML malformado (linha ${v.err.line})`;
+  return null;
+}
+
+/** 44-character key (alphanumeric CNPJ positions allowed, NT 2025.001). */
+const isAccessKey = (k: string | null | undefined): k is string => !!k && ACCESS_KEY_RE.test(k);
+
+/** '11.222.333/0001-81' → '11222333000181'; alphanumeric CNPJs (2026) keep their letters. Invalid → null. */
+export function normalizeCnpj(s: string | null | undefined): string | null {
+  const c = (s ?? '').toUpperCase().replace(/[.\-/\s]/g, '');
+  return CNPJ_RE.test(c) ? c : null;
+}
+
+export function parseListarNfItem(raw: unknown): MapResult<OmieNfCadastro> {
+  return parseItem(
+    OmieNfCadastroSchema,
+    raw,
+    'NF-e',
+    (r) => (r.compl as Record<string, unknown> | undefined)?.nIdNF,
+  );
+}
+
+/** The XML of an issued note (ObterNfe) → NfeDocument, or a data error for that note only. */
+export function mapOmieIssuedNfe(nf: OmieNfCadastro, doc: OmieObterNfeResponse): MapResult<NfeDocument> {
+  const externalId = String(nf.compl.nIdNF);
+  const status = doc.cCodStatus === undefined || doc.cCodStatus === null
+    ? '0'
+    : String(doc.cCodStatus).trim();
+  if (status !== '0' && status !== '') {
+    return fail('OMIE_XML_UNAVAILABLE', `Omie: XML da NF-e indisponível (cCodStatus ${status})`, externalId, {
+      cCodStatus: status,
+    });
+  }
+  const problem = checkNfeXml(doc.cXmlNfe);
+  if (problem) return fail('OMIE_BAD_XML', `Omie: ${problem} na NF-e ${externalId}`, externalId);
+  const key = nf.compl.cChaveNFe ?? (doc.nChaveNfe != null ? String(doc.nChaveNfe) : null);
+  return ok({
+    externalId,
+    ...(isAccessKey(key) ? { accessKey: key } : {}),
+    origin: 'issued',
+    xml: doc.cXmlNfe!.trim(),
+  });
+}
+
+export function parseRecebimentoItem(raw: unknown): MapResult<OmieRecebimento> {
+  return parseItem(
+    OmieRecebimentoSchema,
+    raw,
+    'recebimento de NF-e',
+    (r) => (r.cabec as Record<string, unknown> | undefined)?.nIdReceb,
+  );
+}
+
+export function parseDocumentoItem(raw: unknown): MapResult<OmieDocumento> {
+  return parseItem(OmieDocumentoSchema, raw, 'documento fiscal', (r) => r.nChave ?? r.nIdReceb ?? r.nIdNF);
+}
+
+/**
+ * A received supplier note (ListarRecebimentos) with the document found for it in /contador/xml/ → NfeDocument.
+ * `doc` is null when the accountant service has no XML for the receipt (e.g. an entry keyed by hand).
+ */
+export function mapOmieReceivedNfe(rec: OmieRecebimento, doc: OmieDocumento | null): MapResult<NfeDocument> {
+  const externalId = `receb:${rec.cabec.nIdReceb}`;
+  if (!doc) {
+    return fail(
+      'OMIE_XML_NOT_FOUND',
+      `Omie: XML não encontrado para o recebimento ${rec.cabec.nIdReceb}`,
+      externalId,
+    );
+  }
+  const problem = checkNfeXml(doc.cXml);
+  if (problem) {
+    return fail('OMIE_BAD_XML', `Omie: ${problem} no recebimento ${rec.cabec.nIdReceb}`, externalId);
+  }
+  const key = rec.cabec.cChaveNfe ?? (doc.nChave != null ? String(doc.nChave) : null);
+  return ok({
+    externalId,
+    ...(isAccessKey(key) ? { accessKey: key } : {}),
+    origin: 'received',
+    xml: doc.cXml!.trim(),
+  });
+}
+
+// --- products -----------------------------------------------------------------------------------------------
+
+export function mapOmieProduct(raw: unknown): MapResult<Product> {
+  const p = parseItem(OmieProdutoSchema, raw, 'produto', (r) => r.codigo_produto);
+  if (!p.ok) return p;
+  const v = p.value;
+  return ok({
+    externalId: String(v.codigo_produto),
+    code: v.codigo?.trim() || null,
+    name: v.descricao.trim(),
+    ncm: normalizeNcm(v.ncm),
+    cest: normalizeCest(v.cest),
+    unit: v.unidade?.trim() || null,
+    price: toDecimalString(v.valor_unitario ?? null, 2),
+    active: (v.inativo ?? 'N').toUpperCase() !== 'S',
+  });
+}
+
+// --- DRE ----------------------------------------------------------------------------------------------------
+
+/** Chooses a DRE line for a category that carries no ERP DRE mapping (the shared mapping table in production). */
+export type DreFallback = (input: {
+  name: string | null;
+  kind: FinancialEntry['kind'];
+  /** Parent category names, nearest first. */
+  parents?: string[];
+  code?: string | null;
+}) => { line: DreLine; rule: string };
+
+/** The shared, documented category-name mapping (adapters/dre-mapping.ts). */
+export const sharedDreFallback: DreFallback = ({ name, kind, parents }) =>
+  mapCategoryToDre({ name, parents, side: kind });
+
+/**
+ * Keyword rules for DRE *line descriptions* (Omie `descricaoDRE`), ordered from specific to generic.
+ * Matched against normText(). Exported for tests and for the Conta Azul mappers' fallback on DRE tree names.
+ */
+export const DRE_TEXT_RULES: Array<[RegExp, DreLine]> = [
+  [/\b(irpj|csll)\b|imposto de renda|contribuicao social|sobre o lucro/, 'impostos_sobre_lucro'],
+  [
+    /deduc|devoluc|abatiment|impostos? (sobre|incidentes sobre) (as )?(vendas|receita|faturamento)|tributos sobre (as )?(vendas|receita)|simples nacional|\b(icms|pis|cofins|iss)\b/,
+    'deducoes',
+  ],
+  [/\bcustos?\b|\bcmv\b|\bcpv\b|\bcsp\b/, 'custos'],
+  [/financeir|juros|rendimento|aplicac|tarifas? banc|\biof\b/, 'resultado_financeiro'],
+  [
+    /nao operac|outras receitas|outras despesas|ganho de capital|venda de (ativo|imobilizado)/,
+    'outras_receitas_despesas',
+  ],
+  [/receita|vendas?\b|faturamento/, 'receita_bruta'],
+  [/despesa|administrativ|comercia|pessoal|salario|aluguel|marketing/, 'despesas_operacionais'],
+];
+
+export function dreLineFromText(text: string | null | undefined): DreLine | null {
+  const t = normText(text);
+  if (!t) return null;
+  for (const [re, line] of DRE_TEXT_RULES) if (re.test(t)) return line;
+  return null;
+}
+
+export interface OmieDreResolution {
+  categoryName: string | null;
+  line: DreLine;
+  rule: string;
+}
+
+/**
+ * Builds the category → DRE line resolver from `ListarCategorias` and `ListarCadastroDRE`.
+ * Order: the category's own DRE link (`codigo_dre` / `dadosDRE`) → its DRE line's description (then its
+ * ancestors' by dotted code) → the fallback mapping on the category name. Categories hidden from the DRE
+ * (`naoExibirDRE`='S') and transfers are 'nao_classificado', so they never inflate revenue or expenses.
+ */
+export function buildOmieDreResolver(
+  categorias: OmieCategoria[],
+  dreLista: OmieDreLinha[],
+  fallback: DreFallback,
+): (codigoCategoria: string | null | undefined, kind: FinancialEntry['kind']) => OmieDreResolution {
+  const cats = new Map(categorias.map((c) => [c.codigo, c]));
+  const dre = new Map(dreLista.map((d) => [d.codigoDRE, d]));
+  const parentNames = (cat: OmieCategoria | undefined): string[] => {
+    const out: string[] = [];
+    for (
+      let p = cat?.categoria_superior ? cats.get(cat.categoria_superior) : undefined;
+      p && out.length < 6;
+    ) {
+      out.push(p.descricao);
+      p = p.categoria_superior && p.categoria_superior !== p.codigo
+        ? cats.get(p.categoria_superior)
+        : undefined;
+    }
+    return out;
+  };
+  const ancestorsText = (code: string): Array<string | null | undefined> => {
+    const parts = code.split('.');
+    const out: Array<string | null | undefined> = [];
+    for (let n = parts.length; n >= 1; n--) out.push(dre.get(parts.slice(0, n).join('.'))?.descricaoDRE);
+    return out;
+  };
+  return (codigo, kind) => {
+    const cat = codigo ? cats.get(codigo) : undefined;
+    const name = cat?.descricao ?? null;
+    if (cat) {
+      if ((cat.transferencia ?? '').toUpperCase() === 'S') {
+        return { categoryName: name, line: 'nao_classificado', rule: 'omie:transferencia' };
+      }
+      const code = cat.codigo_dre || cat.dadosDRE?.codigoDRE || null;
+      if (code) {
+        const hidden =
+          (cat.dadosDRE?.naoExibirDRE ?? dre.get(code)?.naoExibirDRE ?? '').toUpperCase() === 'S';
+        if (hidden) {
+          return {
+            categoryName: name,
+            line: 'nao_classificado',
+            rule: `omie:codigo_dre=${code}:naoExibirDRE`,
+          };
+        }
+        for (const text of [cat.dadosDRE?.descricaoDRE, ...ancestorsText(code)]) {
+          const line = dreLineFromText(text);
+          if (line) return { categoryName: name, line, rule: `omie:codigo_dre=${code}` };
+        }
+      }
+    }
+    const fb = fallback({ name, kind, parents: parentNames(cat), code: codigo ?? null });
+    return { categoryName: name, line: fb.line, rule: fb.rule };
+  };
+}
+
+export function parseCategoria(raw: unknown): MapResult<OmieCategoria> {
+  return parseItem(OmieCategoriaSchema, raw, 'categoria', (r) => r.codigo);
+}
+export function parseDreLinha(raw: unknown): MapResult<OmieDreLinha> {
+  return parseItem(OmieDreLinhaSchema, raw, 'linha da DRE', (r) => r.codigoDRE);
+}
+
+// --- financials ---------------------------------------------------------------------------------------------
+
+/** `status_titulo` → contract status. Values per §2.5: CANCELADO, PAGO, LIQUIDADO, EMABERTO, PAGTO_PARCIAL, ... */
+export function mapOmieStatus(s: string | null | undefined): FinancialEntry['status'] {
+  const t = (s ?? '').toUpperCase().replace(/[\s_]/g, '');
+  if (t.startsWith('CANCEL')) return 'cancelled';
+  if (t.includes('PARCIAL')) return 'partial';
+  if (t === 'PAGO' || t === 'LIQUIDADO' || t === 'RECEBIDO' || t === 'QUITADO') return 'paid';
+  if (t === 'ATRASADO' || t === 'VENCIDO') return 'overdue';
+  return 'open'; // EMABERTO, AVENCER, VENCEHOJE, ''
+}
+
+/**
+ * One receivable/payable title → one entry per category of its apportionment (`categorias[]`), each with
+ * its DRE line. Single-category titles keep the Omie id as externalId; split ones get `<id>:<categoria>`.
+ */
+export function mapOmieConta(
+  raw: unknown,
+  kind: FinancialEntry['kind'],
+  resolve: ReturnType<typeof buildOmieDreResolver>,
+): MapResult<FinancialEntry[]> {
+  const p = parseItem(
+    OmieContaSchema,
+    raw,
+    kind === 'receivable' ? 'conta a receber' : 'conta a pagar',
+    (r) => r.codigo_lancamento_omie,
+  );
+  if (!p.ok) return p;
+  const c: OmieConta = p.value;
+  const id = String(c.codigo_lancamento_omie);
+  const date = omieDateToIso(c.data_emissao) ?? omieDateToIso(c.data_vencimento) ??
+    omieDateToIso(c.data_registro);
+  if (!date) return fail('OMIE_INVALID_RECORD', `Omie: título ${id} sem data válida`, id);
+  const total = toDecimalString(c.valor_documento, 2);
+  if (total === null) return fail('OMIE_INVALID_RECORD', `Omie: título ${id} com valor inválido`, id);
+  const status = mapOmieStatus(c.status_titulo);
+  const description = c.observacao?.trim() || c.numero_documento?.trim() || null;
+
+  const split = (c.categorias ?? []).filter((x) => x.codigo_categoria);
+  const parts: Array<{ cat: string | null; amount: string }> = [];
+  if (split.length > 1) {
+    const totalCents = toCents(abs(total));
+    let assigned = 0n;
+    split.forEach((s, i) => {
+      let cents: bigint;
+      const v = toDecimalString(s.valor ?? null, 2);
+      if (v !== null) cents = toCents(abs(v));
+      else if (i === split.length - 1) cents = totalCents - assigned;
+      else {
+        const pct = Number(s.percentual ?? 0);
+        cents = BigInt(Math.round((Number(totalCents) * pct) / 100));
+      }
+      assigned += cents;
+      parts.push({ cat: s.codigo_categoria, amount: centsToDecimal(cents) });
+    });
+  } else {
+    parts.push({ cat: split[0]?.codigo_categoria ?? c.codigo_categoria ?? null, amount: abs(total) });
+  }
+
+  return ok(parts.map((part) => {
+    const r = resolve(part.cat, kind);
+    return {
+      externalId: parts.length > 1 ? `${id}:${part.cat}` : id,
+      kind,
+      date,
+      amount: part.amount,
+      status,
+      categoryId: part.cat,
+      categoryName: r.categoryName,
+      dreLine: r.line,
+      dreRule: r.rule,
+      description,
+    };
+  }));
+}
+
+// --- company ------------------------------------------------------------------------------------------------
+
+/** Omie's `regime_tributario` code list is undocumented [U]: only textual values and the Simples flag are read. */
+export function omieTaxRegime(
+  e: Pick<OmieEmpresa, 'regime_tributario' | 'optante_simples_nacional'>,
+): TaxRegime {
+  const t = normText(
+    e.regime_tributario === null || e.regime_tributario === undefined ? '' : String(e.regime_tributario),
+  );
+  if (/\bmei\b|microempreendedor/.test(t)) return 'mei';
+  if ((e.optante_simples_nacional ?? '').toUpperCase() === 'S' || /simples/.test(t)) {
+    return 'simples_nacional';
+  }
+  if (/presumido/.test(t)) return 'lucro_presumido';
+  if (/\breal\b/.test(t)) return 'lucro_real';
+  return 'unknown';
+}
+
+/** Picks the company of the key (one key = one company; the first active one if Omie lists several). */
+export function pickOmieEmpresa(rawItems: unknown[]): MapResult<OmieEmpresa> {
+  const parsed = rawItems.map((r) => parseItem(OmieEmpresaSchema, r, 'empresa', (x) => x.codigo_empresa));
+  const good = parsed.filter((p): p is { ok: true; value: OmieEmpresa } => p.ok);
+  const active = good.filter((g) => (g.value.inativa ?? 'N').toUpperCase() !== 'S');
+  const chosen = active[0] ?? good[0];
+  if (chosen) return chosen;
+  const firstBad = parsed.find((p) => !p.ok);
+  return firstBad ?? fail('OMIE_NO_COMPANY', 'Omie: nenhuma empresa retornada por ListarEmpresas');
+}
+
+export function mapOmieEmpresa(e: OmieEmpresa): CompanyProfile {
+  const cnae = digitsOnly(e.cnae);
+  const taxRegime = omieTaxRegime(e);
+  // CRT follows from the regime only where it is unambiguous: MEI → 4, regime normal → 3. Simples can be 1 or 2.
+  const crt: CompanyProfile['crt'] = taxRegime === 'mei'
+    ? 4
+    : taxRegime === 'lucro_presumido' || taxRegime === 'lucro_real'
+    ? 3
+    : null;
+  const uf = (e.estado ?? '').trim().toUpperCase();
+  const city = (e.cidade ?? '').replace(/\s*\([A-Z]{2}\)\s*$/, '').trim(); // Omie writes 'SAO PAULO (SP)'
+  const profile: CompanyProfile = {
+    cnpj: normalizeCnpj(e.cnpj),
+    legalName: e.razao_social?.trim() || null,
+    tradeName: e.nome_fantasia?.trim() || null,
+    taxRegime,
+    crt,
+    cnae: cnae.length === 7 ? cnae : null,
+    uf: /^[A-Z]{2}$/.test(uf) ? uf : null,
+    city: city || null,
+    unavailable: [],
+  };
+  const fields = ['cnpj', 'legalName', 'tradeName', 'crt', 'cnae', 'uf', 'city'] as const;
+  profile.unavailable = fields.filter((f) => profile[f] === null);
+  if (taxRegime === 'unknown') profile.unavailable.push('taxRegime');
+  return profile;
+}

@@ -1,0 +1,315 @@
+/**
+ * Tiny ERP / Olist ERP API v2 adapter (research/erp-apis.md §3.2). Exports the factory `createTinyAdapter`.
+ * Credentials: `{ token }` (static API token, per Tiny account).
+ *
+ * - NF-e: `notas.fiscais.pesquisa.php` by emission window (dd/mm/yyyy), `tipoNota=S` (origin 'issued') then
+ *   `tipoNota=E` (entry notes registered/imported in Tiny, origin 'received' [U]); 100 per page with
+ *   `numero_paginas`; `codigo_erro` 20/23 = no (more) records. XML per note from `nota.fiscal.obter.xml.php`
+ *   (always XML: `<retorno>…<xml_nfe>nfeProc</xml_nfe>[<xml_cancelamento>…]`); the cancellation event, when
+ *   present, is handed over as its own document (`<id>:cancelamento`) for the NF-e module. Notes without an
+ *   authorised XML (pending, rejected) are skipped. Checkpoint `{ from, to, phase: 'S'|'E'|'done', pagina }`.
+ * - Products: `produtos.pesquisa.php` (no NCM) + `produto.obter.php` per product (`ncm`). Checkpoint
+ *   `{ pagina }`; a finished pass leaves `{ done: true }` and the next call starts a new full pass (the v2
+ *   "atualizações" endpoints only reach 30 days back).
+ * - Financials: `contas.receber.pesquisa.php` / `contas.pagar.pesquisa.php` by emission window, then
+ *   `conta.*.obter.php` per title for `competencia` and `categoria` (a name: v2 has no category list [U]); DRE
+ *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ * - Profile: `info.php` (CNPJ, names, UF, city, `regime_tributario` text → regime/CRT; no CNAE).
+ */
+import { type AppError, isAppError } from '../../errors.ts';
+import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
+import type {
+  AdapterContext,
+  Capabilities,
+  Checkpoint,
+  CompanyProfile,
+  DateWindow,
+  ErpAdapter,
+  FailedRecord,
+  FinancialEntry,
+  NfeDocument,
+  Page,
+  Product,
+} from '../contract.ts';
+import { xmlProblem } from '../bling/mappers.ts';
+import { createTinyTransport, isEmptyResult } from './client.ts';
+import {
+  mapTinyCompany,
+  mapTinyProduct,
+  mapTinyTitle,
+  NOTE_SITUACOES_WITH_XML,
+  toTinyDate,
+  unwrapTinyXml,
+} from './mappers.ts';
+import {
+  TinyAccountInfoSchema,
+  TinyEnvelopeSchema,
+  type TinyNoteSummary,
+  TinyNoteSummarySchema,
+  TinyProductSchema,
+  TinyProductSummarySchema,
+  TinyTitleSchema,
+  TinyTitleSummarySchema,
+} from './schemas.ts';
+import type { z } from 'zod';
+
+export const TINY_CAPABILITIES: Capabilities = {
+  nfeIssued: true,
+  nfeReceived: true,
+  products: true,
+  financials: true,
+  profile: true,
+};
+
+const DETAIL_CONCURRENCY = 2;
+
+function isData(e: unknown): e is AppError {
+  return isAppError(e) && e.kind === 'data';
+}
+
+async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+interface ListPage {
+  items: unknown[];
+  pages: number;
+}
+
+export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
+  const clock = clockFor(ctx, deps);
+  const tiny = createTinyTransport(ctx, deps);
+  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+
+  /** A list service page: unwraps `retorno[listKey][].<itemKey>`; codigo 20/23 → empty. */
+  async function listPage(
+    service: string,
+    params: Record<string, string | number>,
+    listKey: string,
+    itemKey: string,
+  ): Promise<ListPage> {
+    const res = await tiny.call(service, params);
+    const env = TinyEnvelopeSchema.safeParse(res.json());
+    if (!env.success) throw invalidRecord('tiny', service, undefined, 'response without retorno');
+    if (isEmptyResult(env.data)) return { items: [], pages: 0 };
+    const ret = env.data.retorno as Record<string, unknown>;
+    const list = Array.isArray(ret[listKey]) ? (ret[listKey] as unknown[]) : [];
+    return {
+      items: list.map((
+        w,
+      ) => (w && typeof w === 'object' ? (w as Record<string, unknown>)[itemKey] : undefined)),
+      pages: Number(env.data.retorno.numero_paginas ?? '1') || 1,
+    };
+  }
+
+  async function detail<S extends z.ZodType>(
+    service: string,
+    key: string,
+    schema: S,
+    id: string,
+  ): Promise<z.infer<S>> {
+    const res = await tiny.call(service, { id }, { label: `/${service}.php` });
+    const env = TinyEnvelopeSchema.safeParse(res.json());
+    if (!env.success) throw invalidRecord('tiny', service, id, 'response without retorno');
+    const p = schema.safeParse((env.data.retorno as Record<string, unknown>)[key]);
+    if (!p.success) throw invalidRecord('tiny', service, id, p.error.issues[0]?.message ?? 'invalid');
+    return p.data;
+  }
+
+  function parseItems<S extends z.ZodType>(
+    raw: unknown[],
+    schema: S,
+    entity: string,
+    failed: FailedRecord[],
+  ): Array<z.infer<S>> {
+    const out: Array<z.infer<S>> = [];
+    for (const item of raw) {
+      const p = schema.safeParse(item);
+      if (p.success) out.push(p.data);
+      else {
+        const id = (item as { id?: unknown } | undefined)?.id;
+        const ext = id !== undefined ? String(id) : undefined;
+        failed.push({
+          externalId: ext,
+          error: invalidRecord('tiny', entity, ext, p.error.issues[0]?.message ?? 'invalid'),
+        });
+      }
+    }
+    return out;
+  }
+
+  async function noteDocuments(n: TinyNoteSummary, origin: 'issued' | 'received'): Promise<NfeDocument[]> {
+    const res = await tiny.call('nota.fiscal.obter.xml', { id: n.id }, {
+      label: '/nota.fiscal.obter.xml.php',
+    });
+    const { nfe, cancellation } = unwrapTinyXml(res.text);
+    if (!nfe) throw invalidRecord('tiny', 'nfe', n.id, 'no <xml_nfe> in the response');
+    const problem = xmlProblem(nfe);
+    if (problem) throw invalidRecord('tiny', 'nfe', n.id, problem);
+    const key = (n.chave_acesso ?? '').replace(/\D/g, '');
+    const docs: NfeDocument[] = [{
+      externalId: n.id,
+      origin,
+      xml: nfe,
+      ...(key.length === 44 ? { accessKey: key } : {}),
+    }];
+    if (cancellation && !xmlProblem(cancellation)) {
+      docs.push({
+        externalId: `${n.id}:cancelamento`,
+        origin,
+        xml: cancellation,
+        ...(key.length === 44 ? { accessKey: key } : {}),
+      });
+    }
+    return docs;
+  }
+
+  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
+    const phases = ['S', 'E'] as const;
+    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
+    if (resume && checkpoint.phase === 'done') return;
+    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'S')) : 0;
+    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    while (phaseIdx < phases.length) {
+      const tipoNota = phases[phaseIdx];
+      const page = await listPage(
+        'notas.fiscais.pesquisa',
+        {
+          tipoNota,
+          dataInicial: toTinyDate(window.from),
+          dataFinal: toTinyDate(window.to),
+          pagina,
+        },
+        'notas_fiscais',
+        'nota_fiscal',
+      );
+      const failed: FailedRecord[] = [];
+      const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
+        .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
+      const origin = tipoNota === 'S' ? 'issued' : 'received';
+      const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
+        try {
+          return await noteDocuments(n, origin);
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: n.id, error: e });
+            return [];
+          }
+          throw e;
+        }
+      });
+      if (pagina >= page.pages) {
+        phaseIdx++;
+        pagina = 1;
+      } else pagina++;
+      yield {
+        records: docs.flat(),
+        failed,
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+      };
+    }
+  }
+
+  async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
+    let pagina = checkpoint && checkpoint.done !== true && typeof checkpoint.pagina === 'number'
+      ? checkpoint.pagina
+      : 1;
+    for (;;) {
+      const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
+      const failed: FailedRecord[] = [];
+      const items = parseItems(page.items, TinyProductSummarySchema, 'product', failed);
+      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+        try {
+          return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: item.id, error: e });
+            return null;
+          }
+          throw e;
+        }
+      });
+      const last = pagina >= page.pages;
+      pagina++;
+      yield {
+        records: results.filter((r): r is Product => r !== null),
+        failed,
+        checkpoint: last ? { done: true } : { pagina },
+      };
+      if (last) return;
+    }
+  }
+
+  async function* financials(
+    window: DateWindow,
+    checkpoint: Checkpoint | null,
+  ): AsyncIterable<Page<FinancialEntry>> {
+    const phases = ['receber', 'pagar'] as const;
+    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
+    if (resume && checkpoint.phase === 'done') return;
+    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
+    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    while (phaseIdx < phases.length) {
+      const phase = phases[phaseIdx];
+      const kind = phase === 'receber' ? 'receivable' : 'payable';
+      const page = await listPage(
+        `contas.${phase}.pesquisa`,
+        {
+          data_ini_emissao: toTinyDate(window.from),
+          data_fim_emissao: toTinyDate(window.to),
+          pagina,
+        },
+        'contas',
+        'conta',
+      );
+      const failed: FailedRecord[] = [];
+      const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
+      const day = today();
+      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+        try {
+          return mapTinyTitle(
+            kind,
+            await detail(`conta.${phase}.obter`, 'conta', TinyTitleSchema, item.id),
+            day,
+          );
+        } catch (e) {
+          if (isData(e)) {
+            failed.push({ externalId: `${phase}:${item.id}`, error: e });
+            return null;
+          }
+          throw e;
+        }
+      });
+      if (pagina >= page.pages) {
+        phaseIdx++;
+        pagina = 1;
+      } else pagina++;
+      yield {
+        records: results.filter((r): r is FinancialEntry => r !== null),
+        failed,
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+      };
+    }
+  }
+
+  async function profile(): Promise<CompanyProfile> {
+    const res = await tiny.call('info');
+    const env = TinyEnvelopeSchema.safeParse(res.json());
+    const p = env.success
+      ? TinyAccountInfoSchema.safeParse((env.data.retorno as Record<string, unknown>).conta)
+      : undefined;
+    if (!p?.success) throw invalidRecord('tiny', 'profile', undefined, 'unexpected info.php payload');
+    return mapTinyCompany(p.data);
+  }
+
+  return { erp: 'tiny', capabilities: TINY_CAPABILITIES, nfe, products, financials, profile };
+}

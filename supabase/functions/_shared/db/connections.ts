@@ -1,0 +1,150 @@
+/**
+ * erp_connections: the due query, leases (one sync of a connection at a time, whoever starts it) and the
+ * connection's state after a sync. All the SQL about connections lives here.
+ *
+ * Claiming takes one connection at a time with FOR UPDATE SKIP LOCKED, and never two connections of the same
+ * ERP account at once (their rate limit is per account): a transaction-scoped advisory lock on the account key
+ * serialises concurrent claimers, and a live lease on a sibling connection excludes the account.
+ */
+import type { ErpType } from '../adapters/contract.ts';
+import type { Sql } from './client.ts';
+
+export interface ConnectionRow {
+  id: string;
+  company_id: string;
+  erp_type: ErpType;
+  name: string;
+  status: 'active' | 'inactive' | 'error';
+  status_message: string | null;
+  sync_config: Record<string, unknown>;
+  api_base_url: string;
+  account_key: string;
+  credentials_secret_id: string | null;
+  last_sync_at: Date | null;
+  next_sync_at: Date | null;
+  consecutive_failures: number;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  company_cnpj: string | null;
+  auth_base_url: string | null;
+}
+
+const COLUMNS = `c.id, c.company_id, c.erp_type, c.name, c.status, c.status_message, c.sync_config, c.api_base_url,
+  c.account_key, c.credentials_secret_id, c.last_sync_at, c.next_sync_at, c.consecutive_failures, c.lease_owner,
+  c.lease_expires_at, c.auth_base_url, (select cnpj from public.companies co where co.id = c.company_id) as company_cnpj`;
+
+const DUE = `c.status = 'active' and (c.sync_config ->> 'auto_sync') = 'true'
+  and (c.next_sync_at is null or c.next_sync_at <= $1)`;
+
+const FREE = `(c.lease_owner is null or c.lease_expires_at < $1)
+  and not exists (select 1 from public.erp_connections o
+                  where o.account_key = c.account_key and o.id <> c.id
+                    and o.lease_owner is not null and o.lease_expires_at >= $1)`;
+
+/** Due connections, optionally restricted to ids (for ops and dry runs). */
+export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000): Promise<ConnectionRow[]> {
+  return await sql.unsafe(
+    `select ${COLUMNS} from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($3::uuid[])' : ''}
+     order by c.next_sync_at nulls first, c.id limit $2`,
+    ids ? [now, limit, ids] : [now, limit],
+  ) as unknown as ConnectionRow[];
+}
+
+export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<number> {
+  const [r] = await sql.unsafe(
+    `select count(*)::int as n from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
+    ids ? [now, ids] : [now],
+  );
+  return r.n as number;
+}
+
+/** Claims the next due, unleased connection (of a free account) and leases it to `owner`. */
+export async function claimNextDue(
+  sql: Sql,
+  now: Date,
+  owner: string,
+  leaseSeconds: number,
+  ids?: string[],
+): Promise<ConnectionRow | null> {
+  const rows = await sql.unsafe(
+    `with candidate as (
+       select c.id from public.erp_connections c
+       where ${DUE} and ${FREE} ${ids ? 'and c.id = any($4::uuid[])' : ''}
+         and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))
+       order by c.next_sync_at nulls first, c.id
+       limit 1
+       for update of c skip locked
+     )
+     update public.erp_connections c
+        set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
+       from candidate where c.id = candidate.id
+     returning ${COLUMNS}`,
+    ids ? [now, owner, leaseSeconds, ids] : [now, owner, leaseSeconds],
+  );
+  return (rows[0] as unknown as ConnectionRow) ?? null;
+}
+
+/** Leases one connection for a manual sync, whatever its schedule; null when it is already leased. */
+export async function leaseConnection(
+  sql: Sql,
+  id: string,
+  now: Date,
+  owner: string,
+  leaseSeconds: number,
+): Promise<ConnectionRow | null> {
+  const rows = await sql.unsafe(
+    `update public.erp_connections c
+        set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
+      where c.id = $4 and ${FREE}
+        and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))
+      returning ${COLUMNS}`,
+    [now, owner, leaseSeconds, id],
+  );
+  return (rows[0] as unknown as ConnectionRow) ?? null;
+}
+
+/** Extends a lease we hold; false when it was lost (expired and taken over). */
+export async function renewLease(sql: Sql, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await sql`
+    update public.erp_connections set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+    where id = ${id} and lease_owner = ${owner} returning id`;
+  return rows.length === 1;
+}
+
+export async function getConnection(sql: Sql, id: string): Promise<ConnectionRow | null> {
+  const rows = await sql.unsafe(`select ${COLUMNS} from public.erp_connections c where c.id = $1`, [id]);
+  return (rows[0] as unknown as ConnectionRow) ?? null;
+}
+
+export interface ConnectionOutcome {
+  lastSyncAt: Date;
+  nextSyncAt: Date;
+  status: 'active' | 'error';
+  statusMessage: string | null;
+  consecutiveFailures: number;
+  /** Clears sync_config.full_resync once a full re-sync has landed. */
+  clearFullResync: boolean;
+}
+
+/** Writes the connection's state after a sync and releases our lease, in one statement. */
+export async function finishConnection(sql: Sql, id: string, owner: string, o: ConnectionOutcome): Promise<void> {
+  await sql`
+    update public.erp_connections set
+      last_sync_at = ${o.lastSyncAt}, next_sync_at = ${o.nextSyncAt}, status = ${o.status},
+      status_message = ${o.statusMessage}, consecutive_failures = ${o.consecutiveFailures},
+      sync_config = case when ${o.clearFullResync} then sync_config - 'full_resync' else sync_config end,
+      lease_owner = null, lease_expires_at = null
+    where id = ${id} and (lease_owner = ${owner} or lease_owner is null)`;
+}
+
+export async function releaseLease(sql: Sql, id: string, owner: string): Promise<void> {
+  await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
+            where id = ${id} and lease_owner = ${owner}`;
+}
+
+/** Clears leases whose holder died (expired). Returns how many. */
+export async function releaseExpiredLeases(sql: Sql, now: Date): Promise<number> {
+  const rows = await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
+                         where lease_owner is not null and lease_expires_at < ${now} returning id`;
+  return rows.length;
+}

@@ -1,0 +1,98 @@
+/**
+ * Writes of synced products, financial entries (→ monthly DRE) and the company profile. Upserts on natural
+ * keys, one statement per page, so a re-run or a resumed run never doubles anything.
+ */
+import type { CompanyProfile, FinancialEntry, Product } from '../adapters/contract.ts';
+import type { Sql } from './client.ts';
+
+export async function upsertProducts(sql: Sql, companyId: string, connectionId: string, products: Product[]): Promise<number> {
+  if (!products.length) return 0;
+  const rows = products.map((p) => ({
+    company_id: companyId,
+    connection_id: connectionId,
+    external_id: p.externalId,
+    code: p.code,
+    name: p.name,
+    ncm: p.ncm,
+    cest: p.cest,
+    unit: p.unit,
+    price: p.price,
+    active: p.active,
+  }));
+  await sql`
+    insert into public.company_products ${sql(rows)}
+    on conflict (connection_id, external_id) do update set code = excluded.code, name = excluded.name,
+      ncm = excluded.ncm, cest = excluded.cest, unit = excluded.unit, price = excluded.price,
+      active = excluded.active, updated_at = now()
+    where (company_products.code, company_products.name, company_products.ncm, company_products.cest,
+           company_products.unit, company_products.price, company_products.active)
+      is distinct from (excluded.code, excluded.name, excluded.ncm, excluded.cest, excluded.unit, excluded.price,
+           excluded.active)`;
+  return rows.length;
+}
+
+export async function upsertFinancialEntries(
+  sql: Sql,
+  companyId: string,
+  connectionId: string,
+  entries: FinancialEntry[],
+): Promise<number> {
+  if (!entries.length) return 0;
+  const rows = entries.map((e) => ({
+    company_id: companyId,
+    connection_id: connectionId,
+    external_id: e.externalId,
+    kind: e.kind,
+    entry_date: e.date,
+    amount: e.amount,
+    status: e.status,
+    category_id: e.categoryId,
+    category_name: e.categoryName,
+    dre_line: e.dreLine,
+    dre_rule: e.dreRule,
+    description: e.description,
+  }));
+  await sql`
+    insert into public.company_financial_entries ${sql(rows)}
+    on conflict (connection_id, external_id) do update set kind = excluded.kind, entry_date = excluded.entry_date,
+      amount = excluded.amount, status = excluded.status, category_id = excluded.category_id,
+      category_name = excluded.category_name, dre_line = excluded.dre_line, dre_rule = excluded.dre_rule,
+      description = excluded.description, updated_at = now()`;
+  return rows.length;
+}
+
+/**
+ * Rebuilds company_dre for the months of [from, to] from the company's financial entries: receivables add,
+ * payables subtract, cancelled entries are left out. Months without entries lose their stale lines.
+ */
+export async function rebuildDre(sql: Sql, companyId: string, from: string, to: string, source: string): Promise<number> {
+  return await sql.begin(async (tx) => {
+    await tx`delete from public.company_dre where company_id = ${companyId}
+             and period between date_trunc('month', ${from}::date) and date_trunc('month', ${to}::date)`;
+    const rows = await tx`
+      insert into public.company_dre (company_id, period, line, amount, entries, source)
+      select ${companyId}, date_trunc('month', entry_date)::date, dre_line,
+             sum(case when kind = 'receivable' then amount else -amount end), count(*), ${source}
+      from public.company_financial_entries
+      where company_id = ${companyId} and status <> 'cancelled'
+        and entry_date >= date_trunc('month', ${from}::date) and entry_date < date_trunc('month', ${to}::date) + interval '1 month'
+      group by 2, 3
+      returning 1`;
+    return rows.length;
+  });
+}
+
+export async function upsertProfile(sql: Sql, companyId: string, erp: string, p: CompanyProfile): Promise<void> {
+  await sql`
+    insert into public.company_profile (company_id, cnpj, legal_name, trade_name, tax_regime, crt, cnae, uf, city,
+      unavailable, source_erp, updated_at)
+    values (${companyId}, ${p.cnpj}, ${p.legalName}, ${p.tradeName}, ${p.taxRegime}, ${p.crt}, ${p.cnae}, ${p.uf},
+      ${p.city}, ${sql.json(p.unavailable as never)}, ${erp}, now())
+    on conflict (company_id) do update set cnpj = coalesce(excluded.cnpj, company_profile.cnpj),
+      legal_name = coalesce(excluded.legal_name, company_profile.legal_name),
+      trade_name = coalesce(excluded.trade_name, company_profile.trade_name),
+      tax_regime = case when excluded.tax_regime = 'unknown' then company_profile.tax_regime else excluded.tax_regime end,
+      crt = coalesce(excluded.crt, company_profile.crt), cnae = coalesce(excluded.cnae, company_profile.cnae),
+      uf = coalesce(excluded.uf, company_profile.uf), city = coalesce(excluded.city, company_profile.city),
+      unavailable = excluded.unavailable, source_erp = excluded.source_erp, updated_at = now()`;
+}

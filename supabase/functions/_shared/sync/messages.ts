@@ -1,0 +1,38 @@
+/**
+ * What the user reads on the card (pt-BR): status_message for each kind of failure, with what to do.
+ * Built from facts only (ERP name, error kind): never from provider text that could carry a credential.
+ */
+import type { ErpType } from '../adapters/contract.ts';
+import type { AppError } from '../errors.ts';
+
+export const ERP_NAMES: Record<ErpType, string> = {
+  bling: 'Bling',
+  omie: 'Omie',
+  tiny: 'Tiny (Olist ERP)',
+  conta_azul: 'Conta Azul',
+};
+
+export function authFailureMessage(erp: ErpType): string {
+  return `A autorização do ${ERP_NAMES[erp]} foi revogada ou expirou. Reconecte a integração em Integrações › ${ERP_NAMES[erp]} para retomar a sincronização.`;
+}
+
+export function transientFailureMessage(erp: ErpType, failures: number, limit: number): string {
+  return `O ${ERP_NAMES[erp]} não respondeu como esperado na última sincronização (${failures} de ${limit} tentativas seguidas). Tentaremos novamente no próximo horário.`;
+}
+
+export function tooManyFailuresMessage(erp: ErpType, failures: number): string {
+  return `A sincronização com o ${ERP_NAMES[erp]} falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${ERP_NAMES[erp]} e clique em "Sincronizar agora" para tentar de novo.`;
+}
+
+export function partialMessage(erp: ErpType, entities: string[]): string {
+  const names: Record<string, string> = { nfe: 'notas fiscais', products: 'produtos', financials: 'financeiro', profile: 'dados da empresa' };
+  return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${entities.map((e) => names[e] ?? e).join(', ')}. Tentaremos novamente no próximo horário.`;
+}
+
+export function configFailureMessage(erp: ErpType): string {
+  return `A integração com o ${ERP_NAMES[erp]} está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
+}
+
+export function errorSummary(e: AppError): { kind: string; code: string; message: string } {
+  return { kind: e.kind, code: e.code, message: e.message.slice(0, 500) };
+}

@@ -1,0 +1,47 @@
+/**
+ * The engine as deployed: dependencies from the function's environment.
+ *   ERP_SYNC_LEASE_SECONDS    lease length per connection (default 300; renewed every third)
+ *   ERP_AUTO_SYNC_BUDGET_MS   wall clock an invocation spends claiming work (default 120000, under the 150 s limit)
+ *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 8)
+ */
+import { db } from '../db/client.ts';
+import { importNfeDocuments } from '../nfe/import.ts';
+import { adapterFor } from './adapter-context.ts';
+import type { EngineDeps } from './engine.ts';
+import { httpTrigger } from './triggers.ts';
+
+function envNumber(name: string, fallback: number): number {
+  const v = Number(Deno.env.get(name));
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+export const settings = {
+  get leaseSeconds() {
+    return envNumber('ERP_SYNC_LEASE_SECONDS', 300);
+  },
+  get budgetMs() {
+    return envNumber('ERP_AUTO_SYNC_BUDGET_MS', 120_000);
+  },
+  get maxConcurrency() {
+    return envNumber('ERP_AUTO_SYNC_MAX_CONCURRENCY', 8);
+  },
+};
+
+/** One owner id per isolate + invocation, so leases name who holds them. */
+export function newOwner(kind: string): string {
+  const exec = Deno.env.get('SB_EXECUTION_ID') ?? `pid-${Deno.pid}`;
+  return `${kind}:${exec}:${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export function engineDeps(owner: string): EngineDeps {
+  const sql = db();
+  return {
+    sql,
+    now: () => new Date(),
+    adapterFor: (conn, signal) => adapterFor(sql, conn, signal),
+    importNfe: importNfeDocuments,
+    trigger: httpTrigger(),
+    leaseSeconds: settings.leaseSeconds,
+    owner,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * erp-auto-sync — the nightly run (verify_jwt = false; authorised by ERP_AUTO_SYNC_SECRET only).
+ *
+ * POST { source: 'cron' | 'ops', connection_ids?: uuid[], dry_run?: boolean, concurrency?: 1..N,
+ *        continuation_of?: uuid }
+ *  - cron (and continuations): 202 { run_id, accepted: true } at once; the work goes on in the background
+ *    (EdgeRuntime.waitUntil) so pg_net's timeout never matters; the result lands in erp_sync_runs/logs.
+ *  - ops: waits and answers { run_id, processed, succeeded, failed, remaining, duration_ms, results }.
+ *  - dry_run: { remaining, would_run: [...] } and nothing written.
+ * When the wall-clock budget runs out with connections still due, the run invokes itself again with the same
+ * secret (source kept, continuation_of = this run), so any number of connections finishes in the night.
+ */
+import { z } from 'zod';
+import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
+import { presentedSecrets, requireCronSecret } from '../_shared/auth/cron-secret.ts';
+import { dryRun, executeRun, openAutoSyncRun, type RunRequest, shouldContinue } from '../_shared/sync/orchestrator.ts';
+import { engineDeps, newOwner, settings } from '../_shared/sync/runtime.ts';
+
+const Body = z.object({
+  source: z.enum(['cron', 'ops']),
+  connection_ids: z.array(z.uuid()).min(1).max(1000).optional(),
+  dry_run: z.boolean().optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  continuation_of: z.uuid().optional(),
+}).strict();
+
+declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined;
+
+function inBackground(p: Promise<unknown>) {
+  if (typeof EdgeRuntime !== 'undefined' && EdgeRuntime?.waitUntil) EdgeRuntime.waitUntil(p);
+  else p.catch((e) => console.error('erp-auto-sync background run failed:', e));
+}
+
+async function continueRun(req: Request, runId: string, source: 'cron' | 'ops') {
+  const base = Deno.env.get('SUPABASE_URL');
+  const secret = presentedSecrets(req)[0];
+  if (!base || !secret) return;
+  try {
+    const res = await fetch(`${base}/functions/v1/erp-auto-sync`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ source: source === 'ops' ? 'cron' : source, continuation_of: runId }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    await res.body?.cancel();
+    if (!res.ok) console.error(`erp-auto-sync: continuation answered ${res.status}`);
+  } catch (e) {
+    // The nightly sweep job picks up whatever is still due.
+    console.error('erp-auto-sync: continuation failed:', e instanceof Error ? e.message : e);
+  }
+}
+
+async function handler(req: Request): Promise<Response> {
+  try {
+    if (req.method !== 'POST') return json({ error: { code: 'METHOD_NOT_ALLOWED', message: 'use POST' } }, 405);
+    await requireCronSecret(req); // before anything is read or written
+    const body = await parseJsonBody(req, Body, { allowEmpty: false });
+    const request: RunRequest = {
+      source: body.source,
+      connectionIds: body.connection_ids,
+      dryRun: body.dry_run,
+      concurrency: body.concurrency,
+      continuationOf: body.continuation_of,
+    };
+    const deps = engineDeps(newOwner('auto'));
+    if (request.dryRun) return json(await dryRun(deps.sql, request, deps.now()));
+
+    const { runId, recovered } = await openAutoSyncRun(deps.sql, request, deps.now(), deps.leaseSeconds);
+    const work = async () => {
+      const summary = await executeRun(deps, runId, recovered, request, {
+        budgetMs: settings.budgetMs,
+        maxConcurrency: settings.maxConcurrency,
+      });
+      if (shouldContinue(summary, request)) await continueRun(req, runId, request.source);
+      return summary;
+    };
+    if (request.source === 'cron' || request.continuationOf) {
+      inBackground(work());
+      return json({ run_id: runId, accepted: true }, 202);
+    }
+    return json(await work());
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+export default { fetch: handler } satisfies Deno.ServeDefaultExport;
