@@ -83,7 +83,7 @@ function withCors(res: Response): Response {
 
 Deno.serve({ hostname: '127.0.0.1', port, onListen: () => console.error(`functions: listening on ${port}`) }, async (req) => {
   const url = new URL(req.url);
-  if (url.pathname === '/health') return Response.json({ ok: true, functions: [...handlers.keys()] });
+  if (url.pathname === '/health') return Response.json({ ok: true, pid: Deno.pid, functions: [...handlers.keys()] });
   const m = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
   if (!m) return Response.json({ error: 'not found' }, { status: 404 });
   const name = m[1];

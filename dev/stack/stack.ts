@@ -22,7 +22,7 @@ interface Service {
   name: string;
   script: string;
   args?: string[];
-  health?: (env: StackEnv) => Promise<boolean>;
+  health?: (env: StackEnv, pid: number) => Promise<boolean>;
 }
 
 const SERVICES: Service[] = [
@@ -30,7 +30,15 @@ const SERVICES: Service[] = [
   {
     name: 'functions',
     script: 'dev/stack/functions-server.ts',
-    health: async (env) => (await tryFetch(`${env.API_URL}/health`)) === 200,
+    // The answer must come from the process we started (not an orphan still holding the port).
+    health: async (env, pid) => {
+      try {
+        const r = await fetch(`${env.API_URL}/health`, { signal: AbortSignal.timeout(1000) });
+        return r.ok && (await r.json()).pid === pid;
+      } catch {
+        return false;
+      }
+    },
   },
   {
     name: 'simulators',
@@ -177,6 +185,10 @@ full_page_writes = off
         `insert into supabase_migrations.schema_migrations (version, name) values ('${version}', '${f.replace(/'/g, "''")}')`,
       );
     }
+    if (this.profile === 'test') {
+      // The test stack never fires the nightly jobs on its own (tests that need them switch them on).
+      await this.psql(`update cron.job set active = false where jobname like 'erp-auto-sync%' and active`);
+    }
     const seeded = await this.psql(`select count(*) from supabase_migrations.seed_files`);
     if (seeded === '0') {
       await this.configureVault();
@@ -241,10 +253,11 @@ full_page_writes = off
   }
 
   async waitHealthy(svc: Service, timeoutMs = 60_000) {
-    if (!svc.health || !(await this.servicePid(svc.name))) return;
+    const pid = await this.servicePid(svc.name);
+    if (!svc.health || !pid) return;
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      if (await svc.health(this.env)) return;
+      if (await svc.health(this.env, pid)) return;
       if (!(await this.servicePid(svc.name))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -256,9 +269,15 @@ full_page_writes = off
     const pid = await this.servicePid(name);
     if (pid) {
       log(`stopping ${name} (pid ${pid})`);
-      await run(['kill', '-TERM', `-${pid}`]); // its process group (setsid)
+      // Its process group (started with setsid), then the process itself as a fallback.
+      await run(['kill', '-s', 'TERM', '--', `-${pid}`]);
+      await run(['kill', '-s', 'TERM', String(pid)]);
       for (let i = 0; i < 50 && (await this.servicePid(name)); i++) await new Promise((r) => setTimeout(r, 100));
-      if (await this.servicePid(name)) await run(['kill', '-KILL', `-${pid}`]);
+      if (await this.servicePid(name)) {
+        await run(['kill', '-s', 'KILL', '--', `-${pid}`]);
+        await run(['kill', '-s', 'KILL', String(pid)]);
+        for (let i = 0; i < 20 && (await this.servicePid(name)); i++) await new Promise((r) => setTimeout(r, 100));
+      }
     }
     await Deno.remove(this.pidFile(name)).catch(() => {});
   }
@@ -331,6 +350,9 @@ if (import.meta.main) {
   }
   const [cmd, ...rest] = args;
   const stack = await Stack.open(profile);
+  // One stack command at a time per profile (concurrent `up`s would start services twice).
+  const lock = await Deno.open(`${stack.dir}/stack.lock`, { create: true, write: true });
+  if (cmd !== 'status') await lock.lock(true);
   try {
     switch (cmd) {
       case 'up':

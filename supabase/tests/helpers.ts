@@ -12,6 +12,10 @@ export interface TestStackEnv {
   SERVICE_ROLE_KEY: string;
   JWT_SECRET: string;
   ERP_AUTO_SYNC_SECRET: string;
+  BLING_URL: string;
+  OMIE_URL: string;
+  TINY_URL: string;
+  CONTA_AZUL_URL: string;
   [k: string]: string;
 }
 

@@ -58,18 +58,23 @@ export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<num
   return r.n as number;
 }
 
-/** Claims the next due, unleased connection (of a free account) and leases it to `owner`. */
+/**
+ * Claims the next due, unleased connection (of a free account) and leases it to `owner`. `exclude` holds the
+ * connections this run already took, so a run never picks the same one twice.
+ */
 export async function claimNextDue(
   sql: Sql,
   now: Date,
   owner: string,
   leaseSeconds: number,
-  ids?: string[],
+  opts: { ids?: string[]; exclude?: string[] } = {},
 ): Promise<ConnectionRow | null> {
   const rows = await sql.unsafe(
     `with candidate as (
        select c.id from public.erp_connections c
-       where ${DUE} and ${FREE} ${ids ? 'and c.id = any($4::uuid[])' : ''}
+       where ${DUE} and ${FREE}
+         and ($4::uuid[] is null or c.id = any($4::uuid[]))
+         and not (c.id = any($5::uuid[]))
          and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))
        order by c.next_sync_at nulls first, c.id
        limit 1
@@ -79,7 +84,7 @@ export async function claimNextDue(
         set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
        from candidate where c.id = candidate.id
      returning ${COLUMNS}`,
-    ids ? [now, owner, leaseSeconds, ids] : [now, owner, leaseSeconds],
+    [now, owner, leaseSeconds, opts.ids ?? null, opts.exclude ?? []],
   );
   return (rows[0] as unknown as ConnectionRow) ?? null;
 }

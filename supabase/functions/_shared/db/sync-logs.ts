@@ -68,6 +68,20 @@ export async function closeLog(
             where id = ${id} and status = 'running'`;
 }
 
+/**
+ * A running log left by a holder whose lease expired (we hold the lease now): it can no longer finish, so it
+ * becomes 'interrupted'. Its holder, if still alive, sees the lost lease at its next heartbeat and stops.
+ */
+export async function interruptRunningLog(sql: Sql, connectionId: string): Promise<number> {
+  const rows = await sql`
+    update public.erp_sync_logs set status = 'interrupted', completed_at = now(),
+      duration_ms = (extract(epoch from (now() - started_at)) * 1000)::int,
+      error_message = 'Sincronização interrompida (o processo parou antes de concluir). Ela será retomada do último ponto salvo.'
+    where connection_id = ${connectionId} and status = 'running'
+    returning id`;
+  return rows.length;
+}
+
 /** Running logs whose heartbeat stopped (their process died) become 'interrupted'. */
 export async function interruptStaleLogs(sql: Sql, staleBefore: Date): Promise<number> {
   const rows = await sql`

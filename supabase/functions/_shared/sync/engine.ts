@@ -12,7 +12,7 @@ import { ENTITIES } from '../adapters/contract.ts';
 import type { Sql } from '../db/client.ts';
 import { loadCheckpoints, saveCheckpoint } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
-import { closeLog, heartbeat, openLog, updateLogProgress } from '../db/sync-logs.ts';
+import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
 import { rebuildDre, upsertFinancialEntries, upsertProducts, upsertProfile } from '../db/synced-data.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { ImportOptions, ImportResult } from '../nfe/import.ts';
@@ -82,20 +82,26 @@ export async function syncConnection(
   const { sql } = deps;
   const startedAt = deps.now();
   const t0 = performance.now();
-  const log = opts.logId
-    ? { id: opts.logId }
-    : await openLog(sql, { connectionId: conn.id, companyId: conn.company_id, syncType: opts.syncType, runId: opts.runId, startedAt });
+  const open = () =>
+    openLog(sql, { connectionId: conn.id, companyId: conn.company_id, syncType: opts.syncType, runId: opts.runId, startedAt });
+  let log = opts.logId ? { id: opts.logId } : await open();
+  if (!log) {
+    // We hold the lease, so a running log belongs to a holder whose lease expired (crashed or cut off).
+    await interruptRunningLog(sql, conn.id);
+    log = await open();
+  }
   if (!log) {
     await releaseLease(sql, conn.id, deps.owner);
     return { connectionId: conn.id, logId: null, status: 'already_running', recordsSynced: 0, recordsFailed: 0, durationMs: 0, entities: {} };
   }
 
   const abort = new AbortController();
+  const logId = log.id;
   const beat = setInterval(async () => {
     try {
       const kept = await renewLease(sql, conn.id, deps.owner, deps.leaseSeconds);
       if (!kept) abort.abort(new AppError('conflict', 'LEASE_LOST', 'the connection lease was lost'));
-      else await heartbeat(sql, log.id);
+      else await heartbeat(sql, logId);
     } catch { /* transient db hiccup: next beat retries */ }
   }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
 
@@ -110,7 +116,7 @@ export async function syncConnection(
   };
   const progress = async () => {
     const t = totals();
-    await updateLogProgress(sql, log.id, { recordsSynced: t.synced, recordsFailed: t.failed, details: { entities } });
+    await updateLogProgress(sql, logId, { recordsSynced: t.synced, recordsFailed: t.failed, details: { entities } });
   };
 
   let cfg: SyncConfig;

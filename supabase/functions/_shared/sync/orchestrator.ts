@@ -86,6 +86,7 @@ export async function executeRun(
   const concurrency = Math.max(1, Math.min(req.concurrency ?? 1, opts.maxConcurrency));
   const results: RunSummary['results'] = [];
   let outOfBudget = false;
+  const taken = new Set<string>();
 
   const worker = async () => {
     while (true) {
@@ -93,8 +94,12 @@ export async function executeRun(
         outOfBudget = true;
         return;
       }
-      const conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, req.connectionIds);
+      const conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, {
+        ids: req.connectionIds,
+        exclude: [...taken],
+      });
       if (!conn) return;
+      taken.add(conn.id);
       let outcome: SyncOutcome;
       try {
         outcome = await syncConnection(deps, conn, { syncType: 'auto', runId });
@@ -111,6 +116,7 @@ export async function executeRun(
           entities: {},
         };
       }
+      if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
       results.push({
         connection_id: outcome.connectionId,
         success: outcome.status === 'success',

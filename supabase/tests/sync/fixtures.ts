@@ -1,0 +1,78 @@
+/** Fixtures for the end-to-end sync tests: connections on the simulators, calls to the functions. */
+import type postgres from 'postgres';
+import { SignJWT } from 'jose';
+import { type ConnectionSpec, type Provisioned, provisionConnection, removeCompanies, simAdmin } from '../../../dev/demo/provision.ts';
+import type { TestStackEnv } from '../helpers.ts';
+
+export { simAdmin };
+
+export function uniq(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export class Fixture {
+  companies: string[] = [];
+  constructor(readonly sql: postgres.Sql, readonly env: TestStackEnv) {}
+
+  async connection(spec: Omit<ConnectionSpec, 'accountId'> & { accountId?: string }): Promise<Provisioned> {
+    const p = await provisionConnection(this.sql, this.env, {
+      nfeCount: 6,
+      productCount: 5,
+      financialCount: 6,
+      ...spec,
+      accountId: spec.accountId ?? uniq(`t-${spec.erp}`),
+    });
+    this.companies.push(p.companyId);
+    return p;
+  }
+
+  async user(): Promise<string> {
+    const [u] = await this.sql`insert into auth.users (email) values (${uniq('user') + '@test.local'}) returning id`;
+    return u.id as string;
+  }
+
+  async userJwt(userId: string, opts: { secret?: string; expiresIn?: string; aud?: string; role?: string } = {}) {
+    return await new SignJWT({ role: opts.role ?? 'authenticated' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setAudience(opts.aud ?? 'authenticated')
+      .setIssuedAt()
+      .setExpirationTime(opts.expiresIn ?? '1h')
+      .sign(new TextEncoder().encode(opts.secret ?? this.env.JWT_SECRET));
+  }
+
+  async autoSync(body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${this.env.ERP_AUTO_SYNC_SECRET}` }) {
+    const res = await fetch(`${this.env.FUNCTIONS_URL}/erp-auto-sync`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }
+
+  async syncNow(connectionId: unknown, jwt: string | null) {
+    const res = await fetch(`${this.env.FUNCTIONS_URL}/erp-sync`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(jwt ? { Authorization: `Bearer ${jwt}` } : {}) },
+      body: JSON.stringify({ connection_id: connectionId }),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }
+
+  async logs(connectionId: string) {
+    return await this.sql`select * from public.erp_sync_logs where connection_id = ${connectionId} order by started_at`;
+  }
+
+  async conn(connectionId: string) {
+    const [c] = await this.sql`select * from public.erp_connections where id = ${connectionId}`;
+    return c;
+  }
+
+  async cleanup() {
+    await removeCompanies(this.sql, this.companies);
+  }
+}
+
+export function nextMidnightUtc(after: Date): string {
+  return new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate() + 1)).toISOString();
+}
