@@ -87,12 +87,15 @@ function randomToken(bytes: number): string {
   return Array.from(b).map((x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-export async function signJwt(secret: string, claims: Record<string, unknown>, expiresIn = '10y'): Promise<string> {
-  return await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret));
+/**
+ * Signs a JWT with the stack's secret. Without `expiresIn` (the stack's API keys) issued-at and expiry are
+ * fixed, so the same secret always gives the same key; with it (user sessions) they count from now.
+ */
+export async function signJwt(secret: string, claims: Record<string, unknown>, expiresIn?: string): Promise<string> {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
+  if (expiresIn) jwt.setIssuedAt().setExpirationTime(expiresIn);
+  else jwt.setIssuedAt(1_767_225_600).setExpirationTime(2_082_758_400); // 2026-01-01 .. 2036-01-01
+  return await jwt.sign(new TextEncoder().encode(secret));
 }
 
 /** Secrets are generated once per state folder and kept in `<state>/secrets.json` (git-ignored). */

@@ -8,7 +8,9 @@
 alter table public.erp_connections add column if not exists auth_base_url text
   check (auth_base_url ~ '^https?://');
 
-create or replace function public.invoke_erp_auto_sync(p_body jsonb default '{"source": "cron"}'::jsonb)
+-- Connections of different ERP accounts sync side by side (4 at a time by default; one account is never
+-- synced twice at once, see claimNextDue).
+create or replace function public.invoke_erp_auto_sync(p_body jsonb default '{"source": "cron", "concurrency": 4}'::jsonb)
 returns bigint
 language plpgsql volatile security definer set search_path = ''
 as $fn$
