@@ -65,12 +65,20 @@ export function toConnection(row: ConnectionRow): ConnectionDto {
   };
 }
 
-export async function listConnections(sql: Sql, userId: string, now: Date = new Date()): Promise<ListConnectionsResponse> {
+export async function listConnections(
+  sql: Sql,
+  userId: string,
+  now: Date = new Date(),
+): Promise<ListConnectionsResponse> {
   const rows = await selectConnectionsForUser(sql, userId);
   return { connections: rows.map(toConnection), server_time: now.toISOString() };
 }
 
-export async function setAutoSync(sql: Sql, userId: string, body: UpdateAutoSyncBody): Promise<UpdateAutoSyncResponse> {
+export async function setAutoSync(
+  sql: Sql,
+  userId: string,
+  body: UpdateAutoSyncBody,
+): Promise<UpdateAutoSyncResponse> {
   const result = await updateAutoSync(sql, userId, body.connection_id, body.auto_sync);
   if (result.outcome === 'not_found') {
     throw new AppError('not_found', 'CONNECTION_NOT_FOUND', 'connection not found', {
@@ -78,7 +86,11 @@ export async function setAutoSync(sql: Sql, userId: string, body: UpdateAutoSync
     });
   }
   if (result.outcome === 'forbidden') {
-    throw new AppError('forbidden', 'NOT_A_MEMBER', 'this connection belongs to a company you are not a member of');
+    throw new AppError(
+      'forbidden',
+      'NOT_A_MEMBER',
+      'this connection belongs to a company you are not a member of',
+    );
   }
   const [row] = await selectConnectionsForUser(sql, userId, body.connection_id);
   if (!row) throw new AppError('internal', 'CONNECTION_VANISHED', 'connection not readable after update');

@@ -45,7 +45,11 @@ export const MAX_CONNECTIONS = 500;
 /**
  * The caller's connections with their last logs. `connectionId` narrows to one connection (after a write).
  */
-export async function selectConnectionsForUser(sql: Sql, userId: string, connectionId?: string): Promise<ConnectionRow[]> {
+export async function selectConnectionsForUser(
+  sql: Sql,
+  userId: string,
+  connectionId?: string,
+): Promise<ConnectionRow[]> {
   const claims = JSON.stringify({ sub: userId, role: 'authenticated', aud: 'authenticated' });
   return await sql.begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', 'authenticated', true)`;
@@ -93,7 +97,12 @@ export type AutoSyncUpdate =
  * Sets sync_config.auto_sync (merging, the rest of the config untouched) when the user belongs to the
  * connection's company. next_sync_at is left as it is: null means "due" to the scheduler.
  */
-export async function updateAutoSync(sql: Sql, userId: string, connectionId: string, autoSync: boolean): Promise<AutoSyncUpdate> {
+export async function updateAutoSync(
+  sql: Sql,
+  userId: string,
+  connectionId: string,
+  autoSync: boolean,
+): Promise<AutoSyncUpdate> {
   const updated = await sql`
     update public.erp_connections c
        set sync_config = c.sync_config || jsonb_build_object('auto_sync', ${autoSync}::boolean)

@@ -224,7 +224,12 @@ export class HttpClient {
       let error: AppError | null = null;
       let response: HttpResponse | null = null;
       const started = this.clock.now();
-      const lease = await this.limiter.acquire(limits, { signal: callerSignal });
+      let lease;
+      try {
+        lease = await this.limiter.acquire(limits, { signal: callerSignal });
+      } catch (e) {
+        throw classifyThrown(e, facts, callerSignal?.aborted ?? false);
+      }
       try {
         const url = new URL(urlTemplate.href);
         const headers = new Headers({ ...this.opts.headers, ...req.headers });

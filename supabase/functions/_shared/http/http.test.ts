@@ -276,3 +276,15 @@ Deno.test('limiter: daily cap exhausted → rate_limited instead of a long sleep
     assert.ok(e.retryAfterMs! > 60_000);
   });
 });
+
+Deno.test('caller abort while waiting for the limiter → AppError ABORTED', async () => {
+  const ac = new AbortController();
+  const { client } = setup(() => Response.json({}), {
+    signal: ac.signal,
+    limits: [{ key: 'test:slow', policy: { windows: [{ limit: 1, intervalMs: 10_000 }] } }],
+  });
+  await client.request({ path: '/x' });
+  const p = client.request({ path: '/x' });
+  ac.abort();
+  await rejects(p, (e) => assert.equal(e.code, 'ABORTED'));
+});

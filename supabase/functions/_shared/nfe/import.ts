@@ -18,9 +18,10 @@
  *   stored and cancels nothing. Events SEFAZ did not register are skipped (reported in `skipped`).
  * - Status: 'cancelled' (cancellation event or protocol 101/151), 'authorized' (protocol 100/150), otherwise
  *   'unauthorized' (denied, rejected, or no protocol in the file: the XML proves no authorisation).
- * - Writes are bulk: one transaction per batch of up to `batchSize` notes with one statement for the notes and
- *   one for the items (see `../db/xml-imports.ts`). When a batch hits a data error the database refuses, it is
- *   replayed note by note so that only the offending note fails.
+ * - Writes are bulk: one transaction per batch of up to `batchSize` notes: one statement upserts all the notes,
+ *   one inserts all their items together with the events and the cancellations (see `../db/xml-imports.ts`).
+ *   When a batch hits a data error the database refuses, it is replayed note by note so that only the offending
+ *   note fails.
  * - Money and quantities go from the XML's decimal strings straight into numeric columns (never JS numbers).
  */
 import { createHash } from 'node:crypto';
@@ -168,7 +169,7 @@ export async function importNfeDocuments(sql: Sql, opts: ImportOptions): Promise
   for (let i = 0; i < prepared.notes.length || (i === 0 && prepared.events.length > 0); i += batchSize) {
     const notes = prepared.notes.slice(i, i + batchSize);
     const last = i + batchSize >= prepared.notes.length;
-    // events go with the last batch, so that cancellations meet their notes in the same transaction
+    // events ride with the last batch; a cancellation also reaches notes that earlier batches (or calls) wrote
     const events = last ? prepared.events : [];
     await writeWithFallback(sql, opts, connectionId, notes, events, result);
   }
@@ -651,7 +652,11 @@ function record(
   const byKey = new Map(r.notes.map((n) => [n.accessKey, n]));
   for (const n of notes) {
     const w = byKey.get(n.row.access_key);
-    if (!w) continue;
+    if (!w) {
+      // written meanwhile by a concurrent import with the same content: nothing changed here
+      result.unchanged++;
+      continue;
+    }
     result[w.outcome]++;
     const out: ImportedNote = {
       accessKey: w.accessKey,

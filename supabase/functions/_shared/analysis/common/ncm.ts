@@ -26,7 +26,9 @@ export interface MonophasicMatch {
 
 export const MONOPHASIC_TABLE_VERSION: string = table.version;
 
-const ENTRIES = (table.entries as MonophasicEntry[]).slice().sort((a, b) => b.prefix.length - a.prefix.length);
+const ENTRIES = (table.entries as MonophasicEntry[]).slice().sort((a, b) =>
+  b.prefix.length - a.prefix.length
+);
 
 /** Digits only: '3004.90.99' → '30049099'; null/blank → ''. Letters and other characters are kept (→ invalid). */
 export function normalizeNcm(raw: string | null | undefined): string {
@@ -79,5 +81,7 @@ export function monophasicMatch(ncm: string): MonophasicMatch | null {
 
 /** '30049099' → '3004.90.99' for messages. */
 export function formatNcm(ncm: string): string {
-  return /^[0-9]{8}$/.test(ncm) ? `${ncm.slice(0, 4)}.${ncm.slice(4, 6)}.${ncm.slice(6)}` : ncm || '(sem NCM)';
+  return /^[0-9]{8}$/.test(ncm)
+    ? `${ncm.slice(0, 4)}.${ncm.slice(4, 6)}.${ncm.slice(6)}`
+    : ncm || '(sem NCM)';
 }

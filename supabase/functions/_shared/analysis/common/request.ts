@@ -6,7 +6,15 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import { addMonths, currentMonthBrt, MAX_PERIOD_MONTHS, type Month, MONTH_RE, monthSpan, type Period } from './period.ts';
+import {
+  addMonths,
+  currentMonthBrt,
+  MAX_PERIOD_MONTHS,
+  type Month,
+  MONTH_RE,
+  monthSpan,
+  type Period,
+} from './period.ts';
 
 const month = z.string().regex(MONTH_RE, { message: "mês inválido: use 'YYYY-MM'" });
 
@@ -37,7 +45,7 @@ export const AnalysisRequestSchema = z
       }
     }
   })
-  .transform((v) => ({
+  .transform((v): AnalysisRequest => ({
     company_id: v.company_id,
     connection_id: v.connection_id,
     log_id: v.log_id,
@@ -45,7 +53,15 @@ export const AnalysisRequestSchema = z
     period_to: v.period_to,
   }));
 
-export type AnalysisRequest = z.output<typeof AnalysisRequestSchema>;
+export interface AnalysisRequest {
+  company_id: string;
+  connection_id?: string;
+  log_id?: string;
+  /** 'YYYY-MM' */
+  period_from?: string;
+  /** 'YYYY-MM' */
+  period_to?: string;
+}
 
 /** How an analysis picks its months when the caller gives none. */
 export type DefaultPeriod =
@@ -57,7 +73,11 @@ export type DefaultPeriod =
   | 'last_12_closed';
 
 /** Resolves the period of a request: explicit months win; a missing end or start follows the default. */
-export function resolvePeriod(req: Pick<AnalysisRequest, 'period_from' | 'period_to'>, kind: DefaultPeriod, now: Date): Period {
+export function resolvePeriod(
+  req: Pick<AnalysisRequest, 'period_from' | 'period_to'>,
+  kind: DefaultPeriod,
+  now: Date,
+): Period {
   const current = currentMonthBrt(now);
   let to: Month;
   let defaultSpan: number;
@@ -78,14 +98,24 @@ export function resolvePeriod(req: Pick<AnalysisRequest, 'period_from' | 'period
   const from = req.period_from ?? addMonths(to, -(defaultSpan - 1));
   const span = monthSpan(from, to);
   if (span < 1) {
-    throw new AppError('bad_request', 'INVALID_BODY', "invalid field 'period_from': period_from é posterior ao fim do período", {
-      details: { field: 'period_from' },
-    });
+    throw new AppError(
+      'bad_request',
+      'INVALID_BODY',
+      "invalid field 'period_from': period_from é posterior ao fim do período",
+      {
+        details: { field: 'period_from' },
+      },
+    );
   }
   if (span > MAX_PERIOD_MONTHS) {
-    throw new AppError('bad_request', 'INVALID_BODY', `invalid field 'period_from': o período pode ter no máximo ${MAX_PERIOD_MONTHS} meses`, {
-      details: { field: 'period_from' },
-    });
+    throw new AppError(
+      'bad_request',
+      'INVALID_BODY',
+      `invalid field 'period_from': o período pode ter no máximo ${MAX_PERIOD_MONTHS} meses`,
+      {
+        details: { field: 'period_from' },
+      },
+    );
   }
   return { from, to };
 }

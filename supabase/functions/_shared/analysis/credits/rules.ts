@@ -30,7 +30,10 @@
  *   PC_CST_PARTIAL         only one of PIS/COFINS has CST 01/02/03 → credit only for that one.
  *   PC_CST_NOT_CREDITABLE  CST 04–09 (monofásica, ST, alíquota zero, isenta, sem incidência, suspensão) → no credit
  *                          (art. 3º §2º II: acquisitions not subject to the contribution).
- *   PC_CST_OTHER           CST 49/99 or an entry code (50+) on a supplier's note → no credit (review).
+ *   PC_SIMPLES_SUPPLIER_REVIEW  CST 49/99/other from a Simples Nacional supplier (CRT 1/2/4): not counted (the
+ *                          issue's rule is CST 01/02/03), flagged for review: the RFB admits credits on purchases from
+ *                          Simples suppliers (ADI SRF 15/2007).
+ *   PC_CST_OTHER           CST 49/99 or an entry code (50+) on a regime normal supplier's note → no credit (review).
  *   PC_CST_MISSING         no CST → no credit.
  *   Regime gate (after the item rules; the eligible base is kept as "potential"):
  *   PC_REGIME_CUMULATIVE   Lucro Presumido: cumulative PIS/COFINS, no credits (Lei 10.833/2003, art. 10, II).
@@ -56,7 +59,12 @@
  * Amounts: decimal strings in and out, integer cents inside. "Potential" totals are what the item rules allow
  * before the regime gate (what a Lucro Real / regime normal company would credit).
  */
-import { type MonophasicMatch, monophasicMatch, MONOPHASIC_TABLE_VERSION, normalizeNcm } from '../common/ncm.ts';
+import {
+  MONOPHASIC_TABLE_VERSION,
+  type MonophasicMatch,
+  monophasicMatch,
+  normalizeNcm,
+} from '../common/ncm.ts';
 import { applyRate, brl, type Cents, cents, money } from '../common/money.ts';
 import { inPeriod, type Month, noteDate, noteMonth, type Period } from '../common/period.ts';
 import { isSimples, type RegimeClass, type ResolvedRegime } from '../common/regime.ts';
@@ -236,17 +244,23 @@ export function classifyCfop(cfop: string | null | undefined): CfopClass {
   const n = Number(c.slice(1));
   if (inRange(n, 101, 125) || inRange(n, 401, 405) || inRange(n, 651, 656)) return 'purchase';
   if (inRange(n, 151, 156) || n === 408 || n === 409 || n === 658 || n === 659) return 'transfer';
-  if (inRange(n, 201, 210) || inRange(n, 410, 415) || n === 553 || n === 556 || inRange(n, 660, 662)) return 'return';
+  if (inRange(n, 201, 210) || inRange(n, 410, 415) || n === 553 || n === 556 || inRange(n, 660, 662)) {
+    return 'return';
+  }
   if (n === 551 || n === 552) return 'fixed_asset';
   if (n === 557) return 'use_consumption';
   return 'other';
 }
 
 const CFOP_TEXT: Record<Exclude<CfopClass, 'purchase' | 'transfer'>, { rule: string; text: string }> = {
-  invalid: { rule: 'CFOP_INVALID', text: 'CFOP ausente ou inválido: não é possível afirmar que é uma compra' },
+  invalid: {
+    rule: 'CFOP_INVALID',
+    text: 'CFOP ausente ou inválido: não é possível afirmar que é uma compra',
+  },
   entry_code: {
     rule: 'CFOP_ENTRY_CODE',
-    text: 'CFOP de entrada (1/2/3xxx) numa nota recebida: o emitente registrou uma entrada, não uma venda para a empresa',
+    text:
+      'CFOP de entrada (1/2/3xxx) numa nota recebida: o emitente registrou uma entrada, não uma venda para a empresa',
   },
   return: { rule: 'CFOP_RETURN', text: 'devolução: não é aquisição, fica fora dos créditos de compra' },
   fixed_asset: {
@@ -256,7 +270,8 @@ const CFOP_TEXT: Record<Exclude<CfopClass, 'purchase' | 'transfer'>, { rule: str
   },
   use_consumption: {
     rule: 'CFOP_USE_CONSUMPTION',
-    text: 'material de uso e consumo: sem crédito de ICMS até 2033 (LC 87/1996, art. 33, I) nem de PIS/COFINS',
+    text:
+      'material de uso e consumo: sem crédito de ICMS até 2033 (LC 87/1996, art. 33, I) nem de PIS/COFINS',
   },
   other: {
     rule: 'CFOP_OTHER',
@@ -291,6 +306,12 @@ const SN_CREDIT = new Set(['101', '201']);
 const SN_NO_CREDIT = new Set(['102', '103', '202', '203', '300', '400', '900']);
 const SN_ST_CHARGED = new Set(['201', '202', '203', '900']);
 
+function retained(item: CreditItem, st: Cents): string {
+  return item.icms_st_value === null || item.icms_st_value === undefined
+    ? 'Valor do ICMS-ST retido não disponível nos dados importados'
+    : `ICMS-ST retido informado: ${brl(st)}`;
+}
+
 interface IcmsOutcome {
   rule: string;
   creditable: Cents;
@@ -316,9 +337,10 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
         return {
           rule: 'ICMS_SN_CREDIT',
           creditable: cr,
-          text: `Fornecedor do Simples Nacional com CSOSN ${csosn}: crédito de ICMS limitado ao vCredICMSSN informado, ${
-            brl(cr)
-          } (LC 123/2006, art. 23)${stPart}.`,
+          text:
+            `Fornecedor do Simples Nacional com CSOSN ${csosn}: crédito de ICMS limitado ao vCredICMSSN informado, ${
+              brl(cr)
+            } (LC 123/2006, art. 23)${stPart}.`,
           ...stOut,
         };
       }
@@ -333,8 +355,8 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
       return {
         rule: 'ICMS_ST_RETAINED',
         creditable: 0n,
-        text: `CSOSN 500: ICMS já cobrado anteriormente por substituição tributária; sem crédito. ICMS-ST retido informado: ${
-          brl(st)
+        text: `CSOSN 500: ICMS já cobrado anteriormente por substituição tributária; sem crédito. ${
+          retained(item, st)
         }.`,
         stKind: 'retained',
         st,
@@ -344,7 +366,8 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
       return {
         rule: 'ICMS_SN_NO_CREDIT',
         creditable: 0n,
-        text: `Fornecedor do Simples Nacional com CSOSN ${csosn}: sem permissão de crédito de ICMS (só CSOSN 101/201 dão crédito, LC 123/2006, art. 23)${stPart}.`,
+        text:
+          `Fornecedor do Simples Nacional com CSOSN ${csosn}: sem permissão de crédito de ICMS (só CSOSN 101/201 dão crédito, LC 123/2006, art. 23)${stPart}.`,
         ...stOut,
       };
     }
@@ -362,15 +385,21 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
       creditable: 0n,
       text: `CST ${cst ?? '60'}${
         group === 'ICMSST' ? ' (grupo ICMSST)' : ''
-      }: ICMS já cobrado anteriormente por substituição tributária; o adquirente substituído não se credita. ICMS-ST retido informado: ${
-        brl(st)
+      }: ICMS já cobrado anteriormente por substituição tributária; o adquirente substituído não se credita. ${
+        retained(item, st)
       }.`,
       stKind: 'retained',
       st,
     };
   }
   if (!cst) {
-    return { rule: 'ICMS_MISSING', creditable: 0n, text: 'Item sem CST/CSOSN de ICMS: sem crédito.', stKind: null, st: 0n };
+    return {
+      rule: 'ICMS_MISSING',
+      creditable: 0n,
+      text: 'Item sem CST/CSOSN de ICMS: sem crédito.',
+      stKind: null,
+      st: 0n,
+    };
   }
   const charged = ICMS_ST_CHARGED_CST.has(cst) && st > 0n;
   const stPart = charged ? `; ICMS-ST cobrado nesta nota ${brl(st)} (compõe o custo, sem crédito)` : '';
@@ -380,19 +409,29 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
       return {
         rule: 'ICMS_TAXED',
         creditable: vIcms,
-        text: `CST ${cst} (tributado): crédito do ICMS destacado pelo fornecedor, ${brl(vIcms)} (LC 87/1996, arts. 19 e 20)${stPart}.`,
+        text: `CST ${cst} (tributado): crédito do ICMS destacado pelo fornecedor, ${
+          brl(vIcms)
+        } (LC 87/1996, arts. 19 e 20)${stPart}.`,
         ...stOut,
       };
     }
     return {
       rule: 'ICMS_TAXED_NO_VALUE',
       creditable: 0n,
-      text: `CST ${cst} sem ICMS destacado (vICMS zero ou ausente${cst === '51' ? ', diferimento' : ''}): sem crédito${stPart}.`,
+      text: `CST ${cst} sem ICMS destacado (vICMS zero ou ausente${
+        cst === '51' ? ', diferimento' : ''
+      }): sem crédito${stPart}.`,
       ...stOut,
     };
   }
   if (ICMS_NOT_TAXED_CST.has(cst)) {
-    const what = cst === '30' ? 'isenta/não tributada com ST' : cst === '40' ? 'isenta' : cst === '41' ? 'não tributada' : 'com suspensão';
+    const what = cst === '30'
+      ? 'isenta/não tributada com ST'
+      : cst === '40'
+      ? 'isenta'
+      : cst === '41'
+      ? 'não tributada'
+      : 'com suspensão';
     return {
       rule: 'ICMS_NOT_TAXED',
       creditable: 0n,
@@ -404,12 +443,19 @@ function icmsOutcome(item: CreditItem): IcmsOutcome {
     return {
       rule: 'ICMS_MONOPHASIC_FUEL',
       creditable: 0n,
-      text: `CST ${cst}: ICMS monofásico sobre combustíveis (LC 192/2022); não considerado nesta análise, revisar com o contador.`,
+      text:
+        `CST ${cst}: ICMS monofásico sobre combustíveis (LC 192/2022); não considerado nesta análise, revisar com o contador.`,
       stKind: null,
       st: 0n,
     };
   }
-  return { rule: 'ICMS_CODE_UNKNOWN', creditable: 0n, text: `CST de ICMS ${cst} desconhecido: sem crédito.`, stKind: null, st: 0n };
+  return {
+    rule: 'ICMS_CODE_UNKNOWN',
+    creditable: 0n,
+    text: `CST de ICMS ${cst} desconhecido: sem crédito.`,
+    stKind: null,
+    st: 0n,
+  };
 }
 
 interface PcOutcome {
@@ -421,7 +467,13 @@ interface PcOutcome {
 }
 
 /** The item rules for PIS/COFINS (before the regime gate) for a purchase CFOP. */
-function pcOutcome(item: CreditItem, itemValue: Cents, issuedOn: string, mono: MonophasicMatch | null): PcOutcome {
+function pcOutcome(
+  item: CreditItem,
+  itemValue: Cents,
+  issuedOn: string,
+  mono: MonophasicMatch | null,
+  supplierCrt: number | null,
+): PcOutcome {
   const none = (rule: string, text: string): PcOutcome => ({ rule, base: 0n, pis: 0n, cofins: 0n, text });
   if (mono) {
     return none(
@@ -435,12 +487,22 @@ function pcOutcome(item: CreditItem, itemValue: Cents, issuedOn: string, mono: M
   const cofOk = cofC === 'eligible';
   if (!pisOk && !cofOk) {
     // Report the PIS reason first (COFINS when PIS has none to give).
-    const [cls, cst] = pisC !== 'missing' || cofC === 'missing' ? [pisC, item.pis_cst] : [cofC, item.cofins_cst];
+    const [cls, cst] = pisC !== 'missing' || cofC === 'missing'
+      ? [pisC, item.pis_cst]
+      : [cofC, item.cofins_cst];
     const c = (cst ?? '').trim();
     if (cls === 'not_creditable') {
       return none(
         'PC_CST_NOT_CREDITABLE',
-        `CST ${c} do fornecedor (${PC_CST_REASON[c]}): aquisição não sujeita ao pagamento da contribuição não dá crédito (Lei 10.833/2003, art. 3º, §2º, II).`,
+        `CST ${c} do fornecedor (${
+          PC_CST_REASON[c]
+        }): aquisição não sujeita ao pagamento da contribuição não dá crédito (Lei 10.833/2003, art. 3º, §2º, II).`,
+      );
+    }
+    if (cls === 'other' && supplierCrt !== null && [1, 2, 4].includes(supplierCrt)) {
+      return none(
+        'PC_SIMPLES_SUPPLIER_REVIEW',
+        `Fornecedor do Simples Nacional (CRT ${supplierCrt}) com CST ${c}: o PIS/COFINS dele é pago no DAS e não vem destacado. A RFB admite crédito no Lucro Real sobre compras de optantes do Simples (ADI SRF 15/2007), mas a regra desta análise só conta CST 01/02/03: não contado, revisar com o contador.`,
       );
     }
     if (cls === 'other') {
@@ -468,9 +530,10 @@ function pcOutcome(item: CreditItem, itemValue: Cents, issuedOn: string, mono: M
       base,
       pis,
       cofins,
-      text: `CST ${item.pis_cst?.trim()} do fornecedor (operação tributada) em compra para revenda ou insumo: ${baseText}; PIS 1,65% = ${
-        brl(pis)
-      } e COFINS 7,6% = ${brl(cofins)} (Leis 10.637/2002 e 10.833/2003, art. 3º).`,
+      text:
+        `CST ${item.pis_cst?.trim()} do fornecedor (operação tributada) em compra para revenda ou insumo: ${baseText}; PIS 1,65% = ${
+          brl(pis)
+        } e COFINS 7,6% = ${brl(cofins)} (Leis 10.637/2002 e 10.833/2003, art. 3º).`,
     };
   }
   const [okName, okCst, badName, badCst] = pisOk
@@ -481,9 +544,9 @@ function pcOutcome(item: CreditItem, itemValue: Cents, issuedOn: string, mono: M
     base,
     pis,
     cofins,
-    text: `CST de ${okName} ${okCst?.trim()} (tributado) e de ${badName} ${badCst?.trim() || 'ausente'} (sem crédito): crédito apenas de ${okName}; ${baseText}; PIS = ${
-      brl(pis)
-    }, COFINS = ${brl(cofins)}.`,
+    text: `CST de ${okName} ${okCst?.trim()} (tributado) e de ${badName} ${
+      badCst?.trim() || 'ausente'
+    } (sem crédito): crédito apenas de ${okName}; ${baseText}; PIS = ${brl(pis)}, COFINS = ${brl(cofins)}.`,
   };
 }
 
@@ -501,7 +564,8 @@ function pcRegimeGate(regime: RegimeClass): { rule: string; text: string } | nul
     case 'mei':
       return {
         rule: 'PC_REGIME_SIMPLES',
-        text: 'A empresa está no Simples Nacional: PIS/COFINS são pagos no DAS, sem créditos (LC 123/2006, art. 23)',
+        text:
+          'A empresa está no Simples Nacional: PIS/COFINS são pagos no DAS, sem créditos (LC 123/2006, art. 23)',
       };
     default:
       return {
@@ -522,7 +586,8 @@ function icmsRegimeGate(regime: RegimeClass): { rule: string; text: string } | n
   if (regime === 'unknown') {
     return {
       rule: 'ICMS_REGIME_UNKNOWN',
-      text: 'Regime tributário não informado: o crédito de ICMS só vale para empresas do regime normal; informe o regime no cadastro',
+      text:
+        'Regime tributário não informado: o crédito de ICMS só vale para empresas do regime normal; informe o regime no cadastro',
     };
   }
   return null;
@@ -613,7 +678,11 @@ export function analyzeCredits(input: CreditInput): CreditResult {
   }
 
   const items = input.items.slice().sort((a, b) =>
-    a.xml_import_id < b.xml_import_id ? -1 : a.xml_import_id > b.xml_import_id ? 1 : a.item_number - b.item_number
+    a.xml_import_id < b.xml_import_id
+      ? -1
+      : a.xml_import_id > b.xml_import_id
+      ? 1
+      : a.item_number - b.item_number
   );
   for (const item of items) {
     const note = notes.get(item.xml_import_id);
@@ -664,7 +733,10 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     // Note level.
     let noteRule: { rule: string; text: string } | null = null;
     if (note.status === 'cancelled') {
-      noteRule = { rule: 'NOTE_CANCELLED', text: 'Nota cancelada (evento de cancelamento): excluída da análise.' };
+      noteRule = {
+        rule: 'NOTE_CANCELLED',
+        text: 'Nota cancelada (evento de cancelamento): excluída da análise.',
+      };
     } else if (note.status !== 'authorized') {
       noteRule = { rule: 'NOTE_NOT_AUTHORIZED', text: 'Nota sem autorização de uso: excluída da análise.' };
     } else if (note.environment === 2) {
@@ -690,15 +762,14 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     let ic: IcmsOutcome;
     if (cls === 'purchase' || cls === 'transfer') {
       ic = icmsOutcome(item);
-      pc = cls === 'purchase'
-        ? pcOutcome(item, itemValue, issuedOn, mono)
-        : {
-          rule: 'PC_TRANSFER',
-          base: 0n,
-          pis: 0n,
-          cofins: 0n,
-          text: `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
-        };
+      pc = cls === 'purchase' ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt) : {
+        rule: 'PC_TRANSFER',
+        base: 0n,
+        pis: 0n,
+        cofins: 0n,
+        text:
+          `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
+      };
     } else {
       const t = CFOP_TEXT[cls];
       const text = `CFOP ${item.cfop ?? '(ausente)'}: ${t.text}.`;
@@ -712,9 +783,9 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     ma.potCofins += pc.cofins;
     if (pcGate && pc.base > 0n) {
       line.pis_cofins_rule = pcGate.rule;
-      line.pis_cofins_explanation = `${pcGate.text}. Pelas regras do item seria crédito de PIS ${brl(pc.pis)} e COFINS ${
-        brl(pc.cofins)
-      } no Lucro Real (${pc.text})`;
+      line.pis_cofins_explanation = `${pcGate.text}. No Lucro Real o item daria crédito de PIS ${
+        brl(pc.pis)
+      } e COFINS ${brl(pc.cofins)}: ${pc.text}`;
     } else {
       line.pis_cofins_rule = pc.rule;
       line.pis_cofins_explanation = pc.text;
@@ -730,7 +801,9 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     ma.potIcms += ic.creditable;
     if (icmsGate && ic.creditable > 0n) {
       line.icms_rule = icmsGate.rule;
-      line.icms_explanation = `${icmsGate.text}. Pelas regras do item seria crédito de ${brl(ic.creditable)} (${ic.text})`;
+      line.icms_explanation = `${icmsGate.text}. No regime normal o item daria crédito de ${
+        brl(ic.creditable)
+      }: ${ic.text}`;
     } else {
       line.icms_rule = ic.rule;
       line.icms_explanation = ic.text;
@@ -764,46 +837,48 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     lines.push(line);
   }
 
-  const monthList: CreditMonth[] = [...months.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([period, m]) => {
-    const total = (a: Acc) => a.pis + a.cofins + a.icms;
-    const bySupplier = [...m.suppliers.entries()]
-      .sort(([da, a], [db, b]) => (total(b) > total(a) ? 1 : total(b) < total(a) ? -1 : da < db ? -1 : 1))
-      .map(([doc, a]): SupplierBreakdown => ({
-        supplier_doc: doc,
-        supplier_name: a.name,
-        supplier_crt: a.crt,
-        notes: a.notes.size,
-        items: a.items,
-        value: money(a.value),
-        pis_credit: money(a.pis),
-        cofins_credit: money(a.cofins),
-        icms_credit: money(a.icms),
-        total_credit: money(total(a)),
-        st_charged: money(a.stCharged),
-        st_retained: money(a.stRetained),
-      }));
-    const byNcm = [...m.ncms.entries()]
-      .sort(([na, a], [nb, b]) => (total(b) > total(a) ? 1 : total(b) < total(a) ? -1 : na < nb ? -1 : 1))
-      .map(([ncm, a]): NcmBreakdown => ({
-        ncm,
-        monophasic_group: a.mono,
-        items: a.items,
-        value: money(a.value),
-        pis_credit: money(a.pis),
-        cofins_credit: money(a.cofins),
-        icms_credit: money(a.icms),
-        total_credit: money(total(a)),
-        st_charged: money(a.stCharged),
-        st_retained: money(a.stRetained),
-      }));
-    return {
-      period,
-      ...monthTotals(m),
-      by_supplier: bySupplier,
-      by_ncm: byNcm,
-      rule_counts: Object.fromEntries(Object.entries(m.rules).sort(([a], [b]) => (a < b ? -1 : 1))),
-    };
-  });
+  const monthList: CreditMonth[] = [...months.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(
+    ([period, m]) => {
+      const total = (a: Acc) => a.pis + a.cofins + a.icms;
+      const bySupplier = [...m.suppliers.entries()]
+        .sort(([da, a], [db, b]) => (total(b) > total(a) ? 1 : total(b) < total(a) ? -1 : da < db ? -1 : 1))
+        .map(([doc, a]): SupplierBreakdown => ({
+          supplier_doc: doc,
+          supplier_name: a.name,
+          supplier_crt: a.crt,
+          notes: a.notes.size,
+          items: a.items,
+          value: money(a.value),
+          pis_credit: money(a.pis),
+          cofins_credit: money(a.cofins),
+          icms_credit: money(a.icms),
+          total_credit: money(total(a)),
+          st_charged: money(a.stCharged),
+          st_retained: money(a.stRetained),
+        }));
+      const byNcm = [...m.ncms.entries()]
+        .sort(([na, a], [nb, b]) => (total(b) > total(a) ? 1 : total(b) < total(a) ? -1 : na < nb ? -1 : 1))
+        .map(([ncm, a]): NcmBreakdown => ({
+          ncm,
+          monophasic_group: a.mono,
+          items: a.items,
+          value: money(a.value),
+          pis_credit: money(a.pis),
+          cofins_credit: money(a.cofins),
+          icms_credit: money(a.icms),
+          total_credit: money(total(a)),
+          st_charged: money(a.stCharged),
+          st_retained: money(a.stRetained),
+        }));
+      return {
+        period,
+        ...monthTotals(m),
+        by_supplier: bySupplier,
+        by_ncm: byNcm,
+        rule_counts: Object.fromEntries(Object.entries(m.rules).sort(([a], [b]) => (a < b ? -1 : 1))),
+      };
+    },
+  );
 
   const all = monthAcc();
   for (const m of months.values()) {

@@ -1,0 +1,10 @@
+/**
+ * analyze-credits — PIS/COFINS and ICMS credit candidates on purchase NF-e, per month.
+ * Service-role only (the sync engine calls it with { company_id, connection_id, log_id } after each NF-e sync).
+ * Body: { company_id: uuid, connection_id?: uuid, log_id?: uuid, period_from?: 'YYYY-MM', period_to?: 'YYYY-MM' }.
+ * Answers the run's summary as JSON; 400 naming the bad field, 401 without the service key, 404 unknown company.
+ */
+import { analysisHandler } from '../_shared/analysis/common/handler.ts';
+import { runCreditAnalysis } from '../_shared/analysis/credits/mod.ts';
+
+export default { fetch: analysisHandler(runCreditAnalysis) } satisfies Deno.ServeDefaultExport;

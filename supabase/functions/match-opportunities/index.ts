@@ -1,0 +1,10 @@
+/**
+ * match-opportunities — the opportunities catalogue matched against profile and analyses.
+ * Service-role only (the sync engine calls it with { company_id, connection_id, log_id } after each profile sync).
+ * Body: { company_id: uuid, connection_id?: uuid, log_id?: uuid, period_from?: 'YYYY-MM', period_to?: 'YYYY-MM' }.
+ * Answers the run's summary as JSON; 400 naming the bad field, 401 without the service key, 404 unknown company.
+ */
+import { analysisHandler } from '../_shared/analysis/common/handler.ts';
+import { runOpportunityMatch } from '../_shared/analysis/opportunities/mod.ts';
+
+export default { fetch: analysisHandler(runOpportunityMatch) } satisfies Deno.ServeDefaultExport;
