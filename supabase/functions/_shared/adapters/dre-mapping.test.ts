@@ -38,3 +38,15 @@ Deno.test('DRE mapping: documented examples', () => {
     'mapping:parent:despesas',
   );
 });
+
+Deno.test('DAS (the Simples Nacional payment) is a deduction, the Portuguese word "das" is not', () => {
+  const cases: Array<[string, string]> = [
+    ['DAS', 'deducoes'],
+    ['DAS - Simples Nacional', 'deducoes'],
+    ['Pagamento DAS (Simples)', 'deducoes'],
+    ['Custo das mercadorias vendidas', 'custos'],
+    ['Compra das mercadorias', 'custos'],
+    ['Despesas das filiais', 'despesas_operacionais'],
+  ];
+  for (const [name, line] of cases) assert.equal(mapCategoryToDre({ name, side: 'payable' }).line, line, name);
+});

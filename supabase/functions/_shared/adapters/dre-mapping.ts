@@ -68,7 +68,7 @@ export const DRE_CATEGORY_RULES: readonly DreRule[] = [
     line: 'deducoes',
     side: 'any',
     pattern:
-      /\b(devolu\w*|abatimentos?|das|simples nacional|icms|pis|cofins|iss|issqn|ipi|impostos? (sobre|s) (as )?(vendas|faturamento|receita)|tributos sobre (vendas|receita)|descontos? concedidos?)\b/,
+      /(^das\b|\bdas\s*[-–(/]|\bdas (do )?(simples|mei)\b|\b(devolu\w*|abatimentos?|simples nacional|icms|pis|cofins|iss|issqn|ipi|impostos? (sobre|s) (as )?(vendas|faturamento|receita)|tributos sobre (vendas|receita)|descontos? concedidos?)\b)/,
   },
   {
     id: 'financeiro',

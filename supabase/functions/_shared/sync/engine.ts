@@ -21,6 +21,7 @@ import {
   authFailureMessage,
   configFailureMessage,
   errorSummary,
+  logErrorMessage,
   partialMessage,
   tooManyFailuresMessage,
   transientFailureMessage,
@@ -193,9 +194,15 @@ export async function syncConnection(
     : erroredEntities.length > 0
     ? 'partial'
     : 'success';
-  const firstError = configError ?? authError ??
-    (erroredEntities.length ? new AppError('internal', entities[erroredEntities[0]]!.error!.code, entities[erroredEntities[0]]!.error!.message) : null);
-  const errorMessage = firstError ? `${firstError.code}: ${firstError.message}` : null;
+  // What the user reads in the history (pt-BR); the technical detail stays in details.entities.
+  const firstFailed = erroredEntities[0];
+  const errorMessage = configError
+    ? logErrorMessage(conn.erp_type, configError.kind, configError.code)
+    : authError
+    ? logErrorMessage(conn.erp_type, 'auth', authError.code)
+    : firstFailed
+    ? logErrorMessage(conn.erp_type, entities[firstFailed]!.error!.kind, entities[firstFailed]!.error!.code, firstFailed)
+    : null;
 
   await closeLog(sql, log.id, {
     status,

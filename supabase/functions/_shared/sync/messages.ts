@@ -24,8 +24,15 @@ export function tooManyFailuresMessage(erp: ErpType, failures: number): string {
   return `A sincronização com o ${ERP_NAMES[erp]} falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${ERP_NAMES[erp]} e clique em "Sincronizar agora" para tentar de novo.`;
 }
 
+const ENTITY_NAMES: Record<string, string> = {
+  nfe: 'notas fiscais',
+  products: 'produtos',
+  financials: 'financeiro',
+  profile: 'dados da empresa',
+};
+
 export function partialMessage(erp: ErpType, entities: string[]): string {
-  const names: Record<string, string> = { nfe: 'notas fiscais', products: 'produtos', financials: 'financeiro', profile: 'dados da empresa' };
+  const names = ENTITY_NAMES;
   return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${entities.map((e) => names[e] ?? e).join(', ')}. Tentaremos novamente no próximo horário.`;
 }
 
@@ -35,4 +42,19 @@ export function configFailureMessage(erp: ErpType): string {
 
 export function errorSummary(e: AppError): { kind: string; code: string; message: string } {
   return { kind: e.kind, code: e.code, message: e.message.slice(0, 500) };
+}
+
+/** The log's error_message (shown in the card's history): what went wrong, in pt-BR, with the stable code. */
+export function logErrorMessage(erp: ErpType, kind: string, code: string, entity?: string): string {
+  const name = ERP_NAMES[erp];
+  const what = entity ? ` (${ENTITY_NAMES[entity] ?? entity})` : '';
+  const text: Record<string, string> = {
+    auth: authFailureMessage(erp),
+    rate_limited: `O ${name} limitou o uso da API${what}. Tentaremos novamente no próximo horário.`,
+    transient: `O ${name} não respondeu${what} (falha temporária). Tentaremos novamente no próximo horário.`,
+    data: `O ${name} enviou dados que não puderam ser lidos${what}.`,
+    not_supported: `O ${name} não oferece esta informação${what}.`,
+    config: configFailureMessage(erp),
+  };
+  return `${text[kind] ?? `Erro inesperado ao sincronizar${what}. Tente novamente mais tarde.`} [${code}]`;
 }
