@@ -15,7 +15,8 @@ export interface Ports {
 }
 
 export function portsFor(profile: Profile): Ports {
-  const base = profile === 'dev' ? 54300 : 55300;
+  // STACK_PORT_OFFSET moves a whole stack (e.g. to rehearse CI beside running stacks).
+  const base = (profile === 'dev' ? 54300 : 55300) + Number(Deno.env.get('STACK_PORT_OFFSET') ?? 0);
   return {
     db: base + 22,
     api: base + 21,
