@@ -33,6 +33,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
+import { mapLimit, isDataError } from '../concurrency.ts';
 import { createBlingTransport } from './client.ts';
 import {
   decodeBlingDocumento,
@@ -72,24 +73,6 @@ export const BLING_CAPABILITIES: Capabilities = {
 const PAGE_SIZE = 100;
 /** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
 const DETAIL_CONCURRENCY = 3;
-
-function isData(e: unknown): boolean {
-  return isAppError(e) && e.kind === 'data';
-}
-
-/** Runs fn over items with bounded concurrency, keeping order. */
-async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
-}
 
 function parseItems<S extends z.ZodType>(
   raw: unknown[],
@@ -228,7 +211,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           };
           return doc;
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: item.id, error: e as AppError });
             return null;
           }
@@ -282,7 +265,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           );
           return mapBlingProduct(d);
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: item.id, error: e as AppError });
             return null;
           }
@@ -349,7 +332,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           );
           return mapBlingTitle(kind, d, categories, day);
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
             return null;
           }

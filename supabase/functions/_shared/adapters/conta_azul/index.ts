@@ -29,6 +29,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
+import { mapLimit } from '../concurrency.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import type { Query } from '../../http/mod.ts';
 import type { z } from 'zod';
@@ -79,19 +80,6 @@ export interface ContaAzulAdapterOptions extends ContaAzulClientOptions {
 }
 
 const DEFAULT_PAGE_SIZES = { nfe: 50, products: 50, financials: 200, categories: 100 };
-
-async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
-  return out;
-}
 
 function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed: FailedRecord[] } {
   const records: T[] = [];

@@ -29,6 +29,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
+import { mapLimit } from '../concurrency.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { OmieClient } from './client.ts';
 import type { AdapterDeps } from '../../http/mod.ts';
@@ -109,19 +110,6 @@ function windowOf(window?: DateWindow): Checkpoint {
 }
 
 /** Runs `fn` over `items` with at most `n` in flight, keeping order. */
-async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
-  return out;
-}
-
 function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed: FailedRecord[] } {
   const records: T[] = [];
   const failed: FailedRecord[] = [];

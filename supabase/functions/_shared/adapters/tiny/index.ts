@@ -16,7 +16,6 @@
  *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
  * - Profile: `info.php` (CNPJ, names, UF, city, `regime_tributario` text → regime/CRT; no CNAE).
  */
-import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
   AdapterContext,
@@ -31,6 +30,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
+import { mapLimit, isDataError } from '../concurrency.ts';
 import { xmlProblem } from '../bling/mappers.ts';
 import { createTinyTransport, isEmptyResult } from './client.ts';
 import {
@@ -62,23 +62,6 @@ export const TINY_CAPABILITIES: Capabilities = {
 };
 
 const DETAIL_CONCURRENCY = 2;
-
-function isData(e: unknown): e is AppError {
-  return isAppError(e) && e.kind === 'data';
-}
-
-async function mapLimit<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
-}
 
 interface ListPage {
   items: unknown[];
@@ -200,7 +183,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
         try {
           return await noteDocuments(n, origin);
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: n.id, error: e });
             return [];
           }
@@ -231,7 +214,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
         try {
           return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: item.id, error: e });
             return null;
           }
@@ -282,7 +265,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
             day,
           );
         } catch (e) {
-          if (isData(e)) {
+          if (isDataError(e)) {
             failed.push({ externalId: `${phase}:${item.id}`, error: e });
             return null;
           }
