@@ -142,7 +142,7 @@ export function functionsEnv(env: StackEnv): Record<string, string> {
     CONTA_AZUL_CLIENT_ID: 'conta_azul-client-id',
     CONTA_AZUL_CLIENT_SECRET: 'conta_azul-client-secret',
     // Tests kill the functions process mid-sync and expect the next run to recover quickly.
-    ERP_SYNC_LEASE_SECONDS: env.STACK_PROFILE === 'test' ? '6' : '120',
+    ERP_SYNC_LEASE_SECONDS: env.STACK_PROFILE === 'test' ? '10' : '120',
     // The simulators listen on the profile's ports.
     SIM_BLING_PORT: new URL(env.BLING_URL).port,
     SIM_OMIE_PORT: new URL(env.OMIE_URL).port,

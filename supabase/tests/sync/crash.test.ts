@@ -45,7 +45,7 @@ stackTest('a sync killed mid-run is marked interrupted and the next run complete
     const early = await f.autoSync({ source: 'ops', connection_ids: [p.connectionId] });
     assert.equal(early.body.processed, 0);
 
-    // After the lease expires (6 s on the test stack), the next run recovers and completes.
+    // After the lease expires (10 s on the test stack), the next run recovers and completes.
     const done = await waitFor(async () => {
       const r = await f.autoSync({ source: 'ops', connection_ids: [p.connectionId] });
       return r.body.processed === 1 ? r.body : null;
