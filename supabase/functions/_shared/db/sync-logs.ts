@@ -95,6 +95,16 @@ export async function interruptStaleLogs(sql: Sql, staleBefore: Date): Promise<n
 
 // --- runs ------------------------------------------------------------------------------------------------
 
+/** Run rows whose invocation died (still 'running' long after any invocation could live) become 'failed'. */
+export async function failAbandonedRuns(sql: Sql, startedBefore: Date): Promise<number> {
+  const rows = await sql`
+    update public.erp_sync_runs set status = 'failed', completed_at = now(),
+      details = details || '{"reason": "the invocation ended before closing its run"}'::jsonb
+    where status = 'running' and started_at < ${startedBefore}
+    returning id`;
+  return rows.length;
+}
+
 export async function openRun(
   sql: Sql,
   r: { source: 'cron' | 'ops' | 'continuation'; parentRunId: string | null; dryRun: boolean; recovered: number },

@@ -8,7 +8,7 @@
 import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
 import { claimNextDue, countDue, listDue, releaseExpiredLeases } from '../db/connections.ts';
-import { closeRun, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
+import { closeRun, failAbandonedRuns, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
 import { type EngineDeps, type SyncOutcome, syncConnection } from './engine.ts';
 
 export interface RunRequest {
@@ -50,6 +50,8 @@ export interface OrchestratorOptions {
 export async function openAutoSyncRun(sql: Sql, req: RunRequest, now: Date, leaseSeconds: number): Promise<{ runId: string; recovered: number }> {
   const staleBefore = new Date(now.getTime() - leaseSeconds * 1000);
   const recovered = (await interruptStaleLogs(sql, staleBefore)) + (await releaseExpiredLeases(sql, now));
+  // No invocation outlives the platform's wall clock (400 s on paid plans): older running rows are dead.
+  await failAbandonedRuns(sql, new Date(now.getTime() - 15 * 60_000));
   const runId = await openRun(sql, {
     source: req.continuationOf ? 'continuation' : req.source,
     parentRunId: req.continuationOf ?? null,
