@@ -7,13 +7,23 @@
  *    (EdgeRuntime.waitUntil) so pg_net's timeout never matters; the result lands in erp_sync_runs/logs.
  *  - ops: waits and answers { run_id, processed, succeeded, failed, remaining, duration_ms, results }.
  *  - dry_run: { remaining, would_run: [...] } and nothing written.
- * When the wall-clock budget runs out with connections still due, the run invokes itself again with the same
- * secret (source kept, continuation_of = this run), so any number of connections finishes in the night.
+ * Background invocations stay inside the platform's limits: each stops claiming after its wall-clock budget or
+ * ERP_AUTO_SYNC_MAX_PER_INVOCATION connections (the 2 s CPU budget) and, with connections still due, invokes
+ * itself again with the same secret (continuation_of = this run). On a big night the first one also starts
+ * side-by-side invocations (ERP_AUTO_SYNC_MAX_PARALLEL), so any number of connections finishes in the night.
  */
 import { z } from 'zod';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { presentedSecrets, requireCronSecret } from '../_shared/auth/cron-secret.ts';
-import { dryRun, executeRun, openAutoSyncRun, type RunRequest, shouldContinue } from '../_shared/sync/orchestrator.ts';
+import { countDue } from '../_shared/db/connections.ts';
+import {
+  dryRun,
+  executeRun,
+  openAutoSyncRun,
+  parallelInvocations,
+  type RunRequest,
+  shouldContinue,
+} from '../_shared/sync/orchestrator.ts';
 import { engineDeps, newOwner, settings } from '../_shared/sync/runtime.ts';
 
 const Body = z.object({
@@ -31,7 +41,8 @@ function inBackground(p: Promise<unknown>) {
   else p.catch((e) => console.error('erp-auto-sync background run failed:', e));
 }
 
-async function continueRun(req: Request, runId: string, source: 'cron' | 'ops') {
+/** Starts another background invocation (same secret) that continues this run's work. */
+async function continueRun(req: Request, runId: string, concurrency?: number) {
   const base = Deno.env.get('SUPABASE_URL');
   const secret = presentedSecrets(req)[0];
   if (!base || !secret) return;
@@ -39,7 +50,7 @@ async function continueRun(req: Request, runId: string, source: 'cron' | 'ops') 
     const res = await fetch(`${base}/functions/v1/erp-auto-sync`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ source: source === 'ops' ? 'cron' : source, continuation_of: runId }),
+      body: JSON.stringify({ source: 'cron', continuation_of: runId, ...(concurrency ? { concurrency } : {}) }),
       signal: AbortSignal.timeout(15_000),
     });
     await res.body?.cancel();
@@ -66,15 +77,23 @@ async function handler(req: Request): Promise<Response> {
     if (request.dryRun) return json(await dryRun(deps.sql, request, deps.now()));
 
     const { runId, recovered } = await openAutoSyncRun(deps.sql, request, deps.now(), deps.leaseSeconds);
+    const background = request.source === 'cron' || !!request.continuationOf;
     const work = async () => {
+      if (background && !request.continuationOf && !request.connectionIds) {
+        // A big night: start side-by-side invocations, each taking a share and continuing itself.
+        const due = await countDue(deps.sql, deps.now());
+        const extra = parallelInvocations(due, settings.maxPerInvocation, settings.maxParallel) - 1;
+        await Promise.all(Array.from({ length: extra }, () => continueRun(req, runId, request.concurrency)));
+      }
       const summary = await executeRun(deps, runId, recovered, request, {
         budgetMs: settings.budgetMs,
         maxConcurrency: settings.maxConcurrency,
+        maxConnections: background ? settings.maxPerInvocation : undefined,
       });
-      if (shouldContinue(summary, request)) await continueRun(req, runId, request.source);
+      if (shouldContinue(summary, request)) await continueRun(req, runId, request.concurrency);
       return summary;
     };
-    if (request.source === 'cron' || request.continuationOf) {
+    if (background) {
       inBackground(work());
       return json({ run_id: runId, accepted: true }, 202);
     }

@@ -70,6 +70,7 @@ export interface SyncOutcome {
 }
 
 const MAX_ERRORS_KEPT = 20;
+const PROGRESS_EVERY_MS = 3000;
 
 function failedToErrors(failed: FailedRecord[]) {
   return failed.map((f) => ({ externalId: f.externalId, code: f.error.code, message: f.error.message.slice(0, 300) }));
@@ -115,7 +116,11 @@ export async function syncConnection(
     }
     return { synced, failed };
   };
-  const progress = async () => {
+  // Progress for the card (counts so far): after each entity, and between pages at most every few seconds.
+  let lastProgress = performance.now();
+  const progress = async (force = true) => {
+    if (!force && performance.now() - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = performance.now();
     const t = totals();
     await updateLogProgress(sql, logId, { recordsSynced: t.synced, recordsFailed: t.failed, details: { entities } });
   };
@@ -274,7 +279,7 @@ async function runEntity(
   saved: { checkpoint: Checkpoint; synced_through: string | null } | null,
   report: EntityReport,
   signal: AbortSignal,
-  progress: () => Promise<void>,
+  progress: (force?: boolean) => Promise<void>,
 ): Promise<void> {
   const { sql } = deps;
   const now = deps.now();
@@ -308,7 +313,7 @@ async function runEntity(
         keepErrors([...failedToErrors(page.failed), ...res.failed.map((f) => ({ externalId: f.externalId, code: f.code, message: f.message }))]);
         await saveCheckpoint(sql, conn.id, 'nfe', page.checkpoint);
         report.pages++;
-        await progress();
+        await progress(false);
       }
       await saveCheckpoint(sql, conn.id, 'nfe', { done: true, from: window.from, to: window.to }, window.to);
       return;
@@ -323,7 +328,7 @@ async function runEntity(
         await saveCheckpoint(sql, conn.id, 'products', page.checkpoint);
         last = page.checkpoint;
         report.pages++;
-        await progress();
+        await progress(false);
       }
       await saveCheckpoint(sql, conn.id, 'products', last ?? resumeFrom ?? {}, localDay(now));
       return;
@@ -338,7 +343,7 @@ async function runEntity(
         keepErrors(failedToErrors(page.failed));
         await saveCheckpoint(sql, conn.id, 'financials', page.checkpoint);
         report.pages++;
-        await progress();
+        await progress(false);
       }
       await rebuildDre(sql, conn.company_id, window.from, window.to, conn.erp_type);
       await saveCheckpoint(sql, conn.id, 'financials', { done: true, from: window.from, to: window.to }, window.to);

@@ -45,6 +45,11 @@ export interface OrchestratorOptions {
   /** Stop claiming new connections after this much wall clock (the platform kills the worker later). */
   budgetMs: number;
   maxConcurrency: number;
+  /**
+   * Stop claiming after this many connections (the 2 s CPU budget of a request: each sync costs the isolate
+   * roughly 150-250 ms of CPU, see dev/bench). Undefined = no cap (synchronous ops runs).
+   */
+  maxConnections?: number;
 }
 
 export async function openAutoSyncRun(sql: Sql, req: RunRequest, now: Date, leaseSeconds: number): Promise<{ runId: string; recovered: number }> {
@@ -92,7 +97,7 @@ export async function executeRun(
 
   const worker = async () => {
     while (true) {
-      if (performance.now() - t0 >= opts.budgetMs) {
+      if (performance.now() - t0 >= opts.budgetMs || taken.size >= (opts.maxConnections ?? Infinity)) {
         outOfBudget = true;
         return;
       }
@@ -159,6 +164,14 @@ function countBy(xs: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const x of xs) out[x] = (out[x] ?? 0) + 1;
   return out;
+}
+
+/**
+ * How many invocations should work side by side on a night of `due` connections: enough that each handles
+ * about `perInvocation` of them, at most `maxParallel` (each continues itself until nothing is left).
+ */
+export function parallelInvocations(due: number, perInvocation: number, maxParallel: number): number {
+  return Math.max(1, Math.min(maxParallel, Math.ceil(due / Math.max(1, perInvocation))));
 }
 
 /** Whether this run should hand the remaining due connections to another invocation. */

@@ -3,6 +3,8 @@
  *   ERP_SYNC_LEASE_SECONDS    lease length per connection (default 300; renewed every third)
  *   ERP_AUTO_SYNC_BUDGET_MS   wall clock an invocation spends claiming work (default 120000, under the 150 s limit)
  *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 8)
+ *   ERP_AUTO_SYNC_MAX_PER_INVOCATION  connections a background invocation takes before handing on (default 8)
+ *   ERP_AUTO_SYNC_MAX_PARALLEL  invocations started side by side on a big night (default 16)
  */
 import { db } from '../db/client.ts';
 import { importNfeDocuments } from '../nfe/import.ts';
@@ -24,6 +26,14 @@ export const settings = {
   },
   get maxConcurrency() {
     return envNumber('ERP_AUTO_SYNC_MAX_CONCURRENCY', 8);
+  },
+  /** Connections one background invocation takes before handing on (CPU budget: 2 s per request). */
+  get maxPerInvocation() {
+    return envNumber('ERP_AUTO_SYNC_MAX_PER_INVOCATION', 8);
+  },
+  /** Invocations started side by side for a night with many due connections. */
+  get maxParallel() {
+    return envNumber('ERP_AUTO_SYNC_MAX_PARALLEL', 16);
   },
 };
 
