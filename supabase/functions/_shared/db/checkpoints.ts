@@ -24,5 +24,6 @@ export async function saveCheckpoint(
     insert into public.erp_sync_checkpoints (connection_id, entity, checkpoint, synced_through)
     values (${connectionId}, ${entity}, ${sql.json(checkpoint as never)}, ${syncedThrough ?? null})
     on conflict (connection_id, entity) do update set checkpoint = excluded.checkpoint,
-      synced_through = coalesce(excluded.synced_through, erp_sync_checkpoints.synced_through), updated_at = now()`;
+      synced_through = case when ${syncedThrough === undefined} then erp_sync_checkpoints.synced_through
+                            else excluded.synced_through end, updated_at = now()`;
 }

@@ -20,9 +20,13 @@ export function vaultCredentialStore(sql: Sql, secretId: string | null): Credent
       withRefreshLock: (fn) => fn(),
     };
   }
+  // Inside withRefreshLock, reads and writes go through the connection that holds the lock: a refresh never
+  // needs a second pool connection (many refreshes at once behind a slow token endpoint cannot starve the pool).
+  let locked: Sql | null = null;
   return {
     async load() {
-      const rows = await sql`select decrypted_secret from vault.decrypted_secrets where id = ${secretId}`;
+      const db = locked ?? sql;
+      const rows = await db`select decrypted_secret from vault.decrypted_secrets where id = ${secretId}`;
       if (!rows.length) throw new AppError('auth', 'NO_CREDENTIALS', 'stored credentials not found');
       try {
         const c = JSON.parse(rows[0].decrypted_secret as string) as Credentials;
@@ -34,15 +38,18 @@ export function vaultCredentialStore(sql: Sql, secretId: string | null): Credent
     },
     async save(credentials) {
       registerAll(credentials);
-      await sql`select vault.update_secret(${secretId}::uuid, ${JSON.stringify(credentials)})`;
+      const db = locked ?? sql;
+      await db`select vault.update_secret(${secretId}::uuid, ${JSON.stringify(credentials)})`;
     },
     async withRefreshLock(fn) {
       const reserved = await sql.reserve();
       try {
         await reserved`select pg_advisory_lock(hashtextextended(${'erp-refresh:' + secretId}, 0))`;
+        locked = reserved as unknown as Sql;
         try {
           return await fn();
         } finally {
+          locked = null;
           await reserved`select pg_advisory_unlock(hashtextextended(${'erp-refresh:' + secretId}, 0))`;
         }
       } finally {

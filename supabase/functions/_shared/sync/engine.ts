@@ -286,6 +286,8 @@ async function runEntity(
   const keepErrors = (errs: EntityReport['errors']) => {
     for (const e of errs) if (report.errors.length < MAX_ERRORS_KEPT) report.errors.push(e);
   };
+  // How far this entity is complete: only as far as before when some record failed.
+  const syncedThrough = (to: string) => (report.failed ? saved?.synced_through ?? null : to);
   const checkAbort = () => {
     if (signal.aborted) throw signal.reason;
   };
@@ -315,7 +317,8 @@ async function runEntity(
         report.pages++;
         await progress(false);
       }
-      await saveCheckpoint(sql, conn.id, 'nfe', { done: true, from: window.from, to: window.to }, window.to);
+      // A window with failed records is not done: the next night reads it again (and records fail again or land).
+      await saveCheckpoint(sql, conn.id, 'nfe', { done: true, from: window.from, to: window.to }, syncedThrough(window.to));
       return;
     }
     case 'products': {
@@ -330,7 +333,8 @@ async function runEntity(
         report.pages++;
         await progress(false);
       }
-      await saveCheckpoint(sql, conn.id, 'products', last ?? resumeFrom ?? {}, localDay(now));
+      // With failed records the cursor stays where this run started, so the next run fetches them again.
+      await saveCheckpoint(sql, conn.id, 'products', report.failed ? resumeFrom ?? {} : last ?? resumeFrom ?? {}, syncedThrough(localDay(now)));
       return;
     }
     case 'financials': {
@@ -346,7 +350,7 @@ async function runEntity(
         await progress(false);
       }
       await rebuildDre(sql, conn.company_id, window.from, window.to, conn.erp_type);
-      await saveCheckpoint(sql, conn.id, 'financials', { done: true, from: window.from, to: window.to }, window.to);
+      await saveCheckpoint(sql, conn.id, 'financials', { done: true, from: window.from, to: window.to }, syncedThrough(window.to));
       return;
     }
     case 'profile': {
