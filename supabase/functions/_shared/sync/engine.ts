@@ -72,6 +72,21 @@ export interface SyncOutcome {
 const MAX_ERRORS_KEPT = 20;
 const PROGRESS_EVERY_MS = 3000;
 
+/**
+ * The closing writes of a sync (log, connection) retried through a short database outage (a restart, a
+ * failover): the pool reconnects on the next query, and a sync that ran must not be left 'running'.
+ */
+export async function persistently<T>(write: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+  }
+}
+
 function failedToErrors(failed: FailedRecord[]) {
   return failed.map((f) => ({ externalId: f.externalId, code: f.error.code, message: f.error.message.slice(0, 300) }));
 }
@@ -209,7 +224,7 @@ export async function syncConnection(
     ? logErrorMessage(conn.erp_type, entities[firstFailed]!.error!.kind, entities[firstFailed]!.error!.code, firstFailed)
     : null;
 
-  await closeLog(sql, log.id, {
+  await persistently(() => closeLog(sql, logId, {
     status,
     completedAt,
     recordsSynced: t.synced,
@@ -217,7 +232,7 @@ export async function syncConnection(
     durationMs,
     details: { entities },
     errorMessage,
-  });
+  }));
 
   if (interrupted) {
     // Someone else holds the connection now: leave it to them.
@@ -244,14 +259,14 @@ export async function syncConnection(
   } else if (status === 'partial') {
     message = partialMessage(conn.erp_type, erroredEntities);
   }
-  await finishConnection(sql, conn.id, deps.owner, {
+  await persistently(() => finishConnection(sql, conn.id, deps.owner, {
     lastSyncAt: completedAt,
     nextSyncAt: nextSlotAfter(completedAt, cfg.schedule),
     status: connStatus,
     statusMessage: message,
     consecutiveFailures: failures,
     clearFullResync: cfg.full_resync && status === 'success',
-  });
+  }));
 
   return { connectionId: conn.id, logId: log.id, status, recordsSynced: t.synced, recordsFailed: t.failed, durationMs, error: errorMessage ?? undefined, entities };
 }

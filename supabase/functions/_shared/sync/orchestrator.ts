@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
 import { claimNextDue, countDue, listDue, releaseExpiredLeases } from '../db/connections.ts';
 import { closeRun, failAbandonedRuns, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
-import { type EngineDeps, type SyncOutcome, syncConnection } from './engine.ts';
+import { type EngineDeps, persistently, type SyncOutcome, syncConnection } from './engine.ts';
 
 export interface RunRequest {
   source: 'cron' | 'ops';
@@ -101,10 +101,17 @@ export async function executeRun(
         outOfBudget = true;
         return;
       }
-      const conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, {
-        ids: req.connectionIds,
-        exclude: [...taken],
-      });
+      let conn;
+      try {
+        conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, {
+          ids: req.connectionIds,
+          exclude: [...taken],
+        });
+      } catch (e) {
+        // The database is unreachable: stop claiming; what is still due is reported and handed on.
+        console.error('erp-auto-sync: claim failed:', e instanceof Error ? e.message : e);
+        return;
+      }
       if (!conn) return;
       taken.add(conn.id);
       let outcome: SyncOutcome;
@@ -138,7 +145,7 @@ export async function executeRun(
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => limit(worker)));
 
-  const remaining = await countDue(deps.sql, deps.now(), req.connectionIds);
+  const remaining = await persistently(() => countDue(deps.sql, deps.now(), req.connectionIds));
   const summary: RunSummary = {
     run_id: runId,
     processed: results.length,
@@ -149,14 +156,14 @@ export async function executeRun(
     recovered,
     results,
   };
-  await closeRun(deps.sql, runId, {
+  await persistently(() => closeRun(deps.sql, runId, {
     processed: summary.processed,
     succeeded: summary.succeeded,
     failed: summary.failed,
     remaining,
     durationMs: summary.duration_ms,
     details: { source: req.source, concurrency, out_of_budget: outOfBudget, statuses: countBy(results.map((r) => r.status)) },
-  });
+  }));
   return summary;
 }
 
