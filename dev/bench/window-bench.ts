@@ -1,0 +1,247 @@
+/**
+ * `npm run bench [-- --quick] [-- --connections 10000] ...` — the nightly window at scale, our design side by
+ * side with the plan's naive design. Method, assumptions and how to read the output: dev/bench/README.md.
+ *
+ * Runs on the DEV stack's database (profile dev; start it with `npm run stack -- up`), with its own ERP
+ * simulators in this process (ephemeral ports, on a virtual clock) and its own invocation processes. Creates
+ * its own companies / connections / Vault secrets (bulk SQL) and deletes exactly those at the end. Writes
+ * bench-results/window-<stamp>.{json,md}, window-<stamp>-growth.svg, window-<stamp>-night.svg and
+ * window-latest.* copies.
+ */
+import postgres from 'postgres';
+import { analyze } from './window/analyze.ts';
+import { realNow, ScaledClock } from './window/clock.ts';
+import { parseConfig } from './window/config.ts';
+import { bytesPerConnection, type DbCostPoint, foreignDue, measureDbCost, setDue } from './window/dbcost.ts';
+import { benchEnv, loadAvg, machineCpu, postgresCpuMs, selfCpuMs } from './window/env.ts';
+import { type IngestResult, measureIngest } from './window/nfe-ingest.ts';
+import { BACKFILL, ERPS, NIGHTLY } from './window/profiles.ts';
+import { Progress } from './window/progress.ts';
+import { writeReport } from './window/report.ts';
+import { type NightResult, type RunContext, runNaive, runOurs } from './window/runs.ts';
+import { type SeededConnection, Seeder } from './window/seed.ts';
+import { type BenchAccount, SimFleet } from './window/sims.ts';
+import { DESIGN_SWEEPS } from './window/ideal.ts';
+import { WorkerPool } from './window/workers.ts';
+
+type Sql = postgres.Sql<Record<string, never>>;
+
+const cfg = parseConfig(Deno.args);
+const progress = new Progress();
+const benchStart = realNow();
+const env = await benchEnv();
+const sql = postgres(env.dbUrl, { max: 8, prepare: false, onnotice: () => {}, connection: { application_name: 'erp-bench' } }) as unknown as Sql;
+const tag = `w${Date.now().toString(36)}`;
+const seeder = new Seeder(sql, tag);
+const fleets: SimFleet[] = [];
+const pool = new WorkerPool(2);
+const stub = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: () => {} }, async (req) => {
+  await req.body?.cancel();
+  return new Response(null, { status: 202 });
+});
+const triggerUrl = `http://127.0.0.1:${(stub.addr as Deno.NetAddr).port}`;
+
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  progress.setPhase('cleanup: the benchmark\'s own rows, processes and simulators');
+  await pool.close().catch(() => {});
+  try {
+    const r = await seeder.cleanup();
+    progress.log(`  deleted ${r.companies} companies (with their connections, logs, checkpoints, synced data), ${r.secrets} Vault secrets, ${r.runs} erp_sync_runs`);
+  } catch (e) {
+    progress.log(`  cleanup failed: ${e instanceof Error ? e.message : e} (rows are named 'bench ${tag} ...')`);
+  }
+  for (const f of fleets) await f.close().catch(() => {});
+  await stub.shutdown().catch(() => {});
+  await sql.end({ timeout: 5 }).catch(() => {});
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  Deno.addSignalListener(sig, async () => {
+    progress.log(`\n${sig}: cleaning up`);
+    await cleanup();
+    Deno.exit(130);
+  });
+}
+
+function ctxFor(clock: ScaledClock): RunContext {
+  return { sql, dbUrl: env.dbUrl, clock, pool, triggerUrl, progress, onRunId: (id) => seeder.runIds.add(id) };
+}
+
+async function makeFleet(scale: number, sets = 1) {
+  const clock = new ScaledClock(realNow(), scale);
+  const fleet = await SimFleet.start({ sets, clock, latencyMs: cfg.latencyMs, jitterMs: cfg.jitterMs, seed: cfg.seed });
+  fleets.push(fleet);
+  return { clock, fleet };
+}
+
+const hourUtc = new Date().getUTCHours();
+if (hourUtc < 6) {
+  progress.log(
+    `warning: it is ${hourUtc}h UTC: the dev stack's own pg_cron sweep (00:05–05:55 UTC) may claim the benchmark's due connections and disturb the numbers.`,
+  );
+}
+
+const results: Record<string, unknown> = {};
+try {
+  progress.log(
+    `erp-auto-sync window benchmark${cfg.quick ? ' (quick)' : ''}: ${cfg.connections.toLocaleString()} due connections, ` +
+      `${cfg.sample.toLocaleString()} synced for real, latency ${cfg.latencyMs} ms, concurrency ${cfg.concurrency}, ` +
+      `budget ${cfg.budgetMs / 1000} s, wall ${cfg.wallMs / 1000} s, DB ${env.profile} stack · load ${loadAvg()}`,
+  );
+
+  // --- seed ------------------------------------------------------------------------------------------------
+  progress.setPhase('seed: simulator accounts and connections (bulk SQL)');
+  const nowMs = Date.now();
+  const tomorrow = new Date(nowMs + 86_400_000);
+  const poolSize = Math.max(cfg.connections, cfg.sample, ...cfg.growth);
+  const main = await makeFleet(cfg.scaleMain, 1 + Math.floor(cfg.sample / 4000));
+  const side = await makeFleet(cfg.scaleSide);
+  const bf = cfg.backfill ? await makeFleet(cfg.scaleBackfill) : null;
+  const t0 = realNow();
+  const poolAccounts: BenchAccount[] = [];
+  for (let i = 0; i < poolSize; i++) {
+    poolAccounts.push(main.fleet.provision(ERPS[i % ERPS.length], `n${i}`, NIGHTLY, i, cfg.seed * 100_000 + i, nowMs));
+  }
+  const sideOursAcc: BenchAccount[] = [], sideNaiveAcc: BenchAccount[] = [];
+  for (let i = 0; i < cfg.subset; i++) {
+    // twins: same ERP, same data seed → same company, documents and request pattern
+    sideOursAcc.push(side.fleet.provision(ERPS[i % ERPS.length], `so${i}`, NIGHTLY, 0, cfg.seed * 100_000 + 50_000 + i, nowMs));
+    sideNaiveAcc.push(side.fleet.provision(ERPS[i % ERPS.length], `sn${i}`, NIGHTLY, 0, cfg.seed * 100_000 + 50_000 + i, nowMs));
+  }
+  const bfAcc = bf ? ERPS.map((erp, i) => bf.fleet.provision(erp, `b${i}`, BACKFILL, 0, cfg.seed * 100_000 + 90_000 + i, nowMs)) : [];
+  const poolConns = await seeder.seed(poolAccounts, nowMs, tomorrow);
+  progress.update(poolConns.length, poolSize + 2 * cfg.subset + bfAcc.length, 'connections');
+  const sideOurs = await seeder.seed(sideOursAcc, nowMs, tomorrow);
+  const sideNaive = await seeder.seed(sideNaiveAcc, nowMs, tomorrow);
+  const bfConns = bfAcc.length ? await seeder.seed(bfAcc, nowMs, tomorrow) : [];
+  const seedMs = realNow() - t0;
+  progress.update(poolSize + 2 * cfg.subset + bfAcc.length, poolSize + 2 * cfg.subset + bfAcc.length, 'connections');
+  progress.end();
+  progress.log(`  ${(poolSize + 2 * cfg.subset + bfAcc.length).toLocaleString()} connections seeded in ${(seedMs / 1000).toFixed(1)} s`);
+  results.seed = { connections: poolSize + 2 * cfg.subset + bfAcc.length, seconds: seedMs / 1000 };
+
+  // --- database cost at the growth sizes -------------------------------------------------------------------
+  const probeSizes = [...new Set([...cfg.growth, cfg.sample])].sort((x, y) => x - y);
+  progress.setPhase(`database cost: claim / count / recovery queries at ${probeSizes.join(', ')} due connections`);
+  const mine = [...poolConns, ...sideOurs, ...sideNaive, ...bfConns].map((c) => c.id);
+  const foreign = await foreignDue(sql, mine);
+  if (foreign > 0) progress.log(`  ${foreign} connection(s) outside the benchmark are due: measuring the restricted claim only`);
+  const poolIds = poolConns.map((c) => c.id);
+  const past = new Date(nowMs - 60_000);
+  const db: DbCostPoint[] = [];
+  for (const [i, n] of probeSizes.entries()) {
+    await setDue(sql, poolIds, n, past, tomorrow);
+    db.push(
+      await measureDbCost(sql, poolIds, n, {
+        unrestricted: foreign === 0,
+        reps: cfg.quick ? 8 : 15,
+        connect: (max) => postgres(env.dbUrl, { max, prepare: false, onnotice: () => {} }) as unknown as Sql,
+      }),
+    );
+    progress.update(i + 1, probeSizes.length, `n = ${n}`);
+  }
+  await setDue(sql, poolIds, 0, past, tomorrow);
+  progress.end();
+
+  const due = async (conns: SeededConnection[]) => {
+    await setDue(sql, conns.map((c) => c.id), conns.length, new Date(Date.now() - 1000), tomorrow);
+  };
+  const design = {
+    concurrency: cfg.concurrency,
+    maxConcurrency: cfg.maxConcurrency,
+    budgetMs: cfg.budgetMs,
+    leaseMs: cfg.leaseMs,
+    wallMs: cfg.wallMs,
+    invokeDelayMs: cfg.invokeDelayMs,
+    sweeps: DESIGN_SWEEPS,
+    horizonMs: 6 * 3_600_000 + 30 * 60_000,
+  };
+  await pool.warm();
+
+  // --- side by side ----------------------------------------------------------------------------------------
+  progress.setPhase(`side by side, ours: ${cfg.subset} connections (time scale ×${cfg.scaleSide})`);
+  await due(sideOurs);
+  const sideOursNight = await runOurs(ctxFor(side.clock), { ...design, label: 'side-ours', conns: sideOurs });
+  progress.setPhase(`side by side, naive (twin connections): ${cfg.subset} connections (time scale ×${cfg.scaleSide})`);
+  await due(sideNaive);
+  const sideNaiveNight = await runNaive(ctxFor(side.clock), 'side-naive', sideNaive);
+
+  // --- the measured night ----------------------------------------------------------------------------------
+  const sample = poolConns.slice(0, cfg.sample);
+  progress.setPhase(
+    `the night, ours: ${sample.length.toLocaleString()} connections synced for real (time scale ×${cfg.scaleMain})`,
+  );
+  await due(sample);
+  const cpu0 = { self: selfCpuMs(), pg: postgresCpuMs(env.stackDir), machine: machineCpu() };
+  const mainNight: NightResult = await runOurs(ctxFor(main.clock), { ...design, label: 'night', conns: sample });
+  const cpu1 = { self: selfCpuMs(), pg: postgresCpuMs(env.stackDir), machine: machineCpu() };
+  const pgCpuPerConn = cpu0.pg !== null && cpu1.pg !== null ? (cpu1.pg - cpu0.pg) / Math.max(1, mainNight.completed) : null;
+  const workerCpu = mainNight.invocations.reduce((a, i) => a + i.resources.cpuMs, 0);
+  results.cpu = {
+    simulatorsAndBenchMsPerConn: (cpu1.self - cpu0.self) / Math.max(1, mainNight.completed),
+    postgresMsPerConn: pgCpuPerConn,
+    invocationsMsPerConn: workerCpu / Math.max(1, mainNight.completed),
+    machineUtilisation: cpu0.machine && cpu1.machine
+      ? (cpu1.machine.busy - cpu0.machine.busy) / Math.max(1, cpu1.machine.total - cpu0.machine.total)
+      : null,
+    cores: navigator.hardwareConcurrency,
+  };
+
+  // --- backfill --------------------------------------------------------------------------------------------
+  let bfNight: NightResult | null = null;
+  if (bf) {
+    progress.setPhase(`backfill: first sync (90 days, ${BACKFILL.nfeCount} NF-e) of one connection per ERP (time scale ×${cfg.scaleBackfill})`);
+    await due(bfConns);
+    bfNight = await runOurs(ctxFor(bf.clock), { ...design, label: 'backfill', conns: bfConns });
+  }
+
+  // --- bytes per connection-night (before anything is deleted) ---------------------------------------------
+  const sampleIds = sample.map((c) => c.id);
+  const sampleCompanies = sample.map((c) => c.companyId);
+  const bytes = await bytesPerConnection(sql, sampleCompanies, sampleIds, [...seeder.runIds]);
+  const totalBytes = Object.values(bytes).reduce((a, b) => a + b.bytes, 0);
+  const bytesPerConn = totalBytes / Math.max(1, mainNight.completed);
+
+  // --- NF-e ingest -----------------------------------------------------------------------------------------
+  let ingest: IngestResult | null = null;
+  if (cfg.nfe) {
+    progress.setPhase(`NF-e ingest: parse + import vs parse only (${cfg.nfeNotes} notes, nfe-bench method)`);
+    ingest = await measureIngest(
+      () => postgres(env.dbUrl, { max: 1, prepare: false, onnotice: () => {} }) as unknown as Sql,
+      cfg.nfeNotes,
+      (id) => seeder.companyIds.push(id),
+      cfg.seed,
+    );
+    progress.log(
+      `  parse only ${ingest.parseOnly.notesPerSec.toFixed(0)} notes/s, parse + import ${ingest.parseImport.notesPerSec.toFixed(0)} notes/s → ratio ${ingest.ratio.toFixed(2)}`,
+    );
+  }
+
+  // --- analysis and report ---------------------------------------------------------------------------------
+  progress.setPhase('analysis: ideal bounds, model (validated on the measured night), growth, report');
+  const a = analyze(cfg, { main: mainNight, sideOurs: sideOursNight, sideNaive: sideNaiveNight, backfill: bfNight }, db, bytesPerConn, pgCpuPerConn);
+  const files = await writeReport({
+    cfg,
+    env: { profile: env.profile, deno: Deno.version.deno, cores: navigator.hardwareConcurrency, load: loadAvg() },
+    analysis: a,
+    db,
+    ingest,
+    bytes,
+    bytesPerConn,
+    extra: results,
+    nights: { main: mainNight, sideOurs: sideOursNight, sideNaive: sideNaiveNight, backfill: bfNight },
+    benchSeconds: (realNow() - benchStart) / 1000,
+  });
+  await cleanup();
+  console.log(files.markdown);
+  progress.log(`\nwrote ${files.paths.join(', ')} in ${((realNow() - benchStart) / 1000).toFixed(0)} s`);
+} catch (e) {
+  progress.log(`benchmark failed: ${String(e instanceof Error ? e.stack ?? e.message : e).slice(0, 3000)}`);
+  await cleanup();
+  Deno.exit(1);
+} finally {
+  await cleanup();
+}
+Deno.exit(0);

@@ -1,0 +1,89 @@
+/**
+ * Where the benchmark runs: the DEV stack's database (`stack.ts status --env`, profile dev), or $DB_URL.
+ * Also the CPU meters: this process, the Postgres cluster (postmaster + backends, from /proc) and the machine.
+ */
+import process from 'node:process';
+import { REPO_ROOT } from '../../stack/config.ts';
+
+export interface BenchEnv {
+  dbUrl: string;
+  stackDir: string | null;
+  profile: string;
+}
+
+export async function benchEnv(): Promise<BenchEnv> {
+  const override = Deno.env.get('DB_URL');
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ['run', '-A', `${REPO_ROOT}/dev/stack/stack.ts`, '--profile', 'dev', 'status', '--env'],
+    stdout: 'piped',
+    stderr: 'null',
+    cwd: REPO_ROOT,
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const get = (k: string) => new RegExp(`^${k}=(.+)$`, 'm').exec(text)?.[1]?.trim() ?? null;
+  const dbUrl = override ?? get('DB_URL');
+  if (!dbUrl) throw new Error('no database: start the dev stack (npm run stack -- up) or set DB_URL');
+  return { dbUrl, stackDir: override ? null : get('STACK_DIR'), profile: override ? 'custom' : 'dev' };
+}
+
+/** CPU ms of this process (the bench coordinator and its in-process simulators). */
+export function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+function statFields(pid: number | string): string[] | null {
+  try {
+    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU ms used by the Postgres cluster so far: the postmaster (incl. its reaped children: cutime/cstime) plus
+ * its live children. null when the cluster is not on this machine or not readable.
+ */
+export function postgresCpuMs(stackDir: string | null): number | null {
+  if (!stackDir) return null;
+  let pm: number;
+  try {
+    pm = Number(Deno.readTextFileSync(`${stackDir}/pgdata/postmaster.pid`).split('\n')[0]);
+  } catch {
+    return null;
+  }
+  const f = statFields(pm);
+  if (!f) return null;
+  // fields after ')' start at index 0 = state (3rd field); utime=14th → idx 11, stime 12, cutime 13, cstime 14
+  let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  for (const e of Deno.readDirSync('/proc')) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const c = statFields(e.name);
+    if (c && Number(c[1]) === pm) ticks += Number(c[11]) + Number(c[12]);
+  }
+  return ticks * TICK_MS;
+}
+
+/** Machine-wide busy and total CPU ms (all cores) from /proc/stat. */
+export function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = Deno.readTextFileSync('/proc/stat').split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = v[3] + (v[4] ?? 0);
+    const total = v.reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) * TICK_MS, total: total * TICK_MS };
+  } catch {
+    return null;
+  }
+}
+
+export function loadAvg(): string {
+  try {
+    return Deno.readTextFileSync('/proc/loadavg').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}

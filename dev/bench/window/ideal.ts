@@ -1,0 +1,120 @@
+/**
+ * The ideal lower bound of a night's window: the larger of
+ *   - the per-account rate-limit bound: accounts are independent, so the night cannot end before the slowest
+ *     account could have been served at its ERP's documented limit: max_i t_min(i), where t_min(i) is the time
+ *     to issue connection i's requests under the documented sliding windows (a burst of `limit`, then one more
+ *     burst per interval), and never less than two round trips (a list page, then its details);
+ *   - the concurrency bound: the design runs at most `slots(t)` connection syncs at a time (concurrency per
+ *     invocation × parallel invocations it starts), so the night cannot end before ∫₀ᵀ slots(t) dt ≥ Σ t_min(i).
+ * Both use t_min, i.e. a perfect adapter (no self-imposed headroom, no sequential entities, no retries); the
+ * ratio ideal / actual therefore charges our adapters' and our scheduler's inefficiencies together. The same
+ * bound under the adapters' own pacing policies (Tiny 70 % of the plan, Conta Azul 8/s + 500/min, Omie
+ * 200/min per method) is reported too, to separate deliberate headroom from scheduling loss.
+ */
+import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import { BLING_LIMITS } from '../../../supabase/functions/_shared/adapters/bling/client.ts';
+import { CONTA_AZUL_LIMITS } from '../../../supabase/functions/_shared/adapters/conta_azul/client.ts';
+import { OMIE_METHOD_LIMITS } from '../../../supabase/functions/_shared/adapters/omie/client.ts';
+import { TINY_QUOTA_SHARE } from '../../../supabase/functions/_shared/adapters/tiny/client.ts';
+import { DOCUMENTED_LIMITS, type RateWindowDoc } from './profiles.ts';
+
+export type LimitTable = Record<ErpType, { windows: RateWindowDoc[]; perMethod?: boolean; maxInFlight?: number }>;
+
+/** The adapters' own pacing (what they enforce client-side), for the diagnostic bound. */
+export const ADAPTER_POLICY_LIMITS: LimitTable = {
+  bling: { windows: BLING_LIMITS.windows! },
+  tiny: { windows: [{ limit: Math.floor(60 * TINY_QUOTA_SHARE), intervalMs: 60_000 }], maxInFlight: 2 },
+  omie: { windows: OMIE_METHOD_LIMITS.windows!, perMethod: true, maxInFlight: 4 },
+  conta_azul: { windows: CONTA_AZUL_LIMITS.windows! },
+};
+
+export interface ConnWork {
+  erp: ErpType;
+  /** Successful API requests the sync needed. */
+  requests: number;
+  /** Successful requests per path (Omie limits are per method). */
+  paths: Record<string, number>;
+}
+
+function windowsBound(requests: number, windows: RateWindowDoc[]): number {
+  if (requests <= 1) return 0;
+  let t = 0;
+  for (const w of windows) t = Math.max(t, Math.floor((requests - 1) / w.limit) * w.intervalMs);
+  return t;
+}
+
+/** Shortest possible sync time of one connection (ms) under `limits`. */
+export function tMinMs(w: ConnWork, latencyMs: number, limits: LimitTable = DOCUMENTED_LIMITS): number {
+  const l = limits[w.erp];
+  let rate = 0;
+  if (l.perMethod) {
+    for (const n of Object.values(w.paths)) rate = Math.max(rate, windowsBound(n, l.windows));
+  } else {
+    rate = windowsBound(w.requests, l.windows);
+  }
+  const inFlight = l.maxInFlight ?? Infinity;
+  const latencyChain = Math.max(2, Math.ceil(w.requests / inFlight)) * latencyMs;
+  return Math.max(rate + latencyMs, latencyChain);
+}
+
+/** Connection slots the design runs at virtual time t (ms since the cron fired). */
+export type SlotsFn = (tMs: number) => number;
+
+export interface SweepSchedule {
+  firstMs: number;
+  everyMs: number;
+  lastMs: number;
+}
+
+/** pg_cron: erp-auto-sync-daily at 00:00 and erp-auto-sync-sweep at 00:05, 00:15, ... 05:55 (UTC). */
+export const DESIGN_SWEEPS: SweepSchedule = { firstMs: 5 * 60_000, everyMs: 10 * 60_000, lastMs: 5 * 3_600_000 + 55 * 60_000 };
+
+/**
+ * The design's parallelism: the cron's chain, plus one more self-continuing chain per sweep while work is
+ * left, each running `concurrency` syncs at once. `fanout` = chains started at 00:00 (1 in the design).
+ */
+export function designSlots(concurrency: number, sweeps: SweepSchedule | null, fanout = 1): SlotsFn {
+  return (t) => {
+    let chains = fanout;
+    if (sweeps && t >= sweeps.firstMs) {
+      chains += Math.floor((Math.min(t, sweeps.lastMs) - sweeps.firstMs) / sweeps.everyMs) + 1;
+    }
+    return concurrency * chains;
+  };
+}
+
+/** Smallest T with ∫₀ᵀ slots(t) dt ≥ workMs (slots piecewise constant; exact to `stepMs`). */
+export function capacityTime(workMs: number, slots: SlotsFn, stepMs = 1000, maxMs = 7 * 86_400_000): number {
+  let done = 0;
+  let t = 0;
+  while (done < workMs) {
+    if (t > maxMs) return Infinity;
+    const s = slots(t);
+    if (done + s * stepMs >= workMs) return t + (workMs - done) / s;
+    done += s * stepMs;
+    t += stepMs;
+  }
+  return t;
+}
+
+export interface IdealBound {
+  rateBoundMs: number;
+  concurrencyBoundMs: number;
+  idealMs: number;
+  sumTminMs: number;
+  meanTminMs: Partial<Record<ErpType, number>>;
+}
+
+export function idealBound(tmins: Array<{ erp: ErpType; tMinMs: number }>, slots: SlotsFn): IdealBound {
+  let sum = 0, max = 0;
+  const by: Partial<Record<ErpType, number[]>> = {};
+  for (const c of tmins) {
+    sum += c.tMinMs;
+    max = Math.max(max, c.tMinMs);
+    (by[c.erp] ??= []).push(c.tMinMs);
+  }
+  const conc = capacityTime(sum, slots);
+  const meanTminMs: Partial<Record<ErpType, number>> = {};
+  for (const [e, xs] of Object.entries(by)) meanTminMs[e as ErpType] = xs!.reduce((a, b) => a + b, 0) / xs!.length;
+  return { rateBoundMs: max, concurrencyBoundMs: conc, idealMs: Math.max(max, conc), sumTminMs: sum, meanTminMs };
+}

@@ -1,0 +1,207 @@
+/**
+ * One invocation, in its own process (the stand-in for one Edge Function isolate). Started by the bench ahead
+ * of time (boot and module loading done, like a warm isolate), it prints `ready`, then reads ONE job (a JSON
+ * line on stdin), runs it and prints one `result` line; on SIGTERM (the platform's wall-clock kill) it prints a
+ * `killed` line with what it measured so far and exits at once.
+ *
+ *   ours   openRun + executeRun (supabase/functions/_shared/sync/orchestrator.ts), exactly what erp-auto-sync
+ *          does for a cron call: workers claim due connections one at a time (FOR UPDATE SKIP LOCKED + lease),
+ *          sync each with syncConnection, stop claiming when the budget is spent. The claim is restricted to
+ *          the bench's own connection ids (RunRequest.connectionIds), so no row the bench did not create is
+ *          ever claimed. The recovery sweep of openAutoSyncRun (stale logs, expired leases of ANY connection)
+ *          is not run for the same reason; its queries are timed read-only by the database probe instead.
+ *   naive  the plan's design (naive.ts): one sequential pass, no lease, no budget.
+ *
+ * Measured here: CPU time of the job (process.cpuUsage, user + system, excluding boot), peak RSS (VmHWM and
+ * sampled Deno.memoryUsage().rss), peak V8 heap, SQL statements sent, per-connection adapter / import time.
+ */
+import process from 'node:process';
+import { executeRun, type RunRequest } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
+import { openRun } from '../../../supabase/functions/_shared/db/sync-logs.ts';
+import { realNow, ScaledClock } from './clock.ts';
+import { benchDeps, benchPool, type ConnMetrics, MetricsBook } from './deps.ts';
+import { naiveRun, type NaiveOutcome } from './naive.ts';
+
+export interface InvocationJob {
+  mode: 'ours' | 'naive';
+  dbUrl: string;
+  t0: number;
+  scale: number;
+  ids: string[];
+  /** Real milliseconds. */
+  budgetMs: number;
+  concurrency: number;
+  maxConcurrency: number;
+  /** Real seconds. */
+  leaseSeconds: number;
+  continuationOf?: string;
+  triggerUrl: string;
+  label: string;
+}
+
+export interface Resources {
+  cpuMs: number;
+  bootCpuMs: number;
+  /** RSS after boot, before the job: the runtime and the loaded modules. */
+  bootRssMb: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  peakExternalMb: number;
+  vmHwmMb: number | null;
+  queries: number;
+  wallMs: number;
+}
+
+export interface InvocationReport {
+  type: 'result' | 'killed' | 'error';
+  label: string;
+  runId?: string;
+  processed?: number;
+  remaining?: number;
+  succeeded?: number;
+  failed?: number;
+  statuses?: Record<string, number>;
+  startedAt: number;
+  endedAt: number;
+  resources: Resources;
+  metrics: ConnMetrics[];
+  sql: MetricsBook['sql'];
+  triggerMs: number;
+  triggers: number;
+  claims: number;
+  emptyClaims: number;
+  claimLog: Array<[number, number, boolean]>;
+  naive?: NaiveOutcome[];
+  error?: string;
+}
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+function vmHwmMb(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync('/proc/self/status'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function emit(obj: unknown) {
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(obj) + '\n'));
+}
+
+async function readLine(): Promise<string> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of Deno.stdin.readable) {
+    buf += decoder.decode(chunk, { stream: true });
+    const nl = buf.indexOf('\n');
+    if (nl >= 0) return buf.slice(0, nl);
+  }
+  return buf;
+}
+
+if (import.meta.main) {
+  const bootCpuMs = cpuNow();
+  const bootRssMb = Deno.memoryUsage().rss / 2 ** 20;
+  emit({ type: 'ready', bootCpuMs });
+  const job = JSON.parse(await readLine()) as InvocationJob;
+  const book = new MetricsBook();
+  const clock = new ScaledClock(job.t0, job.scale);
+  const sql = benchPool(job.dbUrl, book);
+  const cpu0 = cpuNow();
+  const startedAt = realNow();
+  const peak = { rss: 0, heap: 0, external: 0 };
+  const sample = () => {
+    const m = Deno.memoryUsage();
+    peak.rss = Math.max(peak.rss, m.rss);
+    peak.heap = Math.max(peak.heap, m.heapUsed);
+    peak.external = Math.max(peak.external, m.external);
+  };
+  sample();
+  const sampler = setInterval(sample, 20);
+  let runId: string | undefined;
+  const naive: NaiveOutcome[] = [];
+  const resources = (): Resources => {
+    sample();
+    return {
+      cpuMs: cpuNow() - cpu0,
+      bootCpuMs,
+      bootRssMb,
+      peakRssMb: peak.rss / 2 ** 20,
+      peakHeapMb: peak.heap / 2 ** 20,
+      peakExternalMb: peak.external / 2 ** 20,
+      vmHwmMb: vmHwmMb(),
+      queries: book.queries,
+      wallMs: realNow() - startedAt,
+    };
+  };
+  const base = () => ({
+    label: job.label,
+    runId,
+    startedAt,
+    endedAt: realNow(),
+    metrics: [...book.byConn.values()],
+    sql: book.sql,
+    triggerMs: book.triggerMs,
+    triggers: book.triggers,
+    claims: book.claims,
+    emptyClaims: book.emptyClaims,
+    claimLog: book.claimLog,
+  });
+  Deno.addSignalListener('SIGTERM', () => {
+    emit({ type: 'killed', ...base(), resources: resources(), naive });
+    Deno.exit(0);
+  });
+
+  try {
+    const deps = benchDeps({
+      sql,
+      clock,
+      book,
+      leaseSeconds: job.leaseSeconds,
+      owner: `bench:${job.label}:${crypto.randomUUID().slice(0, 8)}`,
+      triggerUrl: job.triggerUrl,
+    });
+    if (job.mode === 'ours') {
+      const req: RunRequest = {
+        source: 'cron',
+        connectionIds: job.ids,
+        concurrency: job.concurrency,
+        continuationOf: job.continuationOf,
+      };
+      runId = await openRun(sql, {
+        source: job.continuationOf ? 'continuation' : 'cron',
+        parentRunId: job.continuationOf ?? null,
+        dryRun: false,
+        recovered: 0,
+      });
+      emit({ type: 'run', runId });
+      const s = await executeRun(deps, runId, 0, req, { budgetMs: job.budgetMs, maxConcurrency: job.maxConcurrency });
+      const statuses: Record<string, number> = {};
+      for (const r of s.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      emit({
+        type: 'result',
+        ...base(),
+        processed: s.processed,
+        remaining: s.remaining,
+        succeeded: s.succeeded,
+        failed: s.failed,
+        statuses,
+        resources: resources(),
+      });
+    } else {
+      const r = await naiveRun(deps, job.ids, (o) => naive.push(o));
+      emit({ type: 'result', ...base(), processed: r.processed, remaining: 0, resources: resources(), naive });
+    }
+  } catch (e) {
+    emit({ type: 'error', ...base(), resources: resources(), error: e instanceof Error ? e.stack ?? e.message : String(e) });
+  } finally {
+    clearInterval(sampler);
+    await sql.end({ timeout: 5 }).catch(() => {});
+  }
+  Deno.exit(0);
+}

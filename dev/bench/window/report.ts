@@ -1,0 +1,359 @@
+/**
+ * Output: bench-results/window-<stamp>.json (everything), .md (the tables), -growth.svg and -night.svg, plus
+ * window-latest.* copies. The markdown states, next to each number, whether it was measured or modelled.
+ */
+import { REPO_ROOT } from '../../stack/config.ts';
+import { type Analysis, CPU_BUDGET_MS, cpuFit, MEMORY_LIMIT_MB, NIGHT_GOAL_MS, type NightStats } from './analyze.ts';
+import { progressChart, windowChart } from './chart.ts';
+import type { BenchConfig } from './config.ts';
+import type { DbCostPoint } from './dbcost.ts';
+import type { IngestResult } from './nfe-ingest.ts';
+import { ERPS } from './profiles.ts';
+import type { NightResult } from './runs.ts';
+
+export interface ReportInput {
+  cfg: BenchConfig;
+  env: { profile: string; deno: string; cores: number; load: string };
+  analysis: Analysis;
+  db: DbCostPoint[];
+  ingest: IngestResult | null;
+  bytes: Record<string, { rows: number; bytes: number }>;
+  bytesPerConn: number;
+  extra: Record<string, unknown>;
+  nights: { main: NightResult; sideOurs: NightResult; sideNaive: NightResult; backfill: NightResult | null };
+  benchSeconds: number;
+}
+
+const min = (ms: number | null | undefined) => (ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : fmtMin(ms));
+function fmtMin(ms: number): string {
+  const m = ms / 60_000;
+  if (m >= 120) return `${(m / 60).toFixed(1)} h`;
+  if (m >= 10) return `${m.toFixed(0)} min`;
+  if (m >= 1) return `${m.toFixed(1)} min`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+const status = (ok: boolean | null) => (ok === null ? '—' : ok ? '**met**' : '**not met**');
+
+function goalsTable(r: ReportInput): string {
+  const a = r.analysis;
+  const big = a.growth[a.growth.length - 1];
+  const n10k = a.growth.find((g) => g.n === 10_000) ?? big;
+  const inv = a.main.invocations;
+  const allInv = [a.main, a.sideOurs, ...(a.backfill ? [a.backfill] : [])];
+  const maxRss = Math.max(...allInv.map((s) => s.invocations.maxVmHwmMb || s.invocations.maxPeakRssMb));
+  const maxHeap = Math.max(...allInv.map((s) => s.invocations.maxHeapMb));
+  const maxCpu = Math.max(...allInv.map((s) => s.invocations.maxCpuMs));
+  const over = allInv.reduce((x, s) => x + s.invocations.overCpuBudget, 0);
+  const count = allInv.reduce((x, s) => x + s.invocations.count, 0);
+  const o = a.main.overheadSplit;
+  const claimMs = o.claimSql;
+  const orchestration = o.bookkeepingSql + o.triggers + o.rest + claimMs;
+  const fit = cpuFit([r.nights.main, r.nights.sideOurs]);
+  const fitsInBudget = Math.max(0, (CPU_BUDGET_MS - fit.fixedMs) / fit.perConnMs);
+  const rows = [
+    [
+      `${n10k.n.toLocaleString('en-US')} connections' nightly increment inside 30 min`,
+      `window ${min(n10k.ours.windowMs)} (${n10k.ours.source}); ${int(n10k.ours.doneBy30)} of ${int(n10k.n)} done by 30 min`,
+      status(n10k.ours.windowMs !== null && n10k.ours.windowMs <= NIGHT_GOAL_MS),
+    ],
+    [
+      'window ≥ 0.8 × ideal',
+      `${f(a.main.ratio, 2)} at ${int(a.main.n)} (measured); ${a.growth.map((g) => `${f(g.ratio, 2)} at ${int(g.n)}${g.ours.source === 'model' ? '*' : ''}`).join(', ')}`,
+      status(a.main.ratio !== undefined ? a.main.ratio >= 0.8 : null),
+    ],
+    [
+      'orchestrator overhead < 5 ms per connection',
+      `${f(orchestration, 1)} ms: sync bookkeeping SQL ${f(o.bookkeepingSql, 1)} ms (${f(o.bookkeepingStatements, 0)} statements: log, checkpoints, progress, finish) + claim ${f(claimMs, 1)} ms + follow-up triggers ${f(o.triggers, 1)} ms + JS / event loop ${f(o.rest, 1)} ms (real ms, measured in the night). Not counted: entity writes ${f(o.dataSql, 1)} ms and the NF-e import ${f(a.main.importRealMs, 1)} ms (the work itself), the lease heartbeat ${f(o.heartbeatSql, 1)} ms (runs alongside), and per invocation ${f(o.invocationStartupMs, 0)} ms to connect the pool and open/close the run (${f(o.invocationStartupMs / Math.max(1, inv.connsPerInvocation), 1)} ms per connection)`,
+      status(orchestration < 5),
+    ],
+    [
+      'NF-e import ≥ 0.5 × parse-only',
+      r.ingest ? `${f(r.ingest.ratio, 2)} (${int(r.ingest.parseImport.notesPerSec)} vs ${int(r.ingest.parseOnly.notesPerSec)} notes/s)` : 'skipped',
+      status(r.ingest ? r.ingest.ratio >= 0.5 : null),
+    ],
+    [
+      `every invocation < ${MEMORY_LIMIT_MB} MB`,
+      `peak RSS ${f(maxRss, 0)} MB (whole Deno process, ${f(a.main.invocations.bootRssMb, 0)} MB of it before the job), peak V8 heap ${f(maxHeap, 0)} MB, over ${count} invocations`,
+      status(maxRss < MEMORY_LIMIT_MB),
+    ],
+    [
+      `every invocation inside the ${CPU_BUDGET_MS / 1000} s CPU budget`,
+      `max ${f(maxCpu / 1000, 2)} s; ${over} of ${count} invocations over; CPU ≈ ${f(fit.fixedMs, 0)} ms + ${f(fit.perConnMs, 0)} ms per nightly connection (${fit.method}, ${fit.points} invocations) → ≤ ${f(fitsInBudget, 0)} connections fit in one invocation's budget; the night's invocations processed ${f(inv.connsPerInvocation, 1)} on average`,
+      status(over === 0),
+    ],
+  ];
+  return table(['goal', 'result', ''], rows);
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const out = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of rows) out.push(`| ${r.join(' | ')} |`);
+  return out.join('\n');
+}
+
+function perErpTable(s: NightStats): string {
+  const rows = ERPS.filter((e) => s.perErp[e]).map((e) => {
+    const x = s.perErp[e]!;
+    return [e, x.n, f(x.notes, 0), f(x.requests, 0), f(x.rateLimited, 1), f(x.attempts, 1), fmtS(x.meanMs), fmtS(x.p95Ms), fmtS(x.tMinMs), fmtS(x.tMinPolicyMs)];
+  });
+  return table(['ERP', 'connections', 'NF-e docs / conn', 'requests / conn', 'rate-limit answers / conn', 'attempts / conn', 'sync time mean', 'sync time p95', 'ideal t_min (documented limits)', 't_min (adapter pacing)'], rows);
+}
+const fmtS = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
+
+function invTable(name: string, s: NightStats): Array<string> {
+  const i = s.invocations;
+  return [
+    name,
+    String(i.count),
+    String(i.killed),
+    f(i.connsPerInvocation, 1),
+    `${f(i.maxVmHwmMb || i.maxPeakRssMb, 0)} MB`,
+    `${f(i.maxHeapMb, 0)} MB`,
+    `${f(i.maxCpuMs / 1000, 2)} s`,
+    `${f(i.cpuFixedMs, 0)} + ${f(i.cpuPerConnMs, 0)}/conn`,
+    String(i.overCpuBudget),
+    fmtS(i.maxWallMs),
+  ];
+}
+
+export async function writeReport(r: ReportInput): Promise<{ markdown: string; paths: string[] }> {
+  const { cfg, analysis: a } = r;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const dir = `${REPO_ROOT}/${cfg.out}`.replace(/\/+$/, '');
+  await Deno.mkdir(dir, { recursive: true });
+  const md: string[] = [];
+  const sampleAll = cfg.sample === cfg.connections;
+  md.push(`# Nightly window benchmark — ${new Date().toISOString().slice(0, 16)}Z${cfg.quick ? ' (quick)' : ''}`);
+  md.push('');
+  md.push(
+    `${int(cfg.connections)} due connections (nightly increment: ~20 NF-e, 5 products, 30 financial entries each; ` +
+      `the four ERPs in equal shares, one ERP account per connection), simulated ERP latency ${cfg.latencyMs} ms per request, ` +
+      `documented per-account limits enforced by the simulators. Design settings: cron concurrency ${cfg.concurrency} ` +
+      `(max ${cfg.maxConcurrency}), budget ${cfg.budgetMs / 1000} s, lease ${cfg.leaseMs / 1000} s, platform wall limit ${cfg.wallMs / 1000} s, ` +
+      `continuation hop ${cfg.invokeDelayMs} ms, sweeps every 10 min from 00:05. DB: ${r.env.profile} stack; Deno ${r.env.deno}; ${r.env.cores} cores; ` +
+      `load ${r.env.load}; bench took ${f(r.benchSeconds, 0)} s.`,
+  );
+  md.push('');
+  md.push(
+    sampleAll
+      ? `**The whole night was synced for real** (${int(cfg.sample)} connections, virtual time ×${cfg.scaleMain}).`
+      : `**${int(cfg.sample)} of the ${int(cfg.connections)} connections were synced for real** (virtual time ×${cfg.scaleMain}); ` +
+        `the other night sizes are **modelled** (discrete-event replay of the design's rules with the measured per-connection ` +
+        `durations and the measured database costs at that size; model error on the measured night: ` +
+        `${a.modelCheck ? `${f(a.modelCheck.errorPct, 1)} %` : 'n/a'}). Modelled numbers are marked *.`,
+  );
+  md.push('');
+  md.push('## Goals');
+  md.push('');
+  md.push(goalsTable(r));
+  md.push('');
+  md.push('## Window vs connections (growth)');
+  md.push('');
+  md.push(table(
+    ['connections', 'ours: window', 'ideal bound', 'ideal / ours', 'naive: window', 'speedup', 'done by 30 min (ours / naive)', 'invocations (killed)', 'claim ms', 'count-due ms', 'DB bytes / night', 'Postgres CPU / night'],
+    a.growth.map((g) => [
+      int(g.n),
+      `${min(g.ours.windowMs)}${g.ours.source === 'model' ? '*' : ''}`,
+      `${min(g.ideal.idealMs)} (${g.ideal.concurrencyBoundMs >= g.ideal.rateBoundMs ? 'concurrency' : 'rate limit'})`,
+      f(g.ratio, 2),
+      `${min(g.naive.windowMs)}†`,
+      `${f(g.speedup, 1)}×`,
+      `${int(g.ours.doneBy30)} / ${int(g.naive.doneBy30)}`,
+      `${g.ours.invocations} (${g.ours.killed})`,
+      `${f(g.db.claimMs, 2)}${g.db.claimShape === 'extrapolated' ? '~' : ''}`,
+      f(g.db.countDueMs, 2),
+      mb(g.db.bytesPerNight),
+      g.db.pgCpuPerNightMs === null ? '—' : fmtS(g.db.pgCpuPerNightMs),
+    ]),
+  ));
+  md.push('');
+  md.push(
+    `\\* modelled. † naive = one sequential pass: the sum of the measured per-connection durations of the naive subset ` +
+      `(per ERP mean × count); in production that single invocation is killed at the ${cfg.wallMs / 1000} s wall limit after ` +
+      `${a.growth.map((g) => int(g.naive.doneByWall)).join(' / ')} connections. ~ claim cost interpolated/extrapolated from the measured sizes. ` +
+      `Claim ms = production shape (unrestricted) when no foreign row was due, else the restricted shape. ` +
+      `DB bytes = heap row bytes written per connection-night (measured) × connections; indexes come on top.`,
+  );
+  if (a.sensitivity) {
+    const sv = a.sensitivity;
+    md.push('');
+    md.push(
+      `Model sensitivity at ${int(sv.n)}: ${min(sv.noCollisionsMs)} if claims never collided, ${min(sv.everyOverlapFailsMs)} if every claim ` +
+        `started during another one came back empty (the table uses the measured shares: start collisions from the measured night, ` +
+        `overlaps from the database probe).`,
+    );
+  }
+  if (a.fanout) {
+    const fo = a.fanout;
+    md.push('');
+    md.push(
+      `What it would take (model, ${int(fo.n)} connections, concurrency ${fo.concurrency} per invocation): ` +
+        (fo.asBuilt.invocationsAtMidnight
+          ? `as built, **${fo.asBuilt.invocationsAtMidnight} invocations** started at 00:00 finish in ${min(fo.asBuilt.windowMs)}. `
+          : `as built, no number of invocations started at 00:00 (up to 256) finishes inside 30 min: every claim scans and ` +
+            `advisory-locks every due row, so claims exclude each other and workers whose claim comes back empty stop. `) +
+        (fo.fixedClaim.invocationsAtMidnight
+          ? `With a claim that neither scans nor collides (${f(fo.fixedClaim.claimMs, 1)} ms), **${fo.fixedClaim.invocationsAtMidnight} invocations** ` +
+            `at 00:00 finish in ${min(fo.fixedClaim.windowMs)} — CPU budget permitting (see the CPU goal).`
+          : `Even with a cheap, collision-free claim, 256 invocations at 00:00 are not enough.`),
+    );
+  }
+  md.push('');
+  md.push(`## The measured night: ${int(a.main.n)} connections`);
+  md.push('');
+  md.push(table(['', 'value'], [
+    ['window (measured)', `${min(a.main.windowMs)} (${a.main.completed} of ${a.main.n} synced; ${a.main.retriedConnections} needed a second attempt)`],
+    ['ideal bound (documented limits)', `${min(a.main.ideal?.idealMs)} = max(rate-limit bound ${min(a.main.ideal?.rateBoundMs)}, concurrency bound ${min(a.main.ideal?.concurrencyBoundMs)})`],
+    ['ideal / actual', `${f(a.main.ratio, 2)} (vs the adapters' own pacing: ${f(a.main.ratioPolicy, 2)})`],
+    ['invocations', `${a.main.invocations.count} (${a.main.invocations.killed} killed at the wall limit)`],
+    ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
+    ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty (${a.main.claims.emptyWhileWorkLeft} in invocations that ended with connections still due: workers that stopped early); ${f(a.main.claims.startEmptyShare * 100, 0)} % of the claims fired together at an invocation's start came back empty`],
+    ['beyond adapter I/O and NF-e import (real ms / connection)', `mean ${f(a.main.overheadRealMs.mean, 1)}, p50 ${f(a.main.overheadRealMs.p50, 1)}, p95 ${f(a.main.overheadRealMs.p95, 1)} = bookkeeping SQL ${f(a.main.overheadSplit.bookkeepingSql, 1)} + entity writes ${f(a.main.overheadSplit.dataSql, 1)} + triggers ${f(a.main.overheadSplit.triggers, 1)} + JS / event loop ${f(a.main.overheadSplit.rest, 1)}`],
+    ['NF-e import and adapter', `import ${f(a.main.importRealMs, 1)} ms real for ${f(a.main.notesPerConn, 1)} notes; adapter ${f(a.main.adapterRealMs / 1000 * a.main.scale, 1)} s virtual`],
+    ['time-scale inflation (upper bound)', `≤ ${fmtS(a.main.inflationMs)} per connection (real non-I/O ms × (${a.main.scale} − 1)); measured windows are pessimistic by at most this per sync`],
+    ['CPU per connection (real)', `invocation ${f((r.extra.cpu as any)?.invocationsMsPerConn, 0)} ms, Postgres ${f((r.extra.cpu as any)?.postgresMsPerConn, 0)} ms, simulators+bench ${f((r.extra.cpu as any)?.simulatorsAndBenchMsPerConn, 0)} ms; machine busy ${f(((r.extra.cpu as any)?.machineUtilisation ?? NaN) * 100, 0)} % of ${r.env.cores} cores`],
+    ['model check', a.modelCheck ? `model ${min(a.modelCheck.modelMs)} vs measured ${min(a.modelCheck.measuredMs)} (${f(a.modelCheck.errorPct, 1)} %)` : '—'],
+  ]));
+  md.push('');
+  md.push(perErpTable(a.main));
+  md.push('');
+  md.push(`## Side by side: ${a.sideOurs.n} connections, ours vs the plan's naive design (twin connections, same simulators)`);
+  md.push('');
+  md.push(table(['design', 'window', 'invocations', 'overhead / conn (real ms)', 'SQL / conn', 'max CPU / invocation', 'peak RSS'], [
+    ['ours', min(a.sideOurs.windowMs), String(a.sideOurs.invocations.count), f(a.sideOurs.overheadRealMs.mean, 1), f(a.sideOurs.sqlPerConn, 0), `${f(a.sideOurs.invocations.maxCpuMs / 1000, 2)} s`, `${f(a.sideOurs.invocations.maxVmHwmMb, 0)} MB`],
+    ['naive', min(a.sideNaive.windowMs), '1 (never killed here)', f(a.sideNaive.overheadRealMs.mean, 1), f(a.sideNaive.sqlPerConn, 0), `${f(a.sideNaive.invocations.maxCpuMs / 1000, 2)} s`, `${f(a.sideNaive.invocations.maxVmHwmMb, 0)} MB`],
+  ]));
+  md.push('');
+  md.push(`Speedup (measured, ${a.sideOurs.n} connections): **${f(a.sideSpeedup, 1)}×**. The naive pass would pass the ${cfg.wallMs / 1000} s wall limit after ${int(a.growth[0].naive.doneByWall)} connections.`);
+  md.push('');
+  md.push('## Per invocation (each one its own process, like an isolate)');
+  md.push('');
+  md.push(table(
+    ['night', 'invocations', 'killed', 'connections / invocation', 'peak RSS', 'peak V8 heap', 'max CPU', 'CPU model', `over ${CPU_BUDGET_MS / 1000} s`, 'max wall'],
+    [
+      invTable('measured night', a.main),
+      invTable('side by side (ours)', a.sideOurs),
+      invTable('side by side (naive)', a.sideNaive),
+      ...(a.backfill ? [invTable('backfill', a.backfill)] : []),
+    ],
+  ));
+  md.push('');
+  md.push(
+    `Boot (module loading) before the job, excluded above: ${f(a.main.invocations.bootCpuMs, 0)} ms CPU, ${f(a.main.invocations.bootRssMb, 0)} MB RSS. ` +
+      `Peak RSS is the whole Deno process (runtime and modules included), an upper bound for the isolate; the job itself adds peak RSS − boot RSS.`,
+  );
+  if (a.backfill) {
+    md.push('');
+    md.push(`## Backfill: first sync of one connection per ERP (90 days; 300 NF-e generated per account, 40 products, 120 financial entries)`);
+    md.push('');
+    md.push(`All ${a.backfill.completed} of ${a.backfill.n} done after ${min(a.backfill.windowMs)} (${a.backfill.invocations.count} invocations, ${a.backfill.invocations.killed} killed at the ${cfg.wallMs / 1000} s wall limit; their syncs resumed from their checkpoints in a later invocation once the lease expired). Sync time counts every attempt up to its kill.`);
+    md.push('');
+    md.push(perErpTable(a.backfill));
+  }
+  if (r.ingest) {
+    const g = r.ingest;
+    md.push('');
+    md.push('## NF-e ingest (nfe-bench method)');
+    md.push('');
+    md.push(table(['phase', 'notes/s', '× parse only', 'CPU'], [
+      ['parse only', int(g.parseOnly.notesPerSec), '1.00', `${int(g.parseOnly.cpuMs)} ms`],
+      ['parse + import', int(g.parseImport.notesPerSec), f(g.ratio, 2), `${int(g.parseImport.cpuMs)} ms + Postgres ${g.parseImport.dbCpuMs === null ? '—' : `${int(g.parseImport.dbCpuMs)} ms`}`],
+      ['re-import (unchanged)', int(g.reimport.notesPerSec), f(g.reimport.notesPerSec / g.parseOnly.notesPerSec, 2), ''],
+    ]));
+    md.push('');
+    md.push(`${g.notes} notes (${f(g.itemsPerNote, 1)} items/note, ${f(g.kbPerDocument, 1)} KB/document); CPU ratio ${f(g.cpuRatio, 2)}. ${g.method}.`);
+  }
+  md.push('');
+  md.push('## Database cost by size');
+  md.push('');
+  md.push(table(['due connections', 'claim (production shape)', 'claim (bench shape, restricted to ids)', `empty claims: ${r.db[0]?.claimers ?? 4} fired by a new invocation`, 'empty claims: started during another claim', 'count due', 'recovery predicates', 'erp_connections size'], r.db.map((p) => [
+    int(p.n),
+    p.claimUnrestrictedMs === null ? '—' : `${f(p.claimUnrestrictedMs, 2)} ms`,
+    `${f(p.claimRestrictedMs, 2)} ms`,
+    `${f(p.collisionShare * 100, 0)} %`,
+    `${f(p.overlapShare * 100, 0)} %`,
+    `${f(p.countDueMs, 2)} ms`,
+    `${f(p.recoveryMs, 2)} ms`,
+    mb(p.tables.erp_connections?.totalBytes ?? 0),
+  ])));
+  md.push('');
+  md.push(`One connection-night writes ${f(r.bytesPerConn / 1024, 1)} KB of rows (${Object.entries(r.bytes).filter(([, v]) => v.rows).map(([k, v]) => `${k} ${f(v.rows / Math.max(1, a.main.completed), 1)}`).join(', ')} rows per connection).`);
+  md.push('');
+  md.push('## How this was measured (short; details in dev/bench/README.md)');
+  md.push('');
+  md.push(
+    [
+      `- Real parts: the orchestrator (\`openRun\` + \`executeRun\`: claim with FOR UPDATE SKIP LOCKED + lease, bounded concurrency, wall-clock budget), \`syncConnection\`, the four adapters, \`importNfeDocuments\`, Vault credentials, the dev Postgres. Each invocation is its own pre-booted Deno process; continuations follow the function's rule (work left and something processed); pg_cron's sweep is replayed on the virtual clock; a SIGTERM at the wall limit plays the platform's kill.`,
+      `- Why not the function over HTTP: erp-auto-sync claims every due connection on the database; the bench must only touch its own rows, so it calls the same orchestrator with \`connectionIds\` (the restricted claim) and skips the global recovery sweep (timed read-only instead). The continuation rule is applied by the bench, because the function's own \`shouldContinue\` refuses to continue id-restricted runs.`,
+      `- Virtual time: waits are scaled (latency, rate-limit windows on both sides, backoff, budget, lease, sweeps); CPU and database work are not, so they count ×scale — an upper bound of that inflation is printed per night. Side by side ×${cfg.scaleSide}, measured night ×${cfg.scaleMain}, backfill ×${cfg.scaleBackfill}.`,
+      `- Follow-up analyses are triggered through the real \`httpTrigger\` to a local stub answering 202 (they are separate functions).`,
+      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × one chain per cron/sweep).`,
+    ].join('\n'),
+  );
+  const markdown = md.join('\n') + '\n';
+
+  // Charts.
+  const measured = (src: string) => src === 'measured';
+  const growthSvg = windowChart({
+    title: `Nightly window vs connections (latency ${cfg.latencyMs} ms, documented limits)`,
+    goalMinutes: 30,
+    xTicks: [...new Set([a.sideOurs.n, a.main.n, ...a.growth.map((g) => g.n)])].sort((x, y) => x - y),
+    series: [
+      {
+        name: 'ours (design)',
+        color: '#1f6feb',
+        points: [
+          ...(a.growth.some((g) => g.n === a.main.n) || !a.main.windowMs ? [] : [[a.main.n, a.main.windowMs / 60_000, true] as [number, number, boolean]]),
+          ...a.growth.filter((g) => g.ours.windowMs).map((g) => [g.n, g.ours.windowMs! / 60_000, measured(g.ours.source)] as [number, number, boolean]),
+        ].sort((x, y) => x[0] - y[0]),
+      },
+      { name: 'naive (plan)', color: '#d73a49', points: [[a.sideNaive.n, (a.sideNaive.windowMs ?? NaN) / 60_000, true], ...a.growth.map((g) => [g.n, g.naive.windowMs / 60_000, false] as [number, number, boolean])] },
+      { name: 'ideal bound', color: '#2da44e', dash: '4 3', points: a.growth.map((g) => [g.n, g.ideal.idealMs / 60_000, false]) },
+      { name: 'ours, side by side', color: '#8250df', points: [[a.sideOurs.n, (a.sideOurs.windowMs ?? NaN) / 60_000, true]] },
+    ],
+  });
+  const nightSvg = progressChart({
+    title: 'Connections synced over the measured nights',
+    curves: [
+      { name: `ours, ${a.main.n} (measured)`, color: '#1f6feb', points: r.nights.main.completionsMs.map((t, i) => [t, i + 1]) },
+      { name: `ours, ${a.sideOurs.n} (measured)`, color: '#8250df', points: r.nights.sideOurs.completionsMs.map((t, i) => [t, i + 1]) },
+      { name: `naive, ${a.sideNaive.n} (measured)`, color: '#d73a49', points: r.nights.sideNaive.completionsMs.map((t, i) => [t, i + 1]) },
+    ],
+  });
+
+  const thin = (pts: Array<[number, number]>) => (pts.length <= 400 ? pts : pts.filter((_, i) => i % Math.ceil(pts.length / 400) === 0));
+  const json = {
+    generatedAt: new Date().toISOString(),
+    config: cfg,
+    environment: r.env,
+    goals: {
+      nightInside30Min: a.growth.find((g) => g.n === 10_000)?.ours.windowMs ?? null,
+      ratioMeasured: a.main.ratio ?? null,
+      overheadMs: a.main.overheadRealMs.mean,
+      ingestRatio: r.ingest?.ratio ?? null,
+    },
+    analysis: { ...a, curves: Object.fromEntries(Object.entries(a.curves).map(([k, v]) => [k, thin(v)])) },
+    database: r.db,
+    bytesPerConnection: r.bytesPerConn,
+    bytes: r.bytes,
+    ingest: r.ingest,
+    cpu: r.extra.cpu,
+    seed: r.extra.seed,
+    nights: Object.fromEntries(
+      Object.entries(r.nights).filter(([, v]) => v).map(([k, v]) => [k, { ...v!, completionsMs: undefined }]),
+    ),
+  };
+  const base = `${dir}/window-${stamp}`;
+  const paths = [`${base}.json`, `${base}.md`, `${base}-growth.svg`, `${base}-night.svg`];
+  await Deno.writeTextFile(paths[0], JSON.stringify(json, null, 1));
+  await Deno.writeTextFile(paths[1], markdown);
+  await Deno.writeTextFile(paths[2], growthSvg);
+  await Deno.writeTextFile(paths[3], nightSvg);
+  for (const [p, suffix] of [[paths[0], '.json'], [paths[1], '.md'], [paths[2], '-growth.svg'], [paths[3], '-night.svg']]) {
+    await Deno.copyFile(p, `${dir}/window-latest${suffix}`);
+  }
+  return { markdown, paths: paths.map((p) => p.replace(`${REPO_ROOT}/`, '')) };
+}

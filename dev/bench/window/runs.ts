@@ -1,0 +1,422 @@
+/**
+ * Running a night, measured: our design (ours) and the plan's naive design (naive), both driving real
+ * invocation processes (invocation.ts) against the in-process simulators and the dev database.
+ *
+ * ours: the cron fires one invocation at 00:00 (virtual); every invocation that ends with work left and
+ * something processed continues itself (after `invokeDelayMs`, the self-invocation's HTTP hop and boot); the
+ * sweep job fires one more invocation at 00:05, 00:15, ... while connections are still due; the platform kills
+ * an invocation at `wallMs` (SIGTERM: a killed invocation never continues itself). The window ends at the
+ * last erp_sync_logs.completed_at of the night.
+ */
+import type postgres from 'postgres';
+import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import { realNow, type ScaledClock } from './clock.ts';
+import type { ConnMetrics } from './deps.ts';
+import { DESIGN_SWEEPS, type SweepSchedule } from './ideal.ts';
+import type { InvocationJob, InvocationReport, Resources } from './invocation.ts';
+import type { NaiveOutcome } from './naive.ts';
+import type { Progress } from './progress.ts';
+import { fmtDuration } from './progress.ts';
+import type { SeededConnection } from './seed.ts';
+import type { WorkerPool } from './workers.ts';
+
+type Sql = postgres.Sql<Record<string, never>>;
+
+export interface RunContext {
+  sql: Sql;
+  dbUrl: string;
+  clock: ScaledClock;
+  pool: WorkerPool;
+  triggerUrl: string;
+  progress: Progress;
+  onRunId: (id: string) => void;
+}
+
+export interface DesignOptions {
+  label: string;
+  conns: SeededConnection[];
+  concurrency: number;
+  maxConcurrency: number;
+  /** Virtual milliseconds. */
+  budgetMs: number;
+  leaseMs: number;
+  wallMs: number;
+  invokeDelayMs: number;
+  sweeps: SweepSchedule | null;
+  horizonMs: number;
+}
+
+export interface InvocationSummary {
+  label: string;
+  runId?: string;
+  /** Real ms per SQL category and in follow-up triggers, summed over the invocation's syncs. */
+  sql: InvocationReport['sql'];
+  triggerMs: number;
+  claims: number;
+  emptyClaims: number;
+  /** The claims sent together when the invocation started (they also open the pool's connections): real ms. */
+  startClaims: { count: number; ms: number; empty: number };
+  /** Later claims, each on a warm connection: durations in real ms (up to 60), and how many came back empty. */
+  laterClaimMs: number[];
+  laterEmpty: number;
+  /** Syncs in flight: time-average and maximum (from the logs of this run). */
+  meanInFlight?: number;
+  maxInFlight?: number;
+  chain: number;
+  kind: 'cron' | 'continuation' | 'sweep' | 'naive';
+  startMs: number; // virtual, since the night started
+  endMs: number;
+  processed: number;
+  remaining: number;
+  killed: boolean;
+  statuses: Record<string, number>;
+  resources: Resources;
+}
+
+export interface ConnResult {
+  id: string;
+  erp: ErpType;
+  status: string;
+  /** Virtual ms (the engine's own duration_ms, scaled). */
+  durationMs: number;
+  /** Real ms. */
+  durationRealMs: number;
+  adapterRealMs: number;
+  importRealMs: number;
+  overheadRealMs: number;
+  notes: number;
+  requests: number;
+  rateLimited: number;
+  failedHttp: number;
+  paths: Record<string, number>;
+  completedMs: number; // virtual, since the night started
+  attempts: number;
+  /** Virtual ms spent syncing it over all attempts (an attempt killed at the wall limit ends at the kill). */
+  busyMs: number;
+}
+
+export interface NightResult {
+  label: string;
+  design: 'ours' | 'naive';
+  n: number;
+  scale: number;
+  windowMs: number | null;
+  completed: number;
+  completionsMs: number[];
+  invocations: InvocationSummary[];
+  conns: ConnResult[];
+  realMs: number;
+  stoppedAtHorizon: boolean;
+}
+
+function mergeMetrics(into: Map<string, ConnMetrics>, list: ConnMetrics[]) {
+  for (const m of list) {
+    const prev = into.get(m.id);
+    if (!prev) {
+      into.set(m.id, structuredClone(m));
+      continue;
+    }
+    prev.adapterMs += m.adapterMs;
+    prev.importMs += m.importMs;
+    prev.notes += m.notes;
+    prev.http.ok += m.http.ok;
+    prev.http.rateLimited += m.http.rateLimited;
+    prev.http.failed += m.http.failed;
+    for (const [k, v] of Object.entries(m.paths)) prev.paths[k] = (prev.paths[k] ?? 0) + v;
+  }
+}
+
+async function collect(
+  ctx: RunContext,
+  conns: SeededConnection[],
+  startReal: number,
+  metrics: Map<string, ConnMetrics>,
+  invocations: InvocationSummary[] = [],
+): Promise<{ results: ConnResult[]; completions: number[] }> {
+  const k = ctx.clock.scale;
+  const ids = conns.map((c) => c.id);
+  const erpOf = new Map(conns.map((c) => [c.id, c.account.erp]));
+  const rows = await ctx.sql`
+    select connection_id, status, duration_ms, extract(epoch from completed_at) * 1000 as completed, records_synced,
+           extract(epoch from started_at) * 1000 as started, run_id
+    from public.erp_sync_logs
+    where connection_id = any(${ids}::uuid[]) and started_at >= ${new Date(startReal - 1000)}
+    order by completed_at nulls last`;
+  const attempts = new Map<string, number>();
+  const busy = new Map<string, number>();
+  const invEnd = new Map(invocations.filter((i) => i.runId).map((i) => [i.runId!, i.endMs]));
+  for (const r of rows) {
+    attempts.set(r.connection_id, (attempts.get(r.connection_id) ?? 0) + 1);
+    const start = (Number(r.started) - startReal) * k;
+    const finished = r.status !== 'running' && r.status !== 'interrupted' && r.completed !== null;
+    const end = finished ? (Number(r.completed) - startReal) * k : invEnd.get(r.run_id) ?? (r.completed === null ? start : (Number(r.completed) - startReal) * k);
+    busy.set(r.connection_id, (busy.get(r.connection_id) ?? 0) + Math.max(0, end - start));
+  }
+  const results: ConnResult[] = [];
+  const completions: number[] = [];
+  for (const r of rows) {
+    if (r.status === 'running' || r.status === 'interrupted' || r.completed === null) continue;
+    const m = metrics.get(r.connection_id);
+    const completedMs = (Number(r.completed) - startReal) * k;
+    completions.push(completedMs);
+    const dReal = Number(r.duration_ms);
+    results.push({
+      id: r.connection_id,
+      erp: erpOf.get(r.connection_id)!,
+      status: r.status,
+      durationMs: dReal * k,
+      durationRealMs: dReal,
+      adapterRealMs: m?.adapterMs ?? 0,
+      importRealMs: m?.importMs ?? 0,
+      overheadRealMs: Math.max(0, dReal - (m?.adapterMs ?? 0) - (m?.importMs ?? 0)),
+      notes: m?.notes ?? 0,
+      requests: m?.http.ok ?? 0,
+      rateLimited: m?.http.rateLimited ?? 0,
+      failedHttp: m?.http.failed ?? 0,
+      paths: m?.paths ?? {},
+      completedMs,
+      attempts: attempts.get(r.connection_id) ?? 1,
+      busyMs: busy.get(r.connection_id) ?? dReal * k,
+    });
+  }
+  completions.sort((a, b) => a - b);
+  // Syncs in flight per invocation (all attempts, finished or not), from the logs' timestamps.
+  for (const inv of invocations) {
+    if (!inv.runId) continue;
+    const spans = rows.filter((r) => r.run_id === inv.runId).map((r) => [
+      (Number(r.started) - startReal) * k,
+      r.completed === null ? inv.endMs : (Number(r.completed) - startReal) * k,
+    ]);
+    const wall = Math.max(1, inv.endMs - inv.startMs);
+    inv.meanInFlight = spans.reduce((a, [s, e]) => a + (e - s), 0) / wall;
+    const edges = spans.flatMap(([s, e]) => [[s, 1], [e, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let cur = 0, max = 0;
+    for (const [, d] of edges) max = Math.max(max, (cur += d));
+    inv.maxInFlight = max;
+  }
+  return { results, completions };
+}
+
+async function countDone(ctx: RunContext, ids: string[], since: Date): Promise<number> {
+  const [r] = await ctx.sql`select count(*)::int as n from public.erp_connections
+                            where id = any(${ids}::uuid[]) and next_sync_at > ${since}`;
+  return r.n as number;
+}
+
+function splitClaims(log: Array<[number, number, boolean]>) {
+  const sorted = [...log].sort((a, b) => a[0] - b[0]);
+  const first = sorted[0]?.[0] ?? 0;
+  const start = sorted.filter(([t]) => t - first < 5);
+  const later = sorted.filter(([t]) => t - first >= 5);
+  return {
+    startClaims: {
+      count: start.length,
+      ms: start.reduce((a, [t0, t1]) => a + (t1 - t0), 0),
+      empty: start.filter(([, , e]) => e).length,
+    },
+    laterClaimMs: later.map(([t0, t1]) => t1 - t0),
+    laterEmpty: later.filter(([, , e]) => e).length,
+  };
+}
+
+function toSummary(
+  rep: InvocationReport,
+  chain: number,
+  kind: InvocationSummary['kind'],
+  startReal: number,
+  k: number,
+): InvocationSummary {
+  return {
+    label: rep.label,
+    runId: rep.runId,
+    sql: rep.sql,
+    triggerMs: rep.triggerMs,
+    claims: rep.claims ?? 0,
+    emptyClaims: rep.emptyClaims ?? 0,
+    ...splitClaims(rep.claimLog ?? []),
+    chain,
+    kind,
+    startMs: (rep.startedAt - startReal) * k,
+    endMs: (rep.endedAt - startReal) * k,
+    processed: rep.processed ?? rep.metrics.length,
+    remaining: rep.remaining ?? -1,
+    killed: rep.type === 'killed',
+    statuses: rep.statuses ?? {},
+    resources: rep.resources,
+  };
+}
+
+/** One night of our design over `conns`, measured. */
+export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightResult> {
+  const k = ctx.clock.scale;
+  const ids = o.conns.map((c) => c.id);
+  const metrics = new Map<string, ConnMetrics>();
+  const invocations: InvocationSummary[] = [];
+  const errors: unknown[] = [];
+  const startReal = realNow();
+  const since = new Date(startReal);
+  const vNow = () => (realNow() - startReal) * k;
+  let running = 0, pending = 0, chains = 0, seq = 0, stopping = false;
+  const live = new Set<{ kill(): void }>();
+
+  const dispatch = (chain: number, kind: InvocationSummary['kind'], continuationOf?: string) => {
+    if (stopping) return;
+    running++;
+    const proc = ctx.pool.take();
+    live.add(proc);
+    const job: InvocationJob = {
+      mode: 'ours',
+      dbUrl: ctx.dbUrl,
+      t0: ctx.clock.t0,
+      scale: k,
+      ids,
+      budgetMs: o.budgetMs / k,
+      concurrency: o.concurrency,
+      maxConcurrency: o.maxConcurrency,
+      leaseSeconds: o.leaseMs / 1000 / k,
+      continuationOf,
+      triggerUrl: ctx.triggerUrl,
+      label: `${o.label}#${++seq}`,
+    };
+    proc.run(job, { wallLimitMs: o.wallMs / k, onRun: ctx.onRunId }).then((rep) => {
+      live.delete(proc);
+      mergeMetrics(metrics, rep.metrics);
+      invocations.push(toSummary(rep, chain, kind, startReal, k));
+      running--;
+      if (rep.type === 'result' && (rep.remaining ?? 0) > 0 && (rep.processed ?? 0) > 0 && !stopping) {
+        pending++;
+        setTimeout(() => {
+          pending--;
+          dispatch(chain, 'continuation', rep.runId);
+        }, o.invokeDelayMs / k);
+      }
+    }).catch((e) => {
+      live.delete(proc);
+      running--;
+      errors.push(e);
+    });
+  };
+
+  // Sweeps (pg_cron job erp-auto-sync-sweep), on the virtual clock.
+  let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  let sweepsLeft = o.sweeps !== null;
+  const scheduleSweep = (atMs: number) => {
+    if (!o.sweeps || atMs > o.sweeps.lastMs) {
+      sweepsLeft = false;
+      return;
+    }
+    sweepTimer = setTimeout(async () => {
+      const done = await countDone(ctx, ids, since);
+      if (done < ids.length && !stopping) dispatch(++chains, 'sweep');
+      scheduleSweep(atMs + o.sweeps!.everyMs);
+    }, Math.max(0, (atMs - vNow()) / k));
+  };
+
+  dispatch(0, 'cron');
+  if (o.sweeps) scheduleSweep(o.sweeps.firstMs);
+  let done = 0;
+  let stoppedAtHorizon = false;
+  try {
+    while (true) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (errors.length) throw errors[0];
+      done = await countDone(ctx, ids, since);
+      ctx.progress.update(
+        done,
+        ids.length,
+        `night ${fmtDuration(vNow())} · invocations ${seq} (${running} running)`,
+      );
+      if (done >= ids.length && running === 0) break;
+      if (running === 0 && pending === 0 && !sweepsLeft) break;
+      if (vNow() > o.horizonMs) {
+        stoppedAtHorizon = true;
+        break;
+      }
+    }
+  } finally {
+    stopping = true;
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    for (const p of live) p.kill();
+    while (running > 0 && errors.length === 0) await new Promise((r) => setTimeout(r, 50));
+    ctx.progress.end();
+  }
+  const realMs = realNow() - startReal;
+  const sorted = invocations.sort((a, b) => a.startMs - b.startMs);
+  const { results, completions } = await collect(ctx, o.conns, startReal, metrics, sorted);
+  return {
+    label: o.label,
+    design: 'ours',
+    n: ids.length,
+    scale: k,
+    windowMs: completions.length === ids.length ? completions[completions.length - 1] : null,
+    completed: completions.length,
+    completionsMs: completions,
+    invocations: sorted,
+    conns: results,
+    realMs,
+    stoppedAtHorizon,
+  };
+}
+
+/** One night of the naive design over `conns`, measured: a single invocation, never killed (see report). */
+export async function runNaive(ctx: RunContext, label: string, conns: SeededConnection[]): Promise<NightResult> {
+  const k = ctx.clock.scale;
+  const ids = conns.map((c) => c.id);
+  const startReal = realNow();
+  const since = new Date(startReal);
+  const proc = ctx.pool.take();
+  let finished = false;
+  const job: InvocationJob = {
+    mode: 'naive',
+    dbUrl: ctx.dbUrl,
+    t0: ctx.clock.t0,
+    scale: k,
+    ids,
+    budgetMs: 0,
+    concurrency: 1,
+    maxConcurrency: 1,
+    leaseSeconds: 0,
+    triggerUrl: ctx.triggerUrl,
+    label,
+  };
+  const promise = proc.run(job).finally(() => (finished = true));
+  promise.catch(() => {});
+  while (!finished) {
+    await new Promise((r) => setTimeout(r, 200));
+    const done = await countDone(ctx, ids, since);
+    ctx.progress.update(done, ids.length, `night ${fmtDuration((realNow() - startReal) * k)} · one invocation`);
+  }
+  ctx.progress.end();
+  const rep = await promise;
+  const metrics = new Map<string, ConnMetrics>();
+  mergeMetrics(metrics, rep.metrics);
+  const { results, completions } = await collect(ctx, conns, startReal, metrics);
+  // The naive loop has no lease bookkeeping; its own per-connection timestamps are the precise ones.
+  const own = new Map((rep.naive ?? []).map((x: NaiveOutcome) => [x.id, x]));
+  for (const r of results) {
+    const x = own.get(r.id);
+    if (x) {
+      r.durationRealMs = x.endedAt - x.startedAt;
+      r.durationMs = r.durationRealMs * k;
+      r.overheadRealMs = Math.max(0, r.durationRealMs - r.adapterRealMs - r.importRealMs);
+      r.completedMs = (x.endedAt - startReal) * k;
+      r.busyMs = r.durationMs;
+    }
+  }
+  const comp = results.map((r) => r.completedMs).sort((a, b) => a - b);
+  return {
+    label,
+    design: 'naive',
+    n: ids.length,
+    scale: k,
+    windowMs: comp.length === ids.length ? comp[comp.length - 1] : null,
+    completed: completions.length,
+    completionsMs: comp,
+    invocations: [toSummary(rep, 0, 'naive', startReal, k)],
+    conns: results,
+    realMs: realNow() - startReal,
+    stoppedAtHorizon: false,
+  };
+}
+
+export { DESIGN_SWEEPS };

@@ -1,0 +1,102 @@
+/**
+ * Unit tests of the benchmark's pure parts (bounds, model, charts). No timing assertions, no database.
+ */
+import assert from 'node:assert/strict';
+import { windowChart } from './chart.ts';
+import { ScaledClock } from './clock.ts';
+import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, tMinMs } from './ideal.ts';
+import { doneBy, modelDesign, type ModelParams } from './model.ts';
+
+Deno.test('t_min follows the documented sliding windows and never beats two round trips', () => {
+  // Bling 3/s: 61 requests = 21 bursts of 3 → the last burst at 20 s, + one latency
+  assert.equal(tMinMs({ erp: 'bling', requests: 61, paths: {} }, 80), 20_080);
+  // Tiny 60/min, 15 in flight: 60 requests fit in one minute's burst → bounded by latency (4 rounds)
+  assert.equal(tMinMs({ erp: 'tiny', requests: 60, paths: {} }, 80), 320);
+  // ... the 61st waits for the window
+  assert.equal(tMinMs({ erp: 'tiny', requests: 61, paths: {} }, 80), 60_080);
+  // Omie: per method
+  assert.equal(tMinMs({ erp: 'omie', requests: 30, paths: { a: 20, b: 10 } }, 80), 8 * 80);
+  assert.equal(tMinMs({ erp: 'conta_azul', requests: 1, paths: {} }, 80), 160);
+});
+
+Deno.test('the design adds one chain per sweep while work is left', () => {
+  const slots = designSlots(4, DESIGN_SWEEPS);
+  assert.equal(slots(0), 4);
+  assert.equal(slots(5 * 60_000 - 1), 4);
+  assert.equal(slots(5 * 60_000), 8);
+  assert.equal(slots(15 * 60_000), 12);
+  assert.equal(designSlots(4, null, 3)(3_600_000), 12);
+});
+
+Deno.test('capacity time solves ∫ slots = work', () => {
+  assert.equal(capacityTime(40_000, () => 4), 10_000);
+  const b = idealBound([{ erp: 'bling', tMinMs: 30_000 }, { erp: 'tiny', tMinMs: 10_000 }], () => 4);
+  assert.equal(b.rateBoundMs, 30_000);
+  assert.equal(b.concurrencyBoundMs, 10_000);
+  assert.equal(b.idealMs, 30_000);
+});
+
+const base: ModelParams = {
+  n: 8,
+  mix: ['bling'],
+  durations: { bling: [10_000] },
+  concurrency: 4,
+  budgetMs: 120_000,
+  wallMs: 400_000,
+  invokeDelayMs: 0,
+  leaseMs: 120_000,
+  claimMs: 0,
+  endMs: 0,
+  sweeps: null,
+  startCollision: 0,
+};
+
+Deno.test('model: 8 syncs of 10 s on 4 slots take 20 s in one invocation', () => {
+  const r = modelDesign(base);
+  assert.equal(r.windowMs, 20_000);
+  assert.equal(r.invocations, 1);
+  assert.equal(r.completed, 8);
+  assert.equal(doneBy(r.completionsMs, 10_000), 4);
+});
+
+Deno.test('model: the budget ends an invocation and a continuation takes over', () => {
+  const r = modelDesign({ ...base, budgetMs: 15_000, invokeDelayMs: 1_000 });
+  // first invocation: claims at 0 and 10 s, ends at 20 s; continuation at 21 s finds nothing left
+  assert.equal(r.windowMs, 20_000);
+  const r2 = modelDesign({ ...base, n: 12, budgetMs: 15_000, invokeDelayMs: 1_000 });
+  assert.equal(r2.windowMs, 31_000);
+  assert.equal(r2.invocations, 2);
+});
+
+Deno.test('model: the wall limit kills a long sync; the chain ends and a sweep resumes after the lease', () => {
+  const r = modelDesign({
+    ...base,
+    n: 1,
+    durations: { bling: [500_000] },
+    wallMs: 400_000,
+    leaseMs: 120_000,
+    sweeps: { firstMs: 300_000, everyMs: 600_000, lastMs: 6 * 3_600_000 },
+    sequence: [500_000, 300_000],
+  });
+  assert.equal(r.killed, 1);
+  // killed at 400 s, lease expires at 520 s, the 900 s sweep claims it: done at 1,200 s
+  assert.equal(r.windowMs, 1_200_000);
+});
+
+Deno.test('model: start collisions leave the lead claimer working', () => {
+  const r = modelDesign({ ...base, startCollision: 0.75 });
+  assert.equal(r.emptyClaims, 3);
+  assert.equal(r.windowMs, 80_000);
+});
+
+Deno.test('virtual clock and chart', () => {
+  const c = new ScaledClock(performance.timeOrigin + performance.now(), 10);
+  assert.ok(c.toReal(1000) === 100 && c.toVirtual(100) === 1000);
+  const svg = windowChart({
+    title: 't',
+    goalMinutes: 30,
+    xTicks: [500, 2000],
+    series: [{ name: 'a', color: '#000', points: [[500, 10, true], [2000, 40, false]] }],
+  });
+  assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
+});
