@@ -23,7 +23,7 @@ export function windowChart(o: {
   goalMinutes: number;
   xTicks: number[];
 }): string {
-  const W = 760, H = 460, m = { l: 70, r: 190, t: 46, b: 56 };
+  const W = 760, H = 470, m = { l: 70, r: 190, t: 46, b: 66 };
   const pw = W - m.l - m.r, ph = H - m.t - m.b;
   const xs = o.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = o.series.flatMap((s) => s.points.map((p) => p[1])).filter((y) => y > 0 && Number.isFinite(y));
@@ -42,10 +42,13 @@ export function windowChart(o: {
     const label = t >= 120 ? `${+(t / 60).toFixed(1)} h` : `${t} min`;
     out.push(`<text x="${m.l - 8}" y="${y + 4}" text-anchor="end" fill="#555">${label}</text>`);
   }
+  let lastLabel = -Infinity;
   for (const t of o.xTicks) {
     const x = lx(t);
     out.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + ph}" stroke="#eee"/>`);
-    out.push(`<text x="${x}" y="${m.t + ph + 18}" text-anchor="middle" fill="#555">${t.toLocaleString('en-US')}</text>`);
+    const dy = x - lastLabel < 36 ? 32 : 18; // stagger labels that would overlap
+    if (dy === 18) lastLabel = x;
+    out.push(`<text x="${x}" y="${m.t + ph + dy}" text-anchor="middle" fill="#555">${t.toLocaleString('en-US')}</text>`);
   }
   out.push(`<text x="${m.l + pw / 2}" y="${H - 14}" text-anchor="middle" fill="#333">due connections (log)</text>`);
   out.push(`<text transform="translate(18 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">window: until every connection is synced (log)</text>`);

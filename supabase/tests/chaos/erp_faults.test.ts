@@ -283,6 +283,50 @@ chaosScenario(
 
 chaosScenario(
   'erp',
+  'an ERP that went away: nothing may claim to be synced from a dead host',
+  async (ctx) => {
+    const { f, sql } = ctx;
+    const conns = [];
+    for (const erp of ['bling', 'omie', 'tiny', 'conta_azul'] as const) {
+      conns.push(
+        await f.connection({ erp, ...SMALL }),
+      );
+    }
+    const ids = conns.map((c) => c.connectionId);
+    // Night 1: everything lands (checkpoints saved for every entity).
+    await ctx.night(ids);
+    const n1 = await f.ops(ids, { concurrency: 4 });
+    ctx.check(
+      'night 1: all four sync',
+      n1.body?.succeeded === 4,
+      JSON.stringify(n1.body?.results?.map((x: any) => x.status)),
+    );
+    // Night 2: every ERP host is gone (connection refused). Nothing can be read, so no entity may report success:
+    // one that does never asked (its new or changed records would never arrive).
+    await sql`update public.erp_connections set
+              api_base_url = regexp_replace(api_base_url, '^http://127\.0\.0\.1:[0-9]+', 'http://127.0.0.1:9'),
+              auth_base_url = case when auth_base_url is null then null else 'http://127.0.0.1:9' end
+            where id = any(${ids}::uuid[])`;
+    await ctx.night(ids);
+    await f.ops(ids, { concurrency: 4 });
+    const logs = await latestLogs(sql, ids);
+    const claims: string[] = [];
+    for (const c of conns) {
+      const l = logs.get(c.connectionId);
+      const ok = Object.entries(l?.details?.entities ?? {}).filter(([, e]: any) => e?.status === 'success')
+        .map(([k]) => k);
+      if (ok.length) claims.push(`${c.erp}: ${ok.join(', ')} "synced" (log ${l?.status})`);
+    }
+    ctx.check(
+      'no entity "synced" from a dead host',
+      claims.length === 0,
+      claims.join('; ') || '4 connections: every entity failed (NETWORK)',
+    );
+  },
+);
+
+chaosScenario(
+  'erp',
   'grant revoked mid-sync: the sync stops, the user is asked to reconnect, nothing doubled',
   async (ctx) => {
     const { f, env, sql } = ctx;

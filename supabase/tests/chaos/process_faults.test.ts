@@ -119,7 +119,12 @@ chaosScenario('process', 'PostgreSQL restarted mid-run', async (ctx) => {
   const during = await pending;
   await ctx.resetKnobs();
   ctx.note(
-    `the interrupted invocation answered HTTP ${during.status}: ${JSON.stringify(during.body).slice(0, 160)}`,
+    `the cut invocation answered HTTP ${during.status}: ${
+      typeof during.body === 'object' && during.body && 'processed' in during.body
+        ? `processed ${during.body.processed}, succeeded ${during.body.succeeded}, failed ${during.body.failed}` +
+          ` (${(during.body.results ?? []).map((r: any) => r.error ?? r.status).join('; ').slice(0, 120)})`
+        : JSON.stringify(during.body).slice(0, 120)
+    }`,
   );
   ctx.check('the invocation answered (no hang)', during.status !== 0, String(during.status));
 
@@ -146,7 +151,7 @@ chaosScenario('process', 'PostgreSQL restarted mid-run', async (ctx) => {
 
   // The next runs complete whatever the restart cut (a sync that survived it may still be finishing).
   const statuses = await recover(ctx, ids);
-  ctx.note(`recovery: ${statuses.join(', ')}`);
+  ctx.note(`recovery runs: ${statuses.join(', ') || 'nothing left to recover'}`);
   await sweepAbandonedRuns(ctx, ids);
 });
 

@@ -148,7 +148,7 @@ chaosScenario(
       // 10% of the connections still active get a fault of their own tonight.
       const active =
         (await sql`select id from public.erp_connections where id = any(${ids}::uuid[]) and status = 'active'`)
-          .map((r) => r.id as string);
+          .map((r) => r.id as string).filter((id) => !faulted.has(id)); // one sticky fault per connection
       const tonight = new Map<string, Fault>();
       for (const id of shuffle(active).slice(0, Math.round(ids.length * 0.1))) {
         const fault = await applyFault(ctx, id, FAULTS[Math.floor(Math.random() * FAULTS.length)]);
@@ -208,7 +208,7 @@ chaosScenario(
       // What each kind of fault must have led to.
       const logs = await latestLogs(sql, ids);
       const conns = new Map(
-        (await sql`select id, status, status_message, consecutive_failures from public.erp_connections
+        (await sql`select id, erp_type as erp, status, status_message, consecutive_failures from public.erp_connections
                                      where id = any(${ids}::uuid[])`).map((c) => [c.id as string, c]),
       );
       const faultProblems: string[] = [];
@@ -224,7 +224,15 @@ chaosScenario(
           );
         }
         if (fault === 'unreachable' && !(log?.status === 'error' && c.status_message)) {
-          faultProblems.push(`unreachable ${id.slice(0, 8)}: ${log?.status} / ${c.status}`);
+          const claimed = Object.entries(log?.details?.entities ?? {}).filter(([, e]: any) =>
+            e?.status === 'success'
+          )
+            .map(([k]) => k);
+          faultProblems.push(
+            `unreachable ${c.erp} ${id.slice(0, 8)}: ${log?.status}${
+              claimed.length ? ` (${claimed.join(', ')} "synced" from a dead host)` : ''
+            }`,
+          );
         }
       }
       const statuses = [...logs.values()].filter((l) => l.started_at >= since);
