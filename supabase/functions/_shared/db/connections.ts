@@ -70,15 +70,21 @@ export async function claimNextDue(
   opts: { ids?: string[]; exclude?: string[] } = {},
 ): Promise<ConnectionRow | null> {
   const rows = await sql.unsafe(
-    `with candidate as (
-       select c.id from public.erp_connections c
+    // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
+    // then the account lock is tried on that batch only: never on every due row.
+    `with batch as (
+       select c.id, c.account_key, c.next_sync_at from public.erp_connections c
        where ${DUE} and ${FREE}
          and ($4::uuid[] is null or c.id = any($4::uuid[]))
          and not (c.id = any($5::uuid[]))
-         and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))
        order by c.next_sync_at nulls first, c.id
-       limit 1
+       limit 16
        for update of c skip locked
+     ), candidate as (
+       select b.id from batch b
+       where pg_try_advisory_xact_lock(hashtextextended('erp-account:' || b.account_key, 0))
+       order by b.next_sync_at nulls first, b.id
+       limit 1
      )
      update public.erp_connections c
         set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)

@@ -310,7 +310,8 @@ async function runEntity(
   // window is not resumed (the next window is computed from synced_through); the products checkpoint is the
   // adapter's own incremental cursor and is always handed back.
   const finished = saved?.checkpoint?.done === true && entity !== 'products';
-  const resumeFrom = cfg.full_resync || finished ? null : saved?.checkpoint ?? null;
+  const empty = !saved?.checkpoint || Object.keys(saved.checkpoint).length === 0;
+  const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
 
   switch (entity) {
     case 'nfe': {
@@ -348,8 +349,10 @@ async function runEntity(
         report.pages++;
         await progress(false);
       }
-      // With failed records the cursor stays where this run started, so the next run fetches them again.
-      await saveCheckpoint(sql, conn.id, 'products', report.failed ? resumeFrom ?? {} : last ?? resumeFrom ?? {}, syncedThrough(localDay(now)));
+      // With failed records the cursor stays where this run started, so the next run fetches them again. A
+      // finished pass without an incremental cursor (phase 'done') starts over next time: products change.
+      const next = report.failed ? resumeFrom : last?.phase === 'done' ? null : last ?? resumeFrom;
+      await saveCheckpoint(sql, conn.id, 'products', next ?? {}, syncedThrough(localDay(now)));
       return;
     }
     case 'financials': {
