@@ -75,7 +75,7 @@ chaosScenario('process', 'functions process killed mid-sync (nightly and manual 
   const [{ midway }] =
     await sql`select count(*)::int as midway from public.xml_imports where company_id = ${nightly.companyId}`;
 
-  // The next runs recover (stale logs → interrupted once the 6 s lease lapses) and complete the work.
+  // The next runs recover (stale logs → interrupted once the lease lapses) and complete the work.
   const statuses = await recover(ctx, [nightly.connectionId, manual.connectionId]);
   ctx.note(`recovery: ${statuses.join(', ')}; ${midway} notes had landed before the kill`);
   const all = await sql`select connection_id, sync_type, status, error_message from public.erp_sync_logs

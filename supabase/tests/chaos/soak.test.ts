@@ -11,7 +11,15 @@
 import pLimit from 'p-limit';
 import type { ErpType } from '../../functions/_shared/adapters/contract.ts';
 import { SIM_API_PATHS, simOrigin } from '../../../dev/demo/provision.ts';
-import { chaosScenario, type Ctx, latestLogs, restartFunctions, simAdmin, writeReport } from './harness.ts';
+import {
+  chaosScenario,
+  type Ctx,
+  latestLogs,
+  restartFunctions,
+  simAdmin,
+  sweepAbandonedRuns,
+  writeReport,
+} from './harness.ts';
 import { errorCode } from './invariants.ts';
 import { httpProxy } from './faults.ts';
 
@@ -178,15 +186,32 @@ chaosScenario(
       let restarts = 0;
       let invocations = 0;
       let restarting: Promise<void> | null = null;
+      const wedges: string[] = [];
+      // Wedged = syncs are running but none has renewed its heartbeat for 30 s (they beat every lease/3) and the
+      // function cannot answer a dry run: the process is stuck, not merely slow.
+      const wedged = async (): Promise<string | null> => {
+        const [r] =
+          await sql`select count(*)::int as n, coalesce(extract(epoch from now() - max(heartbeat_at)), 0)::int as silent
+                              from public.erp_sync_logs where connection_id = any(${ids}::uuid[]) and status = 'running'`;
+        if (r.n === 0 || r.silent < 30) return null;
+        if (await f.functionsHealthy()) return null;
+        const pool =
+          await sql`select state, regexp_replace(left(query, 50), '\s+', ' ', 'g') as q, count(*)::int as n
+                               from pg_stat_activity where application_name = 'erp-auto-sync' group by 1, 2`;
+        return `${r.n} running syncs silent for ${r.silent} s, dry run unanswered; pool: ` +
+          pool.map((p) => `${p.n}× ${p.state} "${p.q}"`).join(', ');
+      };
       const driver = async () => {
         while (Date.now() < deadline) {
           invocations++;
-          const r = await f.opsWithin(ids, { concurrency: 8 }, 200_000);
+          const r = await f.opsWithin(ids, { concurrency: 8 }, 300_000);
           if (r.status === 200 && r.body?.remaining === 0) return;
           if (r.status === 200 && r.body?.processed > 0) continue;
-          if (r.status !== 200 && !(await f.functionsHealthy())) {
+          const stuck = r.status === 200 ? null : await wedged();
+          if (stuck) {
             restarting ??= (async () => {
               restarts++;
+              wedges.push(stuck);
               await restartFunctions();
             })().finally(() => (restarting = null));
             await restarting;
@@ -197,6 +222,8 @@ chaosScenario(
       };
       await Promise.all([driver(), driver()]);
       await ctx.resetKnobs();
+      // Runs of the invocations the restart killed are closed by the abandoned-run sweep (clock fast-forwarded).
+      if (restarts) await sweepAbandonedRuns(ctx, ids);
       const driveSeconds = Math.round((performance.now() - nightStart) / 1000);
 
       const results = await ctx.invariants(`night ${night}`, {
@@ -261,13 +288,13 @@ chaosScenario(
           ? broken.map((r) => `✗ ${r.invariant}: ${r.evidence}`)
           : results.map((r) => `${r.invariant}: ${r.evidence}`)),
         ...(faultProblems.length ? [`✗ faults: ${faultProblems.slice(0, 3).join('; ')}`] : []),
-        ...(restarts ? [`✗ the functions process wedged ${restarts}× and was restarted`] : []),
+        ...wedges.map((w) => `✗ the functions process wedged and was restarted: ${w}`),
       ];
       if (restarts) {
         ctx.check(
           `night ${night}: the functions process never wedged`,
           false,
-          `${restarts} restarts`,
+          wedges.join(' | '),
         );
       }
       await writeReport({
