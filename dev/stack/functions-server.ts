@@ -1,15 +1,14 @@
 /**
  * Local stand-in for Supabase's Edge Functions gateway + runtime: one Deno process serving every folder of
- * supabase/functions (except _shared) at /functions/v1/<name>. Like the hosted gateway it verifies the JWT in
- * `Authorization` before the function runs unless `verify_jwt = false` in config.toml, answers CORS preflight,
- * and provides `EdgeRuntime.waitUntil` (background work outlives the response). Each function module exports
+ * supabase/functions (except _shared) at /functions/v1/<name>, behind ./gateway.ts, which does what the hosted
+ * gateway does and nothing more: the JWT check per `verify_jwt` in config.toml (preflights pass without one), no
+ * CORS of its own — each function answers its preflight and adds its CORS headers (_shared/api/cors.ts).
+ * Provides `EdgeRuntime.waitUntil` (background work outlives the response). Each function module exports
  * `default { fetch }` (Deno.ServeDefaultExport), exactly as deployed.
  */
 import { parse as parseToml } from 'smol-toml';
-import { jwtVerify } from 'jose';
 import { portsFor, profileFromEnv, REPO_ROOT } from './config.ts';
-
-type Handler = (req: Request) => Response | Promise<Response>;
+import { gateway, type Handler } from './gateway.ts';
 
 const FUNCTIONS_DIR = `${REPO_ROOT}/supabase/functions`;
 const JWT_SECRET = Deno.env.get('SUPABASE_JWT_SECRET') ?? '';
@@ -57,52 +56,17 @@ for (const entry of [...Deno.readDirSync(FUNCTIONS_DIR)].sort((a, b) => a.name.l
   }
 }
 
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'authorization, x-client-info, apikey, content-type',
-  'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
-};
-
-async function gatewayJwtOk(req: Request): Promise<boolean> {
-  const auth = req.headers.get('authorization') ?? '';
-  const m = auth.match(/^Bearer\s+(.+)$/i);
-  if (!m) return false;
-  try {
-    await jwtVerify(m[1], new TextEncoder().encode(JWT_SECRET), { algorithms: ['HS256'] });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function withCors(res: Response): Response {
-  const headers = new Headers(res.headers);
-  for (const [k, v] of Object.entries(CORS)) if (!headers.has(k)) headers.set(k, v);
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-}
+const routes = gateway({
+  functions: handlers,
+  verifyJwt: (name) => config.functions?.[name]?.verify_jwt ?? true,
+  jwtSecret: JWT_SECRET,
+  onError: (name, e) => console.error(`functions: ${name} threw:`, e),
+});
 
 Deno.serve({ hostname: '127.0.0.1', port, onListen: () => console.error(`functions: listening on ${port}`) }, async (req) => {
   const url = new URL(req.url);
   if (url.pathname === '/health') return Response.json({ ok: true, pid: Deno.pid, functions: [...handlers.keys()] });
-  const m = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
-  if (!m) return Response.json({ error: 'not found' }, { status: 404 });
-  const name = m[1];
-  const handler = handlers.get(name);
-  if (!handler) return withCors(Response.json({ error: `function ${name} not found` }, { status: 404 }));
-  if (req.method === 'OPTIONS') return new Response('ok', { headers: CORS });
-  if (handler instanceof Error) {
-    return withCors(Response.json({ error: 'function failed to boot', code: 'BOOT_ERROR' }, { status: 503 }));
-  }
-  const verify = config.functions?.[name]?.verify_jwt ?? true;
-  if (verify && !(await gatewayJwtOk(req))) {
-    return withCors(Response.json({ code: 401, message: 'Invalid JWT' }, { status: 401 }));
-  }
-  try {
-    return withCors(await handler(req));
-  } catch (e) {
-    console.error(`functions: ${name} threw:`, e);
-    return withCors(Response.json({ error: 'internal error', code: 'INTERNAL' }, { status: 500 }));
-  }
+  return (await routes(req)) ?? Response.json({ error: 'not found' }, { status: 404 });
 });
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -27,7 +27,7 @@ describe('toApiError', () => {
     const jwt = await toApiError(httpError(401, { code: 401, message: 'Invalid JWT' }));
     expect(jwt).toMatchObject({ status: 401, code: 'UNAUTHORIZED', message: 'Invalid JWT' });
     expect(describeError(jwt)).toMatch(/sessão expirou/);
-    const missing = await toApiError(httpError(404, { error: 'function erp-sync not found' }));
+    const missing = await toApiError(httpError(404, { code: 'NOT_FOUND', message: 'Requested function was not found' }));
     expect(missing.code).toBe('FUNCTION_NOT_FOUND');
   });
 

@@ -48,9 +48,10 @@ export async function toApiError(error: unknown): Promise<ApiError> {
         isRecord(e.details) ? e.details : undefined,
       );
     }
-    if (isRecord(body) && typeof body.error === 'string' && status === 404 && /function .* not found/i.test(body.error)) {
-      // The gateway itself: the function is not deployed.
-      return new ApiError(404, 'FUNCTION_NOT_FOUND', body.error);
+    if (status === 404 && isRecord(body) && body.code === 'NOT_FOUND' && typeof body.message === 'string') {
+      // The platform's gateway itself: the function is not deployed (no CORS headers on it, so a browser on
+      // another origin sees a network error instead; docs/local-vs-hosted.md).
+      return new ApiError(404, 'FUNCTION_NOT_FOUND', body.message);
     }
     const message = isRecord(body) && typeof body.message === 'string' ? body.message : `HTTP ${status}`;
     return new ApiError(status, status === 401 ? 'UNAUTHORIZED' : `HTTP_${status}`, message);

@@ -5,6 +5,7 @@
  * Answers the run's summary as JSON; 400 naming the bad field, 401 without the service key, 404 unknown company.
  */
 import { analysisHandler } from '../_shared/analysis/common/handler.ts';
+import { withCors } from '../_shared/api/cors.ts';
 import { runNcmAnalysis } from '../_shared/analysis/ncm/mod.ts';
 
-export default { fetch: analysisHandler(runNcmAnalysis) } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(analysisHandler(runNcmAnalysis)) } satisfies Deno.ServeDefaultExport;

@@ -13,6 +13,7 @@
  * side-by-side invocations (ERP_AUTO_SYNC_MAX_PARALLEL), so any number of connections finishes in the night.
  */
 import { z } from 'zod';
+import { withCors } from '../_shared/api/cors.ts';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { presentedSecrets, requireCronSecret } from '../_shared/auth/cron-secret.ts';
 import { countDue } from '../_shared/db/connections.ts';
@@ -103,4 +104,4 @@ async function handler(req: Request): Promise<Response> {
   }
 }
 
-export default { fetch: handler } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(handler) } satisfies Deno.ServeDefaultExport;

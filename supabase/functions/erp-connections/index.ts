@@ -2,9 +2,11 @@
  * erp-connections (user JWT): what the ERPConnectionCard reads and what its auto-sync checkbox writes.
  *   GET                                   → 200 { connections: [...], server_time }
  *   PATCH { connection_id, auto_sync }    → 200 { connection } | 400 | 403 | 404
- * Thin handler: authenticate, parse, call _shared/connections, answer.
+ * Thin handler: authenticate, parse, call _shared/connections, answer. CORS (preflight, headers on every answer)
+ * comes from _shared/api/cors.ts: the browser calls this function from the app's origin.
  */
-import { CORS_HEADERS, errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
+import { withCors } from '../_shared/api/cors.ts';
+import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { requireUser } from '../_shared/auth/user-jwt.ts';
 import { listConnections, setAutoSync, UpdateAutoSyncBody } from '../_shared/connections/service.ts';
 import { db } from '../_shared/db/client.ts';
@@ -13,7 +15,6 @@ import { AppError } from '../_shared/errors.ts';
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export async function handler(req: Request): Promise<Response> {
-  if (req.method === 'OPTIONS') return new Response('ok', { headers: CORS_HEADERS });
   try {
     if (req.method !== 'GET' && req.method !== 'PATCH') {
       throw new AppError(
@@ -34,4 +35,4 @@ export async function handler(req: Request): Promise<Response> {
   }
 }
 
-export default { fetch: handler } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(handler) } satisfies Deno.ServeDefaultExport;

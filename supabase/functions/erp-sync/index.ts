@@ -2,9 +2,11 @@
  * erp-sync — "Sincronizar agora" (user JWT, verify_jwt = true; verified again here).
  * POST { connection_id } → 202 { log_id, status: 'running' } and the sync runs in the background
  * (sync_type 'manual'); 409 with the running log when the connection is already syncing; 403 when the caller
- * is not a member of the connection's company; 404 for an unknown id.
+ * is not a member of the connection's company; 404 for an unknown id. Called from the browser: the preflight and
+ * the CORS headers on every answer come from _shared/api/cors.ts (the hosted gateway adds none).
  */
 import { z } from 'zod';
+import { withCors } from '../_shared/api/cors.ts';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { requireUser } from '../_shared/auth/user-jwt.ts';
 import { startManualSync } from '../_shared/sync/manual.ts';
@@ -29,4 +31,4 @@ async function handler(req: Request): Promise<Response> {
   }
 }
 
-export default { fetch: handler } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(handler) } satisfies Deno.ServeDefaultExport;

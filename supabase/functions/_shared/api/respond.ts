@@ -1,19 +1,13 @@
 /**
  * Thin-handler helpers (Supabase edge-function style): parse, authorise, call _shared, answer.
  * Every error answer is `{ error: { code, message, details? } }` with the AppError's HTTP status;
- * internal errors hide their cause.
+ * internal errors hide their cause. CORS (preflight and headers) is added around the handler by ./cors.ts.
  */
 import type { z } from 'zod';
 import { AppError, toAppError } from '../errors.ts';
 
-export const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'authorization, x-client-info, apikey, content-type',
-  'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
-};
-
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers: { ...CORS_HEADERS, ...headers } });
+  return Response.json(body, { status, headers });
 }
 
 export function errorResponse(e: unknown): Response {

@@ -1,8 +1,8 @@
 /**
- * The thin handler every analysis function is: CORS preflight, POST only, service-role auth, the body validated
+ * The thin handler every analysis function is (its index.ts wraps it in _shared/api/cors.ts): POST only, service-role auth, the body validated
  * (400 naming the field), the module run, a JSON summary back. Errors follow _shared/api/respond.ts.
  */
-import { CORS_HEADERS, errorResponse, json, parseJsonBody } from '../../api/respond.ts';
+import { errorResponse, json, parseJsonBody } from '../../api/respond.ts';
 import { requireServiceRole } from '../../auth/cron-secret.ts';
 import { db, type Sql } from '../../db/client.ts';
 import { AppError } from '../../errors.ts';
@@ -15,7 +15,6 @@ export function analysisHandler(
   getSql: () => Sql = db,
 ): (req: Request) => Promise<Response> {
   return async (req: Request): Promise<Response> => {
-    if (req.method === 'OPTIONS') return new Response('ok', { headers: CORS_HEADERS });
     try {
       if (req.method !== 'POST') {
         throw new AppError('bad_request', 'METHOD_NOT_ALLOWED', 'use POST', { status: 405 });
