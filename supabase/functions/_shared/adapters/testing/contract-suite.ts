@@ -46,6 +46,10 @@ export interface ContractHarness {
   authPath?: string;
   /** OAuth ERPs run the refresh/rotation tests; static-key ERPs skip them. */
   oauth: boolean;
+  /** Names the suite's tests when one ERP has several APIs (default: erp). */
+  label?: string;
+  /** How long the ERP's refresh token lives (Tiny v3: one day); the suite's idle gaps stay inside it. */
+  refreshTokenTtlMs?: number;
   /** Provisioning used by the paging tests (counts chosen so every entity spans more than one page). */
   bigAccount?: Partial<ProvisionInput>;
   /** External id the adapter gives to a simulator record (default String(id)); used to check failures. */
@@ -173,7 +177,7 @@ function assertNoSecrets(e: AppError | FailedRecord['error'], secrets: unknown[]
 }
 
 export function runContractSuite(h: ContractHarness): void {
-  const name = (t: string) => `[contract ${h.erp}] ${t}`;
+  const name = (t: string) => `[contract ${h.label ?? h.erp}] ${t}`;
   const big: Partial<ProvisionInput> = {
     nfeCount: 130,
     productCount: 130,
@@ -321,7 +325,7 @@ export function runContractSuite(h: ContractHarness): void {
           acc.oauthClient?.clientSecret,
         ]);
         // After the access token really expires the adapter refreshes again with the rotated token.
-        rig.clock.advance(7 * 86_400_000);
+        rig.clock.advance(Math.min(7 * 86_400_000, (h.refreshTokenTtlMs ?? Infinity) - 3_600_000));
         await adapter.profile();
         assert.equal(store.saves, 2);
       } finally {
