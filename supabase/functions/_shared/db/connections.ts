@@ -27,11 +27,13 @@ export interface ConnectionRow {
   lease_expires_at: Date | null;
   company_cnpj: string | null;
   auth_base_url: string | null;
+  /** Which API of the ERP the connection uses (Tiny: null/'v2' or 'v3'); migration …001500. */
+  api_version: string | null;
 }
 
 const COLUMNS = `c.id, c.company_id, c.erp_type, c.name, c.status, c.status_message, c.sync_config, c.api_base_url,
   c.account_key, c.credentials_secret_id, c.last_sync_at, c.next_sync_at, c.consecutive_failures, c.lease_owner,
-  c.lease_expires_at, c.auth_base_url, (select cnpj from public.companies co where co.id = c.company_id) as company_cnpj`;
+  c.lease_expires_at, c.auth_base_url, c.api_version, (select cnpj from public.companies co where co.id = c.company_id) as company_cnpj`;
 
 const DUE = `c.status = 'active' and (c.sync_config ->> 'auto_sync') = 'true'
   and (c.next_sync_at is null or c.next_sync_at <= $1)`;

@@ -22,7 +22,11 @@ export function oauthClientFor(erp: ErpType): { clientId: string; clientSecret: 
   return { clientId, clientSecret };
 }
 
-export function adapterFor(sql: Sql, conn: ConnectionRow & { auth_base_url?: string | null }, signal?: AbortSignal): ErpAdapter {
+export function adapterFor(
+  sql: Sql,
+  conn: ConnectionRow & { auth_base_url?: string | null; api_version?: string | null },
+  signal?: AbortSignal,
+): ErpAdapter {
   return createAdapter(conn.erp_type, {
     connectionId: conn.id,
     accountKey: conn.account_key,
@@ -31,5 +35,5 @@ export function adapterFor(sql: Sql, conn: ConnectionRow & { auth_base_url?: str
     credentials: vaultCredentialStore(sql, conn.credentials_secret_id),
     oauthClient: oauthClientFor(conn.erp_type),
     signal,
-  });
+  }, undefined, conn.api_version ?? null);
 }
