@@ -755,15 +755,16 @@ function cfopDigits(cfop: string | null | undefined): string {
 /**
  * The use an entry CFOP states (the buyer's own code: 1xxx/2xxx/3xxx), or null when it says nothing about use.
  * Tabela de CFOP (Convênio s/nº de 15/12/1970): x101/x111/x116/x120/x122 compra para industrialização,
- * x401 the same under ST; x102/x113/x117/x118/x121 compra para comercialização, x403 the same under ST;
+ * x401 the same under ST, x151/x408 transferência para industrialização; x102/x113/x117/x118/x121 compra para
+ * comercialização, x403 the same under ST, x152/x409 transferência para comercialização;
  * x551 and x406 ativo imobilizado; x556 and x407 uso e consumo.
  */
 export function useFromEntryCfop(cfop: string | null | undefined): ItemUse | null {
   const c = cfopDigits(cfop);
   if (!/^[123]\d{3}$/.test(c)) return null;
   const n = Number(c.slice(1));
-  if ([101, 111, 116, 120, 122, 401].includes(n)) return 'input';
-  if ([102, 113, 117, 118, 121, 403].includes(n)) return 'resale';
+  if ([101, 111, 116, 120, 122, 151, 401, 408].includes(n)) return 'input';
+  if ([102, 113, 117, 118, 121, 152, 403, 409].includes(n)) return 'resale';
   if (n === 551 || n === 406) return 'fixed_asset';
   if (n === 556 || n === 407) return 'own_use';
   return null;
