@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { stackTest } from '../../../../tests/helpers.ts';
 import { connect, type Sql } from '../../db/client.ts';
 import { isAppError } from '../../errors.ts';
-import { createCompany, deleteCompany, insertNote, insertPurchaseEntry, type TestCompany } from '../testing/db.ts';
+import {
+  createCompany,
+  deleteCompany,
+  insertNote,
+  insertPurchaseEntry,
+  type TestCompany,
+} from '../testing/db.ts';
 import { runCreditAnalysis } from './mod.ts';
 
 const S1 = '11111111000191';
@@ -351,17 +357,35 @@ stackTest(
         (${stranger}, ${stranger + '@teste.local'})`;
       await sql`insert into public.company_members (company_id, user_id) values (${c.id}, ${member})`;
       // 1,000 with ICMS 180 (CST 00, PIS/COFINS 01), product P1 of S1; nobody says what it is for.
-      await insertNote(sql, c.id, { issued_at_local: '2026-10-05T10:00:00-03:00', direction: 'entrada', issuer_doc: S1 }, [
-        { product_code: 'P1', total_value: '1000.00', icms_group: 'ICMS00', icms_cst: '00', icms_value: '180.00' },
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-05T10:00:00-03:00',
+        direction: 'entrada',
+        issuer_doc: S1,
+      }, [
+        {
+          product_code: 'P1',
+          total_value: '1000.00',
+          icms_group: 'ICMS00',
+          icms_cst: '00',
+          icms_value: '180.00',
+        },
       ]);
       const r1 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
       // Headline 0; to confirm: PIS 820 × 1,65% = 13.53, COFINS 820 × 7,6% = 62.32, ICMS 180.
       assert.deepEqual(
-        [r1.totals.pis_credit, r1.totals.icms_credit, r1.totals.to_confirm_pis_credit, r1.totals.to_confirm_cofins_credit,
-          r1.totals.to_confirm_icms_credit, r1.totals.items_to_confirm],
+        [
+          r1.totals.pis_credit,
+          r1.totals.icms_credit,
+          r1.totals.to_confirm_pis_credit,
+          r1.totals.to_confirm_cofins_credit,
+          r1.totals.to_confirm_icms_credit,
+          r1.totals.items_to_confirm,
+        ],
         ['0.00', '0.00', '13.53', '62.32', '180.00', 1],
       );
-      const [line] = await sql<{ pis_cofins_status: string; to_confirm_reason: string; icms_legal_basis: string }[]>`
+      const [line] = await sql<
+        { pis_cofins_status: string; to_confirm_reason: string; icms_legal_basis: string }[]
+      >`
         select pis_cofins_status, to_confirm_reason, icms_legal_basis from public.company_credit_lines where company_id = ${c.id}`;
       assert.equal(line.pis_cofins_status, 'to_confirm');
       assert.match(line.to_confirm_reason, /destino do item/);
@@ -371,21 +395,38 @@ stackTest(
       const asUser = (uid: string, q: string) =>
         sql.begin(async (tx) => {
           await tx.unsafe('set local role authenticated');
-          await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: uid, role: 'authenticated' })}, true)`;
+          await tx`select set_config('request.jwt.claims', ${
+            JSON.stringify({ sub: uid, role: 'authenticated' })
+          }, true)`;
           return await tx.unsafe(q);
         });
-      const ins = `insert into public.company_product_classifications (company_id, supplier_doc, product_code, use)
+      const ins =
+        `insert into public.company_product_classifications (company_id, supplier_doc, product_code, use)
         values ('${c.id}', '${S1}', 'P1', 'own_use')`;
       await assert.rejects(asUser(stranger, ins), /row-level security/);
       await asUser(member, ins);
-      const seen = await asUser(stranger, `select * from public.company_product_classifications where company_id = '${c.id}'`);
+      const seen = await asUser(
+        stranger,
+        `select * from public.company_product_classifications where company_id = '${c.id}'`,
+      );
       assert.equal(seen.length, 0);
       const r2 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
-      assert.deepEqual([r2.totals.pis_credit, r2.totals.icms_credit, r2.totals.to_confirm_icms_credit], ['0.00', '0.00', '0.00']);
+      assert.deepEqual([r2.totals.pis_credit, r2.totals.icms_credit, r2.totals.to_confirm_icms_credit], [
+        '0.00',
+        '0.00',
+        '0.00',
+      ]);
       // Reclassified as resale: confirmed 13.53 / 62.32 / 180.00; the row is the company's, untouched by runs.
-      await asUser(member, `update public.company_product_classifications set use = 'resale' where company_id = '${c.id}'`);
+      await asUser(
+        member,
+        `update public.company_product_classifications set use = 'resale' where company_id = '${c.id}'`,
+      );
       const r3 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
-      assert.deepEqual([r3.totals.pis_credit, r3.totals.cofins_credit, r3.totals.icms_credit], ['13.53', '62.32', '180.00']);
+      assert.deepEqual([r3.totals.pis_credit, r3.totals.cofins_credit, r3.totals.icms_credit], [
+        '13.53',
+        '62.32',
+        '180.00',
+      ]);
       const [cls] = await sql<{ n: number }[]>`
         select count(*)::int as n from public.company_product_classifications where company_id = ${c.id}`;
       assert.equal(cls.n, 1);

@@ -56,7 +56,15 @@ Deno.test('issue 16 fix 1: CST 10 purchase for resale → no ICMS credit of the 
     regime: REAL,
     period: NOV,
     notes: [note(3)],
-    items: [item({ cfop: '5401', icms_group: 'ICMS10', icms_cst: '10', icms_value: '180.00', icms_st_value: '95.00' })],
+    items: [
+      item({
+        cfop: '5401',
+        icms_group: 'ICMS10',
+        icms_cst: '10',
+        icms_value: '180.00',
+        icms_st_value: '95.00',
+      }),
+    ],
     entries: [{ access_key: '3'.repeat(44), item_number: 0, entry_cfop: '1403' }],
   });
   assert.equal(r.totals.icms_credit, '0.00');

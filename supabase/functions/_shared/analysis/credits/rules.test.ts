@@ -239,7 +239,9 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
   assert.deepEqual(r.warnings, []);
   assert.equal(r.totals.icms_credit, '189.00');
   // Every counted line names its legal basis.
-  for (const l of r.lines) assert.ok(l.pis_cofins_legal_basis && l.icms_legal_basis, `${l.xml_import_id}${l.item_number}`);
+  for (const l of r.lines) {
+    assert.ok(l.pis_cofins_legal_basis && l.icms_legal_basis, `${l.xml_import_id}${l.item_number}`);
+  }
 });
 
 Deno.test('credits: Lucro Presumido keeps ICMS, PIS/COFINS only as potential', () => {

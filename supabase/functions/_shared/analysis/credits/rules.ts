@@ -1,63 +1,67 @@
 /**
- * Credit analysis rules, pure: purchase NF-e items (notes where the company is the recipient) → one line per item
- * saying whether it yields a PIS/COFINS or ICMS credit and why, plus monthly totals and per-supplier and per-NCM
- * breakdowns. Facts and sources: shared/research/nfe-domain.md §2.1–2.5. No I/O here (see sql.ts).
+ * Credit rules, pure: purchase NF-e items → one line per item saying whether it yields a PIS/COFINS or ICMS credit,
+ * whether that credit is confirmed or only "to confirm", why, and under which provision (legal.ts, LEGAL_BASIS, one
+ * constant per rule id), plus monthly totals and per-supplier / per-NCM breakdowns. No I/O here (see sql.ts).
+ * The law behind each rule and the choices the product makes: docs/analysis-credits-law.md.
+ *
+ * Notes in the analysis (NoteKind): `received` (a supplier's note to the company), `import` (the company's own
+ * entry note, CFOP 3xxx items) and `purchase_return` (the company's own note returning goods to a supplier).
  *
  * Rules, in the order they apply (the first that decides a tax wins; each line records the rule id):
  *
  * Note level (both taxes)
- *   NOTE_CANCELLED         xml_imports.status = 'cancelled' → excluded, counted apart.
- *   NOTE_NOT_AUTHORIZED    status = 'unauthorized' → excluded.
- *   NOTE_HOMOLOGATION      environment (tpAmb) = 2: a test note without fiscal value → excluded.
- * Operation (supplier's CFOP; on a purchase NF-e it is the supplier's exit code, §2.5)
- *   CFOP_INVALID           missing or not 4 digits starting 1-3/5-7 → no credit.
- *   CFOP_ENTRY_CODE        1xxx/2xxx/3xxx on a note we received: an entry the issuer registered, not a sale to us.
- *   CFOP_RETURN            x201–x210, x410–x415, x553, x556, x660–x662: returns → outside purchase credits.
- *   CFOP_FIXED_ASSET       x551, x552: fixed assets → credit through depreciation (PIS/COFINS) and CIAP 1/48
- *                          (ICMS), outside this analysis.
- *   CFOP_USE_CONSUMPTION   x557: transfer of material for use/consumption → no credit (LC 87/1996 art. 33 I).
- *   CFOP_OTHER             any other x9xx/x5xx/... (remessas, retornos, bonificações, demonstração) → no credit.
- *   purchase CFOPs         x101–x125, x401–x405, x651–x656 → both taxes go on to the rules below.
- *   transfer CFOPs         x151–x156, x408–x409, x658–x659 → ICMS rules apply; PIS/COFINS: PC_TRANSFER (a transfer
- *                          between establishments is not an acquisition).
- * PIS/COFINS (Lei 10.637/2002 and Lei 10.833/2003, art. 3º)
- *   PC_MONOPHASIC_NCM      NCM in the monophasic table (data/monophasic-ncm.json) → no credit on resale
- *                          (art. 3º, I, b), whatever the supplier's CST.
- *   PC_CST_ELIGIBLE        supplier CST 01/02/03 for both PIS and COFINS → credit candidate:
- *                          base = vProd − vDesc − vICMS (ICMS excluded from the base for notes issued from
- *                          2023-05-01, art. 3º §2º III, Lei 14.592/2023), PIS = base × 1,65%, COFINS = base × 7,6%,
- *                          each rounded half-up to the cent per line.
- *   PC_CST_PARTIAL         only one of PIS/COFINS has CST 01/02/03 → credit only for that one.
- *   PC_CST_NOT_CREDITABLE  CST 04–09 (monofásica, ST, alíquota zero, isenta, sem incidência, suspensão) → no credit
- *                          (art. 3º §2º II: acquisitions not subject to the contribution).
- *   PC_SIMPLES_SUPPLIER_REVIEW  CST 49/99/other from a Simples Nacional supplier (CRT 1/2/4): not counted (the
- *                          issue's rule is CST 01/02/03), flagged for review: the RFB admits credits on purchases from
- *                          Simples suppliers (ADI SRF 15/2007).
- *   PC_CST_OTHER           CST 49/99 or an entry code (50+) on a regime normal supplier's note → no credit (review).
- *   PC_CST_MISSING         no CST → no credit.
- *   Regime gate (after the item rules; the eligible base is kept as "potential"):
- *   PC_REGIME_CUMULATIVE   Lucro Presumido: cumulative PIS/COFINS, no credits (Lei 10.833/2003, art. 10, II).
- *   PC_REGIME_SIMPLES      Simples Nacional / MEI: no credits (LC 123/2006, art. 23).
- *   PC_REGIME_UNKNOWN      regime not known (CRT 3 alone does not tell Presumido from Real) → not counted.
+ *   NOTE_CANCELLED / NOTE_NOT_AUTHORIZED / NOTE_HOMOLOGATION → excluded, counted apart.
+ * The buyer's use of the item (ItemUse: resale, input, own_use, fixed_asset), first that tells:
+ *   1. the member's classification of the supplier's product (company_product_classifications);
+ *   2. the buyer's entry CFOP as the ERP records it (company_purchase_entries; useFromEntryCfop):
+ *      x101/x111/x116/x120/x122/x151/x401/x408 input; x102/x113/x117/x118/x121/x152/x403/x409 resale;
+ *      x551/x406 fixed asset; x556/x407 own use; for imports and returns, the CFOP of the company's own note;
+ *   3. nothing → use unknown: every credit of the line is "to confirm" (not in the headline totals), with the
+ *      reason and what would confirm it.
+ *   USE_OWN_CONSUMPTION    own use → no ICMS (LC 87/1996 art. 33 I) and no PIS/COFINS (not an input).
+ *   ICMS_CIAP              fixed asset → ICMS in 48 monthly instalments, the first in the month of entry (LC 87
+ *                          art. 20 §5º I); the rest is reported as icms_ciap_future.
+ *   PC_FIXED_ASSET         fixed asset → PIS/COFINS only for assets used in production or services (Lei 10.833
+ *                          art. 3º VI): to confirm, shown at the 1/48-per-month option (§14).
+ * Operation (supplier's CFOP on a received note; it is the supplier's exit code)
+ *   CFOP_INVALID / CFOP_ENTRY_CODE / CFOP_RETURN / CFOP_FIXED_ASSET / CFOP_USE_CONSUMPTION / CFOP_OTHER → no
+ *   credit; purchase CFOPs (x101–x125, x401–x405, x651–x656) go on to the rules below; transfer CFOPs (x151–x156,
+ *   x408–x409, x658–x659): ICMS rules apply, PIS/COFINS PC_TRANSFER (not an acquisition).
+ * PIS/COFINS (Leis 10.637/2002 and 10.833/2003, art. 3º)
+ *   PC_MONOPHASIC_NCM      NCM in the monophasic table → no credit on resale (art. 3º I b), whatever the CST.
+ *   PC_SIMPLES_SUPPLIER    supplier CRT 1/2/4 (Simples Nacional / MEI), CST not 04–09 → credit 1,65% + 7,6%
+ *                          (ADI RFB 15/2007) on the value less, from 2023-05-01, the ICMS highlighted or else
+ *                          vCredICMSSN. (Fix 2 of issue 16: before 2026.12 these items were left out.)
+ *   PC_CST_ELIGIBLE        supplier CST 01/02/03 for both → base = vProd − vDesc − vICMS (ICMS excluded for notes
+ *                          issued from 2023-05-01, art. 3º §2º III, Lei 14.592/2023), PIS 1,65%, COFINS 7,6%, each
+ *                          rounded half-up to the cent per line.
+ *   PC_CST_PARTIAL / PC_CST_NOT_CREDITABLE (CST 04–09) / PC_CST_OTHER / PC_CST_MISSING → partial / no credit.
+ *   PC_IMPORT              import (CFOP 3xxx): PIS 2,1% and COFINS 9,65% on the customs value (vProd − vDesc of the
+ *                          import entry note) = the contributions paid (Lei 10.865/2004 arts. 7º I, 8º, 15 §3º);
+ *                          PC_IMPORT_REVIEW (to confirm) for monophasic NCMs.
+ *   PC_PURCHASE_RETURN     return to the supplier (x201/x202/x410/x411) → minus 1,65% / 7,6% on the returned value
+ *                          less its ICMS: the credit of the entry is reversed in the month of the return.
+ *   Regime gate (after the item rules; the amounts are kept as "potential"):
+ *   PC_REGIME_CUMULATIVE (Lucro Presumido), PC_REGIME_SIMPLES, PC_REGIME_UNKNOWN → not counted.
  * ICMS (LC 87/1996 arts. 19–20; LC 123/2006 art. 23 for Simples suppliers)
- *   ICMS_TAXED             CST 00/10/20/51/70/90 (also ICMSPart) with vICMS > 0 → credit = vICMS highlighted.
- *   ICMS_TAXED_NO_VALUE    the same CSTs with no vICMS (e.g. 51 fully deferred) → no credit.
- *   ICMS_SN_CREDIT         CSOSN 101/201 → credit = vCredICMSSN (the cap LC 123 art. 23 §1º allows).
- *   ICMS_SN_CREDIT_ABSENT  CSOSN 101/201 without vCredICMSSN → no credit.
- *   ICMS_SN_NO_CREDIT      CSOSN 102/103/202/203/300/400/900 → no credit.
- *   ICMS_ST_RETAINED       CST 60, CSOSN 500 or group ICMSST: ICMS already charged by ST → no credit; the ST
- *                          amount (icms_st_value) is reported apart as "retained".
- *   ICMS_NOT_TAXED         CST 30/40/41/50 → no ICMS highlighted.
- *   ICMS_MONOPHASIC_FUEL   CST 02/15/53/61 (single-phase fuel ICMS) → not counted here (review).
- *   ICMS_MISSING / ICMS_CODE_UNKNOWN → no credit.
- *   ST charged on the note itself (CST 10/30/70/90, CSOSN 201/202/203/900 with icms_st_value > 0) is reported apart
- *   as "charged": it is part of the cost, not a credit of the substituted buyer.
- *   Regime gate:
- *   ICMS_REGIME_SIMPLES    the company is Simples Nacional / MEI: no ICMS credits (LC 123/2006, art. 23).
- *   ICMS_REGIME_UNKNOWN    no regime and no CRT: not counted (shown as potential).
+ *   ICMS_TAXED             CST 00/20/51/90 (also ICMSPart) with vICMS > 0 → credit = vICMS highlighted.
+ *   ICMS_ST_PURCHASE       CST 10/70, CST 90 with ST, CSOSN 201/202/203, CSOSN 900 with ST: a purchase under tax
+ *                          substitution → the substituted buyer credits neither the ST nor the supplier's own
+ *                          ICMS (Convênio ICMS 142/2018; RICMS/SP art. 272). (Fix 1 of issue 16: before 2026.12
+ *                          the own ICMS of CST 10/70 and the vCredICMSSN of CSOSN 201 were credited.)
+ *   ICMS_ST_INPUT_REVIEW   the same for an item the buyer uses as an input → the own ICMS is "to confirm".
+ *   ICMS_ST_RETAINED       CST 60, CSOSN 500 or group ICMSST: retained earlier → no credit; amount reported apart.
+ *   ICMS_SN_CREDIT         CSOSN 101 → credit = vCredICMSSN (LC 123 art. 23 §1º); ICMS_SN_CREDIT_ABSENT without it.
+ *   ICMS_SN_NO_CREDIT      CSOSN 102/103/300/400/900 (900 without ST) → no credit.
+ *   ICMS_IMPORT            import → the ICMS paid at customs clearance (LC 87 arts. 12 IX, 20).
+ *   ICMS_PURCHASE_RETURN   return to the supplier → minus the ICMS highlighted on the return note.
+ *   ICMS_TAXED_NO_VALUE / ICMS_NOT_TAXED / ICMS_MONOPHASIC_FUEL / ICMS_MISSING / ICMS_CODE_UNKNOWN → no credit.
+ *   ST charged on the note itself is reported apart as "charged" (cost, not credit).
+ *   Regime gate: ICMS_REGIME_SIMPLES, ICMS_REGIME_UNKNOWN → not counted (potential).
  *
- * Amounts: decimal strings in and out, integer cents inside. "Potential" totals are what the item rules allow
- * before the regime gate (what a Lucro Real / regime normal company would credit).
+ * Totals: pis_credit / cofins_credit / icms_credit are the CONFIRMED credits (the headline); to_confirm_* hold the
+ * candidates the data cannot prove; potential_* are what the item rules allow before the regime gate (confirmed
+ * and to confirm). Amounts: decimal strings in and out, integer cents inside.
  */
 import {
   MONOPHASIC_TABLE_VERSION,
@@ -524,9 +528,10 @@ function icmsOutcome(item: CreditItem, use: ItemUse | null): IcmsOutcome {
     return {
       rule: 'ICMS_ST_PURCHASE',
       creditable: 0n,
-      text: `CST ${cst}: compra sob substituição tributária; o adquirente substituído não se credita do ICMS próprio do fornecedor${
-        vIcms > 0n ? ` (${brl(vIcms)})` : ''
-      } nem do ICMS-ST${stPart}.`,
+      text:
+        `CST ${cst}: compra sob substituição tributária; o adquirente substituído não se credita do ICMS próprio do fornecedor${
+          vIcms > 0n ? ` (${brl(vIcms)})` : ''
+        } nem do ICMS-ST${stPart}.`,
       ...stOut,
     };
   }
@@ -610,7 +615,8 @@ function pcOutcome(
   const pisC = pcCstClass(item.pis_cst);
   const cofC = pcCstClass(item.cofins_cst);
   if (
-    supplierCrt !== null && SIMPLES_CRT.has(supplierCrt) && pisC !== 'not_creditable' && cofC !== 'not_creditable'
+    supplierCrt !== null && SIMPLES_CRT.has(supplierCrt) && pisC !== 'not_creditable' &&
+    cofC !== 'not_creditable'
   ) {
     // Fix 2 (issue 16): a Simples Nacional supplier pays its PIS/COFINS inside the DAS and its CST (usually 49/99)
     // says nothing about the buyer's credit. The non-cumulative buyer credits 1,65% + 7,6% on the acquisition
@@ -775,7 +781,18 @@ export function useFromEntryCfop(cfop: string | null | undefined): ItemUse | nul
  * x202 / x411 para comercialização, x553 de bem do ativo imobilizado, x556 de material de uso ou consumo.
  */
 export const PURCHASE_RETURN_CFOPS: readonly string[] = [
-  '5201', '5202', '5410', '5411', '5553', '5556', '6201', '6202', '6410', '6411', '6553', '6556',
+  '5201',
+  '5202',
+  '5410',
+  '5411',
+  '5553',
+  '5556',
+  '6201',
+  '6202',
+  '6410',
+  '6411',
+  '6553',
+  '6556',
 ];
 
 export function useFromReturnCfop(cfop: string | null | undefined): ItemUse | null {
@@ -940,7 +957,8 @@ function applyUse(
 ): { pc: PcLineOutcome; ic: IcmsLineOutcome } {
   const stOut = { stKind: ic.stKind, st: ic.st };
   if (use === 'own_use') {
-    const text = `Item de ${USE_LABEL.own_use}: sem crédito de ICMS até 2033 (LC 87/1996, art. 33, I) nem de PIS/COFINS (não é insumo, Lei 10.833/2003, art. 3º, II).`;
+    const text =
+      `Item de ${USE_LABEL.own_use}: sem crédito de ICMS até 2033 (LC 87/1996, art. 33, I) nem de PIS/COFINS (não é insumo, Lei 10.833/2003, art. 3º, II).`;
     return {
       pc: noneText('USE_OWN_CONSUMPTION', text),
       ic: { rule: 'USE_OWN_CONSUMPTION', status: 'none', text, amount: 0n, ciapFuture: 0n, ...stOut },
@@ -971,9 +989,9 @@ function applyUse(
           status: ic.review ? 'to_confirm' : 'confirmed',
           amount: first,
           ciapFuture: ic.creditable - first,
-          text: `Ativo imobilizado (CIAP): ICMS de ${brl(ic.creditable)} apropriado em 48 parcelas; a primeira, ${
-            brl(first)
-          }, no mês da entrada, e ${
+          text: `Ativo imobilizado (CIAP): ICMS de ${
+            brl(ic.creditable)
+          } apropriado em 48 parcelas; a primeira, ${brl(first)}, no mês da entrada, e ${
             brl(ic.creditable - first)
           } nos 47 meses seguintes (LC 87/1996, art. 20, §5º, I). Proporcional às saídas tributadas do mês (§5º, III), que esta análise supõe integrais. ${ic.text}`,
           ...stOut,
@@ -987,7 +1005,14 @@ function applyUse(
   }
   const known = use !== null;
   return {
-    pc: { rule: pc.rule, status: statusOf(pc.pis + pc.cofins, known), text: pc.text, base: pc.base, pis: pc.pis, cofins: pc.cofins },
+    pc: {
+      rule: pc.rule,
+      status: statusOf(pc.pis + pc.cofins, known),
+      text: pc.text,
+      base: pc.base,
+      pis: pc.pis,
+      cofins: pc.cofins,
+    },
     ic: {
       rule: ic.rule,
       status: statusOf(ic.creditable, known, ic.review),
@@ -1000,13 +1025,19 @@ function applyUse(
 }
 
 /** PIS/COFINS and ICMS of an import entry (the company's own NF-e, CFOP 3xxx). */
-function importOutcome(item: CreditItem, value: Cents, mono: MonophasicMatch | null): { pc: PcOutcome; ic: IcmsOutcome } {
+function importOutcome(
+  item: CreditItem,
+  value: Cents,
+  mono: MonophasicMatch | null,
+): { pc: PcOutcome; ic: IcmsOutcome } {
   const vIcms = cents(item.icms_value);
   const ic: IcmsOutcome = vIcms > 0n
     ? {
       rule: 'ICMS_IMPORT',
       creditable: vIcms,
-      text: `Importação: crédito do ICMS pago no desembaraço, ${brl(vIcms)} (LC 87/1996, arts. 12, IX, e 20).`,
+      text: `Importação: crédito do ICMS pago no desembaraço, ${
+        brl(vIcms)
+      } (LC 87/1996, arts. 12, IX, e 20).`,
       stKind: null,
       st: 0n,
     }
@@ -1020,12 +1051,15 @@ function importOutcome(item: CreditItem, value: Cents, mono: MonophasicMatch | n
   const pis = applyRate(value, PIS_IMPORT_RATE);
   const cofins = applyRate(value, COFINS_IMPORT_RATE);
   const paid = item.pis_value != null || item.cofins_value != null
-    ? ` Valores pagos informados na nota: PIS ${brl(cents(item.pis_value))}, COFINS ${brl(cents(item.cofins_value))}.`
+    ? ` Valores pagos informados na nota: PIS ${brl(cents(item.pis_value))}, COFINS ${
+      brl(cents(item.cofins_value))
+    }.`
     : '';
-  const text =
-    `Importação: crédito de PIS/COFINS-Importação sobre o valor aduaneiro ${brl(value)} (valor do item na nota de entrada): PIS 2,1% = ${
-      brl(pis)
-    } e COFINS 9,65% = ${brl(cofins)} (Lei 10.865/2004, arts. 7º, I, 8º e 15, §3º).${paid}`;
+  const text = `Importação: crédito de PIS/COFINS-Importação sobre o valor aduaneiro ${
+    brl(value)
+  } (valor do item na nota de entrada): PIS 2,1% = ${brl(pis)} e COFINS 9,65% = ${
+    brl(cofins)
+  } (Lei 10.865/2004, arts. 7º, I, 8º e 15, §3º).${paid}`;
   if (mono) {
     return {
       pc: {
@@ -1033,7 +1067,8 @@ function importOutcome(item: CreditItem, value: Cents, mono: MonophasicMatch | n
         base: value,
         pis,
         cofins,
-        text: `${text} NCM monofásico (${mono.label}): alíquotas de importação e crédito específicos (Lei 10.865/2004, art. 8º e art. 15); confirmar.`,
+        text:
+          `${text} NCM monofásico (${mono.label}): alíquotas de importação e crédito específicos (Lei 10.865/2004, art. 8º e art. 15); confirmar.`,
       },
       ic,
     };
@@ -1070,7 +1105,8 @@ function returnOutcome(
     ? {
       rule: 'ICMS_ST_PURCHASE',
       status: 'none',
-      text: `CFOP ${cfop}: devolução de compra sob substituição tributária; a entrada não deu crédito de ICMS, nada a estornar.`,
+      text:
+        `CFOP ${cfop}: devolução de compra sob substituição tributária; a entrada não deu crédito de ICMS, nada a estornar.`,
       ...noIcms,
     }
     : vIcms > 0n
@@ -1085,17 +1121,28 @@ function returnOutcome(
       stKind: null,
       st: 0n,
     }
-    : { rule: 'ICMS_TAXED_NO_VALUE', status: 'none', text: `CFOP ${cfop}: devolução sem ICMS destacado.`, ...noIcms };
+    : {
+      rule: 'ICMS_TAXED_NO_VALUE',
+      status: 'none',
+      text: `CFOP ${cfop}: devolução sem ICMS destacado.`,
+      ...noIcms,
+    };
   if (mono) {
     return {
-      pc: noneText('PC_MONOPHASIC_NCM', `CFOP ${cfop}: devolução de produto monofásico; a compra não deu crédito de PIS/COFINS.`),
+      pc: noneText(
+        'PC_MONOPHASIC_NCM',
+        `CFOP ${cfop}: devolução de produto monofásico; a compra não deu crédito de PIS/COFINS.`,
+      ),
       ic,
     };
   }
   const pisCst = item.pis_cst?.trim() ?? '';
   if (pisCst in PC_CST_REASON) {
     return {
-      pc: noneText('PC_CST_NOT_CREDITABLE', `CFOP ${cfop}: devolução com CST ${pisCst} (${PC_CST_REASON[pisCst]}); sem crédito a estornar.`),
+      pc: noneText(
+        'PC_CST_NOT_CREDITABLE',
+        `CFOP ${cfop}: devolução com CST ${pisCst} (${PC_CST_REASON[pisCst]}); sem crédito a estornar.`,
+      ),
       ic,
     };
   }
@@ -1111,9 +1158,11 @@ function returnOutcome(
       base: -base,
       pis: -pis,
       cofins: -cofins,
-      text: `CFOP ${cfop}: devolução ao fornecedor de ${USE_LABEL[use]}; estorno do crédito sobre ${brl(base)}${
-        exclude ? ` (valor ${brl(value)} menos ICMS ${brl(vIcms)})` : ''
-      }: PIS 1,65% = −${brl(pis)} e COFINS 7,6% = −${brl(cofins)}.`,
+      text: `CFOP ${cfop}: devolução ao fornecedor de ${USE_LABEL[use]}; estorno do crédito sobre ${
+        brl(base)
+      }${exclude ? ` (valor ${brl(value)} menos ICMS ${brl(vIcms)})` : ''}: PIS 1,65% = −${
+        brl(pis)
+      } e COFINS 7,6% = −${brl(cofins)}.`,
     },
     ic,
   };
@@ -1267,16 +1316,14 @@ export function analyzeCredits(input: CreditInput): CreditResult {
       line.cfop_class = cls;
       if (cls === 'purchase' || cls === 'transfer') {
         const icRaw = icmsOutcome(item, useInfo.use);
-        const pcRaw = cls === 'purchase'
-          ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt)
-          : {
-            rule: 'PC_TRANSFER',
-            base: 0n,
-            pis: 0n,
-            cofins: 0n,
-            text:
-              `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
-          };
+        const pcRaw = cls === 'purchase' ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt) : {
+          rule: 'PC_TRANSFER',
+          base: 0n,
+          pis: 0n,
+          cofins: 0n,
+          text:
+            `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
+        };
         ({ pc, ic } = applyUse(useInfo.use, pcRaw, icRaw));
       } else {
         const t = CFOP_TEXT[cls];
@@ -1358,8 +1405,12 @@ export function analyzeCredits(input: CreditInput): CreditResult {
       if (line.pis_cofins_rule === 'PC_FIXED_ASSET') {
         why.push('PIS/COFINS de ativo só existe para bens usados na produção ou na prestação de serviços');
       }
-      if (line.pis_cofins_rule === 'PC_IMPORT_REVIEW') why.push('produto monofásico importado tem alíquotas próprias');
-      if (line.icms_rule === 'ICMS_ST_INPUT_REVIEW') why.push('insumo recebido com ST: o crédito depende da regra do estado');
+      if (line.pis_cofins_rule === 'PC_IMPORT_REVIEW') {
+        why.push('produto monofásico importado tem alíquotas próprias');
+      }
+      if (line.icms_rule === 'ICMS_ST_INPUT_REVIEW') {
+        why.push('insumo recebido com ST: o crédito depende da regra do estado');
+      }
       line.to_confirm_reason = `${why.join('; ')}.`;
       line.to_confirm_action = useInfo.use === null
         ? `${TO_CONFIRM_ACTION}.`
@@ -1479,10 +1530,11 @@ export function analyzeCredits(input: CreditInput): CreditResult {
   if (all.itemsTc > 0) {
     warnings.push({
       code: 'CREDITS_TO_CONFIRM',
-      message:
-        `${all.itemsTc} item(ns) com crédito a confirmar (PIS ${brl(all.tcPis)}, COFINS ${brl(all.tcCofins)}, ICMS ${
-          brl(all.tcIcms)
-        }), fora do total confirmado: ${TO_CONFIRM_ACTION.charAt(0).toLowerCase()}${TO_CONFIRM_ACTION.slice(1)}.`,
+      message: `${all.itemsTc} item(ns) com crédito a confirmar (PIS ${brl(all.tcPis)}, COFINS ${
+        brl(all.tcCofins)
+      }, ICMS ${brl(all.tcIcms)}), fora do total confirmado: ${TO_CONFIRM_ACTION.charAt(0).toLowerCase()}${
+        TO_CONFIRM_ACTION.slice(1)
+      }.`,
     });
   }
   return {

@@ -145,7 +145,9 @@ function load<T extends CaseBase>(kind: string): Array<[string, T]> {
   for (const e of Deno.readDirSync(new URL(`${kind}/`, DIR))) {
     if (!e.isFile || !e.name.endsWith('.json')) continue;
     const c = JSON.parse(Deno.readTextFileSync(new URL(`${kind}/${e.name}`, DIR))) as T;
-    for (const k of ['id', 'title', 'situation', 'legal_basis', 'arithmetic', 'period', 'expected'] as const) {
+    for (
+      const k of ['id', 'title', 'situation', 'legal_basis', 'arithmetic', 'period', 'expected'] as const
+    ) {
       assert.ok(k in c && (c as unknown as Record<string, unknown>)[k], `${e.name}: "${k}" is required`);
     }
     assert.ok(c.legal_basis.length > 0 && c.arithmetic.length > 0, `${e.name}: legal basis and arithmetic`);
@@ -186,9 +188,16 @@ for (const [file, c] of credit) {
       assert.ok(line, `${c.id}: line ${want.note}/${want.n} missing`);
       for (const [k, v] of Object.entries(want)) {
         if (k === 'note' || k === 'n') continue;
-        assert.equal((line as unknown as Record<string, unknown>)[k], v, `${c.id} line ${want.note}/${want.n}.${k}`);
+        assert.equal(
+          (line as unknown as Record<string, unknown>)[k],
+          v,
+          `${c.id} line ${want.note}/${want.n}.${k}`,
+        );
       }
-      assert.ok(line.pis_cofins_legal_basis && line.icms_legal_basis, `${c.id}: every line names its legal basis`);
+      assert.ok(
+        line.pis_cofins_legal_basis && line.icms_legal_basis,
+        `${c.id}: every line names its legal basis`,
+      );
     }
   });
 }
@@ -232,8 +241,16 @@ for (const [file, c] of ncm) {
       for (const [k, v] of Object.entries(want)) {
         if (k === 'ncm') continue;
         if (k === 'flags') {
-          assert.deepEqual(row.flags.map((f) => f.code).sort(), (v as string[]).slice().sort(), `${c.id} ${want.ncm} flags`);
-        } else assert.deepEqual((row as unknown as Record<string, unknown>)[k], v, `${c.id} ${want.ncm}.${k}`);
+          assert.deepEqual(
+            row.flags.map((f) => f.code).sort(),
+            (v as string[]).slice().sort(),
+            `${c.id} ${want.ncm} flags`,
+          );
+        } else {assert.deepEqual(
+            (row as unknown as Record<string, unknown>)[k],
+            v,
+            `${c.id} ${want.ncm}.${k}`,
+          );}
       }
     }
   });
@@ -248,7 +265,9 @@ for (const [file, c] of score) {
       const comp = r.components.find((x) => x.id === id);
       assert.ok(comp, `${c.id}: component ${id}`);
       assert.equal(comp.score, want.score, `${c.id} ${id}.score`);
-      if (want.available !== undefined) assert.equal(comp.available, want.available, `${c.id} ${id}.available`);
+      if (want.available !== undefined) {
+        assert.equal(comp.available, want.available, `${c.id} ${id}.available`);
+      }
       if (want.effective_weight !== undefined) {
         assert.equal(comp.effective_weight, want.effective_weight, `${c.id} ${id}.effective_weight`);
       }
