@@ -75,7 +75,7 @@ export const LEGAL_BASIS: Record<string, string> = {
   ICMS_ST_PURCHASE:
     'Compra para revenda sob substituição tributária: o substituído não se credita nem do imposto retido nem do ICMS da operação própria do remetente (Convênio ICMS 142/2018; RICMS/SP, art. 272, e regras equivalentes dos demais estados)',
   ICMS_ST_INPUT_REVIEW:
-    'A ST não se aplica a mercadoria destinada a industrialização (Convênio ICMS 142/2018, cláusula nona); se recebida com ST e usada como insumo, o crédito depende da regra do estado',
+    'A ST não se aplica a mercadoria destinada a industrialização (Convênio ICMS 142/2018, hipóteses de não aplicação da ST); se recebida com ST e usada como insumo, o crédito depende da regra do estado',
   ICMS_NOT_TAXED:
     'Operação isenta, não tributada ou com suspensão: nada a creditar (LC 87/1996, art. 20, §3º)',
   ICMS_MONOPHASIC_FUEL: 'ICMS monofásico sobre combustíveis (LC 192/2022)',
