@@ -110,6 +110,10 @@ export interface CreditNote {
   issuer_doc: string;
   issuer_name: string | null;
   issuer_crt: number | null;
+  /** The counterparty of the company's own notes (imports: the foreign exporter, often without a document;
+   * returns: the supplier). */
+  recipient_doc?: string | null;
+  recipient_name?: string | null;
 }
 
 export interface CreditItem {
@@ -1215,7 +1219,15 @@ export function analyzeCredits(input: CreditInput): CreditResult {
 
     // The buyer's use: the member's classification, else the buyer's entry CFOP (received notes) or the CFOP of
     // the company's own note (imports, returns).
-    const classified = item.product_code ? classes.get(`${note.issuer_doc}#${item.product_code}`) : undefined;
+    // The supplier: the issuer of a received note, the recipient of the company's own notes.
+    const supplier = kind === 'received'
+      ? { doc: note.issuer_doc, name: note.issuer_name, crt: note.issuer_crt }
+      : {
+        doc: note.recipient_doc || note.issuer_doc,
+        name: note.recipient_name ?? note.issuer_name,
+        crt: null,
+      };
+    const classified = item.product_code ? classes.get(`${supplier.doc}#${item.product_code}`) : undefined;
     const entryCfop = kind === 'received'
       ? entries.get(`${note.access_key}#${item.item_number}`) ?? entries.get(`${note.access_key}#0`) ?? null
       : cfopDigits(item.cfop);
@@ -1232,9 +1244,9 @@ export function analyzeCredits(input: CreditInput): CreditResult {
       item_number: item.item_number,
       access_key: note.access_key,
       issued_on: issuedOn,
-      supplier_doc: note.issuer_doc,
-      supplier_name: note.issuer_name,
-      supplier_crt: note.issuer_crt,
+      supplier_doc: supplier.doc,
+      supplier_name: supplier.name,
+      supplier_crt: supplier.crt,
       product_code: item.product_code,
       description: item.description,
       ncm,
@@ -1421,9 +1433,9 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     if (line.icms_rule !== line.pis_cofins_rule) bump(ma.rules, line.icms_rule);
 
     // Breakdowns.
-    const s = ma.suppliers.get(note.issuer_doc) ??
-      { ...acc(), name: note.issuer_name, crt: note.issuer_crt, notes: new Set<string>() };
-    ma.suppliers.set(note.issuer_doc, s);
+    const s = ma.suppliers.get(supplier.doc) ??
+      { ...acc(), name: supplier.name, crt: supplier.crt, notes: new Set<string>() };
+    ma.suppliers.set(supplier.doc, s);
     const k = ma.ncms.get(ncm) ?? { ...acc(), mono: mono?.group ?? null };
     ma.ncms.set(ncm, k);
     for (const a of [s, k]) {

@@ -53,7 +53,7 @@ export async function loadPurchaseNotes(
     order by i.xml_import_id, i.item_number`;
   const notes = await tx<CreditNote[]>`
     select id, access_key, issued_at, issued_at_local, status, environment, direction, operation, purpose,
-           issuer_doc, issuer_name, issuer_crt
+           issuer_doc, issuer_name, issuer_crt, recipient_doc, recipient_name
     from public.xml_imports x
     where company_id = ${companyId}
       and issued_at >= ${fromTs}::date - interval '2 days' and issued_at < ${toTs}::date + interval '2 days'

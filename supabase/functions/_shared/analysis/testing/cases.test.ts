@@ -34,6 +34,7 @@ interface CaseNote {
   purpose?: number;
   issuer_doc?: string;
   issuer_crt?: number | null;
+  recipient_doc?: string;
 }
 
 interface CaseItem {
@@ -110,6 +111,8 @@ function creditNotes(c: { notes: CaseNote[] }): CreditNote[] {
     issuer_doc: n.issuer_doc ?? SUPPLIER,
     issuer_name: 'Fornecedor',
     issuer_crt: n.issuer_crt === undefined ? 3 : n.issuer_crt,
+    recipient_doc: n.recipient_doc ?? null,
+    recipient_name: null,
   }));
 }
 
