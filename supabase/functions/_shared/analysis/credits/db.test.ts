@@ -437,3 +437,83 @@ stackTest(
     }
   },
 );
+
+stackTest(
+  'analyze-credits (db): imports (CFOP 3102) and returns to suppliers (5202) from the company own notes',
+  async (env) => {
+    const sql = connect(env.DB_URL, 3);
+    const c = await createCompany(sql, { regime: 'lucro_real', crt: 3 });
+    try {
+      // A supplier's note booked as resale: PIS 13.53, COFINS 62.32, ICMS 180 (base 1000 − 180 = 820).
+      const n1 = await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-05T10:00:00-03:00',
+        direction: 'entrada',
+        issuer_doc: S1,
+      }, [{ total_value: '1000.00', icms_group: 'ICMS00', icms_cst: '00', icms_value: '180.00' }]);
+      await insertPurchaseEntry(sql, c.id, n1, '1102');
+      // The company's own import entry: customs value 10,000 → PIS 2,1% = 210.00, COFINS 9,65% = 965.00, ICMS 1,900.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-08T10:00:00-03:00',
+        direction: 'entrada',
+        operation: 'entrada',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '3102',
+        total_value: '10000.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '1900.00',
+        pis_cst: '50',
+        cofins_cst: '50',
+      }]);
+      // The company's return of part of N1: 200 with ICMS 36 → base 164: PIS −2.71, COFINS −12.46, ICMS −36.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-20T10:00:00-03:00',
+        direction: 'saida',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '5202',
+        total_value: '200.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '36.00',
+        pis_cst: '49',
+        cofins_cst: '49',
+      }]);
+      // Its own sale: not a purchase.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-21T10:00:00-03:00',
+        direction: 'saida',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '5102',
+        total_value: '5000.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '900.00',
+      }]);
+      const r = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
+      // PIS 13.53 + 210.00 − 2.71 = 220.82; COFINS 62.32 + 965.00 − 12.46 = 1014.86; ICMS 180 + 1900 − 36 = 2044.
+      assert.deepEqual(
+        [
+          r.totals.notes_total,
+          r.totals.purchases_value,
+          r.totals.pis_credit,
+          r.totals.cofins_credit,
+          r.totals.icms_credit,
+        ],
+        [3, '11000.00', '220.82', '1014.86', '2044.00'],
+      );
+      const kinds = await sql<{ note_kind: string; n: number }[]>`
+      select note_kind, count(*)::int as n from public.company_credit_lines where company_id = ${c.id}
+      group by note_kind order by note_kind`;
+      assert.deepEqual(kinds.map((k) => [k.note_kind, k.n]), [['import', 1], ['purchase_return', 1], [
+        'received',
+        1,
+      ]]);
+    } finally {
+      await deleteCompany(sql, c.id);
+      await sql.end();
+    }
+  },
+);
