@@ -37,6 +37,8 @@ export const LEGAL_BASIS: Record<string, string> = {
   // PIS/COFINS
   PC_MONOPHASIC_NCM:
     'Revenda de produto monofásico não gera crédito (Lei 10.637/2002 e Lei 10.833/2003, art. 3º, I, b)',
+  PC_MONOPHASIC_INPUT_REVIEW:
+    'A vedação do crédito de monofásicos é para revenda (Lei 10.833/2003, art. 3º, I, b); como insumo (art. 3º, II) o crédito segue as regras do setor (Lei 10.147/2000; Lei 10.485/2002)',
   PC_CST_ELIGIBLE:
     'Crédito sobre bens para revenda ou insumos, 1,65% (Lei 10.637/2002, arts. 2º e 3º) e 7,6% (Lei 10.833/2003, arts. 2º e 3º); ICMS fora da base a partir de 01/05/2023 (art. 3º, §2º, III, incluído pela Lei 14.592/2023)',
   PC_CST_PARTIAL:

@@ -28,7 +28,9 @@
  *   credit; purchase CFOPs (x101–x125, x401–x405, x651–x656) go on to the rules below; transfer CFOPs (x151–x156,
  *   x408–x409, x658–x659): ICMS rules apply, PIS/COFINS PC_TRANSFER (not an acquisition).
  * PIS/COFINS (Leis 10.637/2002 and 10.833/2003, art. 3º)
- *   PC_MONOPHASIC_NCM      NCM in the monophasic table → no credit on resale (art. 3º I b), whatever the CST.
+ *   PC_MONOPHASIC_NCM      NCM in the monophasic table → no credit on resale (art. 3º I b), whatever the CST;
+ *                          PC_MONOPHASIC_INPUT_REVIEW when the buyer uses it as an input (the bar is for resale):
+ *                          what the CST rules give, to confirm.
  *   PC_SIMPLES_SUPPLIER    supplier CRT 1/2/4 (Simples Nacional / MEI), CST not 04–09 → credit 1,65% + 7,6%
  *                          (ADI RFB 15/2007) on the value less, from 2023-05-01, the ICMS highlighted or else
  *                          vCredICMSSN. (Fix 2 of issue 16: before 2026.12 these items were left out.)
@@ -599,6 +601,8 @@ interface PcOutcome {
   pis: Cents;
   cofins: Cents;
   text: string;
+  /** The amount is a candidate whatever the item's use says (counted as "to confirm"). */
+  review?: boolean;
 }
 
 /** The item rules for PIS/COFINS (before the regime gate) for a purchase CFOP. */
@@ -608,7 +612,21 @@ function pcOutcome(
   issuedOn: string,
   mono: MonophasicMatch | null,
   supplierCrt: number | null,
+  use: ItemUse | null,
 ): PcOutcome {
+  if (mono && use === 'input') {
+    // Art. 3º, I, b bars the credit on monophasic goods bought for RESALE; an input (art. 3º, II) is not barred,
+    // but the sector laws set their own rates and conditions: the credit the CST rules give is to confirm.
+    const o = pcOutcome(item, itemValue, issuedOn, null, supplierCrt, use);
+    if (o.pis + o.cofins === 0n) return o;
+    return {
+      ...o,
+      rule: 'PC_MONOPHASIC_INPUT_REVIEW',
+      review: true,
+      text:
+        `NCM de produto monofásico (${mono.label}; ${mono.legalBasis}) usado como insumo: a vedação do art. 3º, I, b (Lei 10.833/2003) é só para revenda; o crédito depende das regras do setor, a confirmar. ${o.text}`,
+    };
+  }
   const none = (rule: string, text: string): PcOutcome => ({ rule, base: 0n, pis: 0n, cofins: 0n, text });
   if (mono) {
     return none(
@@ -843,6 +861,14 @@ const TO_CONFIRM_REASON =
 const TO_CONFIRM_ACTION =
   'Confirma-se escriturando a entrada no ERP com o CFOP de entrada (1102/2102 revenda, 1101/2101 insumo, 1556/2556 uso e consumo, 1551/2551 ativo) ou classificando o produto na análise de créditos';
 
+/** Why a line whose use is known is still "to confirm", per rule. */
+const REVIEW_REASON: Record<string, string> = {
+  PC_FIXED_ASSET: 'PIS/COFINS de ativo só existe para bens usados na produção ou na prestação de serviços',
+  PC_IMPORT_REVIEW: 'produto monofásico importado tem alíquotas próprias',
+  PC_MONOPHASIC_INPUT_REVIEW: 'produto monofásico usado como insumo: o crédito segue as regras do setor',
+  ICMS_ST_INPUT_REVIEW: 'insumo recebido com ST: o crédito depende da regra do estado',
+};
+
 // --- the analysis -----------------------------------------------------------------------------------------
 
 interface Acc {
@@ -1011,7 +1037,7 @@ function applyUse(
   return {
     pc: {
       rule: pc.rule,
-      status: statusOf(pc.pis + pc.cofins, known),
+      status: statusOf(pc.pis + pc.cofins, known, pc.review),
       text: pc.text,
       base: pc.base,
       pis: pc.pis,
@@ -1328,14 +1354,16 @@ export function analyzeCredits(input: CreditInput): CreditResult {
       line.cfop_class = cls;
       if (cls === 'purchase' || cls === 'transfer') {
         const icRaw = icmsOutcome(item, useInfo.use);
-        const pcRaw = cls === 'purchase' ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt) : {
-          rule: 'PC_TRANSFER',
-          base: 0n,
-          pis: 0n,
-          cofins: 0n,
-          text:
-            `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
-        };
+        const pcRaw = cls === 'purchase'
+          ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt, useInfo.use)
+          : {
+            rule: 'PC_TRANSFER',
+            base: 0n,
+            pis: 0n,
+            cofins: 0n,
+            text:
+              `CFOP ${item.cfop}: transferência entre estabelecimentos da mesma empresa não é aquisição; sem crédito de PIS/COFINS.`,
+          };
         ({ pc, ic } = applyUse(useInfo.use, pcRaw, icRaw));
       } else {
         const t = CFOP_TEXT[cls];
@@ -1414,14 +1442,8 @@ export function analyzeCredits(input: CreditInput): CreditResult {
       ma.itemsTc++;
       const why: string[] = [];
       if (useInfo.use === null) why.push(TO_CONFIRM_REASON);
-      if (line.pis_cofins_rule === 'PC_FIXED_ASSET') {
-        why.push('PIS/COFINS de ativo só existe para bens usados na produção ou na prestação de serviços');
-      }
-      if (line.pis_cofins_rule === 'PC_IMPORT_REVIEW') {
-        why.push('produto monofásico importado tem alíquotas próprias');
-      }
-      if (line.icms_rule === 'ICMS_ST_INPUT_REVIEW') {
-        why.push('insumo recebido com ST: o crédito depende da regra do estado');
+      for (const r of [line.pis_cofins_rule, line.icms_rule]) {
+        if (REVIEW_REASON[r]) why.push(REVIEW_REASON[r]);
       }
       line.to_confirm_reason = `${why.join('; ')}.`;
       line.to_confirm_action = useInfo.use === null
