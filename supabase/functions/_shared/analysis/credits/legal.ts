@@ -58,6 +58,8 @@ export const LEGAL_BASIS: Record<string, string> = {
     'Crédito de PIS/COFINS-Importação (Lei 10.865/2004, art. 15) — alíquotas específicas para monofásicos (art. 8º, §§ 1º a 9º)',
   PC_PURCHASE_RETURN:
     'Bem devolvido ao fornecedor deixa de ser aquisição: o crédito tomado é estornado no mês da devolução (Lei 10.833/2003, art. 3º, I e II; ajuste de redução na EFD-Contribuições)',
+  PC_SALE_RETURN:
+    'Crédito sobre bens recebidos em devolução cuja receita de venda tenha sido tributada (Lei 10.833/2003 e Lei 10.637/2002, art. 3º, VIII)',
   PC_REGIME_CUMULATIVE:
     'Lucro Presumido: regime cumulativo, sem créditos (Lei 10.833/2003, art. 10, II; Lei 10.637/2002, art. 8º, II)',
   PC_REGIME_SIMPLES: 'Simples Nacional: sem apropriação de créditos (LC 123/2006, art. 23)',
@@ -88,6 +90,8 @@ export const LEGAL_BASIS: Record<string, string> = {
   ICMS_IMPORT: 'Crédito do ICMS pago no desembaraço da importação (LC 87/1996, arts. 12, IX, 13, V, e 20)',
   ICMS_PURCHASE_RETURN:
     'O ICMS destacado na devolução ao fornecedor anula o crédito da entrada (LC 87/1996, arts. 19 e 20: não cumulatividade)',
+  ICMS_SALE_RETURN:
+    'O ICMS destacado na devolução da venda recupera o débito da saída (LC 87/1996, arts. 19 e 20: não cumulatividade)',
   ICMS_REGIME_SIMPLES: 'Simples Nacional: sem apropriação de créditos de ICMS (LC 123/2006, art. 23)',
   ICMS_REGIME_UNKNOWN: 'O crédito de ICMS é do regime normal de apuração (LC 87/1996, arts. 19 e 20)',
 };

@@ -375,7 +375,8 @@ Deno.test('credits: rounding half-up per line, partial CST, transfers and non-pu
     item('N', 3, { total_value: '100.00', icms_group: 'ICMS40', icms_cst: '40', cofins_cst: '06' }),
     // transfer 5152: ICMS 18 yes, PIS/COFINS no
     item('N', 4, { cfop: '5152', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
-    // entry code, return, fixed asset, missing CFOP: nothing
+    // entry code, fixed asset, missing CFOP: nothing; 5202 received = a customer returning a sale: to confirm
+    // (art. 3º, VIII: PIS (100 − 18) × 1,65% = 1.35, COFINS 82 × 7,6% = 6.23; ICMS 18)
     item('N', 5, { cfop: '1102', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
     item('N', 6, { cfop: '5202', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
     item('N', 7, { cfop: '6551', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
@@ -401,10 +402,19 @@ Deno.test('credits: rounding half-up per line, partial CST, transfers and non-pu
   ]);
   assert.deepEqual([5, 6, 7, 8].map((n) => [by(n).pis_cofins_rule, by(n).icms_credit]), [
     ['CFOP_ENTRY_CODE', '0.00'],
-    ['CFOP_RETURN', '0.00'],
+    ['PC_SALE_RETURN', '0.00'],
     ['CFOP_FIXED_ASSET', '0.00'],
     ['CFOP_INVALID', '0.00'],
   ]);
+  assert.deepEqual(
+    [
+      by(6).to_confirm_pis_credit,
+      by(6).to_confirm_cofins_credit,
+      by(6).to_confirm_icms_credit,
+      by(6).icms_rule,
+    ],
+    ['1.35', '6.23', '18.00', 'ICMS_SALE_RETURN'],
+  );
   const m = r.months[0];
   // PIS 0.55 + 0.17 + 1.65 = 2.37; COFINS 2.53 + 0.76 = 3.29; ICMS 18
   assert.deepEqual([m.pis_credit, m.cofins_credit, m.icms_credit], ['2.37', '3.29', '18.00']);

@@ -41,6 +41,8 @@
  *   PC_IMPORT              import (CFOP 3xxx): PIS 2,1% and COFINS 9,65% on the customs value (vProd − vDesc of the
  *                          import entry note) = the contributions paid (Lei 10.865/2004 arts. 7º I, 8º, 15 §3º);
  *                          PC_IMPORT_REVIEW (to confirm) for monophasic NCMs.
+ *   PC_SALE_RETURN         a customer's return of a sale (received x201/x202/x410/x411) → 1,65% / 7,6% on the value
+ *                          less its ICMS, to confirm (art. 3º, VIII: only if the sale revenue was taxed).
  *   PC_PURCHASE_RETURN     return to the supplier (x201/x202/x410/x411) → minus 1,65% / 7,6% on the returned value
  *                          less its ICMS: the credit of the entry is reversed in the month of the return.
  *   Regime gate (after the item rules; the amounts are kept as "potential"):
@@ -56,6 +58,7 @@
  *   ICMS_SN_CREDIT         CSOSN 101 → credit = vCredICMSSN (LC 123 art. 23 §1º); ICMS_SN_CREDIT_ABSENT without it.
  *   ICMS_SN_NO_CREDIT      CSOSN 102/103/300/400/900 (900 without ST) → no credit.
  *   ICMS_IMPORT            import → the ICMS paid at customs clearance (LC 87 arts. 12 IX, 20).
+ *   ICMS_SALE_RETURN       a customer's return of a sale → the ICMS highlighted on it, to confirm.
  *   ICMS_PURCHASE_RETURN   return to the supplier → minus the ICMS highlighted on the return note.
  *   ICMS_TAXED_NO_VALUE / ICMS_NOT_TAXED / ICMS_MONOPHASIC_FUEL / ICMS_MISSING / ICMS_CODE_UNKNOWN → no credit.
  *   ST charged on the note itself is reported apart as "charged" (cost, not credit).
@@ -867,6 +870,9 @@ const REVIEW_REASON: Record<string, string> = {
   PC_IMPORT_REVIEW: 'produto monofásico importado tem alíquotas próprias',
   PC_MONOPHASIC_INPUT_REVIEW: 'produto monofásico usado como insumo: o crédito segue as regras do setor',
   ICMS_ST_INPUT_REVIEW: 'insumo recebido com ST: o crédito depende da regra do estado',
+  PC_SALE_RETURN:
+    'devolução de venda: o crédito existe se a receita da venda foi tributada; confirmar pela nota de venda',
+  ICMS_SALE_RETURN: 'devolução de venda: o ICMS recupera o débito da venda; confirmar pela nota de venda',
 };
 
 // --- the analysis -----------------------------------------------------------------------------------------
@@ -1198,6 +1204,76 @@ function returnOutcome(
   };
 }
 
+/**
+ * A customer returning goods the company sold (the customer's note, CFOP x201/x202/x410/x411, received by the
+ * company). The return gives back the ICMS debited on the sale and, in the non-cumulative regime, a PIS/COFINS credit
+ * on goods received in return whose sale revenue was taxed (Lei 10.833/2003, art. 3º, VIII). Whether the sale was
+ * taxed is in the referenced sale note, which this analysis does not read: both are "to confirm".
+ */
+function saleReturnOutcome(
+  item: CreditItem,
+  value: Cents,
+  issuedOn: string,
+  mono: MonophasicMatch | null,
+): { pc: PcLineOutcome; ic: IcmsLineOutcome } {
+  const cfop = cfopDigits(item.cfop);
+  const cst = item.icms_cst?.trim() ?? '';
+  const csosn = item.icms_csosn?.trim() ?? '';
+  const vIcms = cents(item.icms_value);
+  const st = cfop.endsWith('410') || cfop.endsWith('411') || ['10', '30', '60', '70'].includes(cst) ||
+    ['201', '202', '203', '500'].includes(csosn);
+  const none = { amount: 0n, ciapFuture: 0n, stKind: null, st: 0n };
+  const ic: IcmsLineOutcome = !st && vIcms > 0n
+    ? {
+      rule: 'ICMS_SALE_RETURN',
+      status: 'to_confirm',
+      text: `CFOP ${cfop}: devolução de venda pelo cliente; o ICMS destacado na devolução, ${
+        brl(vIcms)
+      }, recupera o débito da venda (LC 87/1996, arts. 19 e 20).`,
+      amount: vIcms,
+      ciapFuture: 0n,
+      stKind: null,
+      st: 0n,
+    }
+    : {
+      rule: 'ICMS_SALE_RETURN',
+      status: 'none',
+      text: `CFOP ${cfop}: devolução de venda ${
+        st ? 'sob substituição tributária' : 'sem ICMS destacado'
+      }; nada a creditar.`,
+      ...none,
+    };
+  if (mono) {
+    return {
+      pc: noneText(
+        'PC_MONOPHASIC_NCM',
+        `CFOP ${cfop}: devolução de venda de produto monofásico; a receita da revenda não foi tributada (alíquota zero), sem crédito (Lei 10.833/2003, art. 3º, VIII).`,
+      ),
+      ic,
+    };
+  }
+  const exclude = issuedOn >= ICMS_OUT_OF_BASE_FROM && vIcms > 0n;
+  let base = value - (exclude ? vIcms : 0n);
+  if (base < 0n) base = 0n;
+  const pis = applyRate(base, PIS_RATE);
+  const cofins = applyRate(base, COFINS_RATE);
+  return {
+    pc: {
+      rule: 'PC_SALE_RETURN',
+      status: base > 0n ? 'to_confirm' : 'none',
+      base,
+      pis,
+      cofins,
+      text: `CFOP ${cfop}: devolução de venda pelo cliente; crédito sobre ${brl(base)}${
+        exclude ? ` (valor ${brl(value)} menos ICMS ${brl(vIcms)})` : ''
+      } se a receita da venda foi tributada (Lei 10.833/2003, art. 3º, VIII): PIS 1,65% = ${
+        brl(pis)
+      } e COFINS 7,6% = ${brl(cofins)}.`,
+    },
+    ic,
+  };
+}
+
 export function analyzeCredits(input: CreditInput): CreditResult {
   const regime = input.regime;
   const notes = new Map(input.notes.map((n) => [n.id, n]));
@@ -1352,7 +1428,13 @@ export function analyzeCredits(input: CreditInput): CreditResult {
     } else {
       const cls = classifyCfop(item.cfop);
       line.cfop_class = cls;
-      if (cls === 'purchase' || cls === 'transfer') {
+      if (
+        cls === 'return' && useFromReturnCfop(item.cfop) !== null &&
+        ['resale', 'input'].includes(useFromReturnCfop(item.cfop)!)
+      ) {
+        // A customer's return of a sale (its devolução de compra, x201/x202/x410/x411, to the company).
+        ({ pc, ic } = saleReturnOutcome(item, itemValue, issuedOn, mono));
+      } else if (cls === 'purchase' || cls === 'transfer') {
         const icRaw = icmsOutcome(item, useInfo.use);
         const pcRaw = cls === 'purchase'
           ? pcOutcome(item, itemValue, issuedOn, mono, note.issuer_crt, useInfo.use)
