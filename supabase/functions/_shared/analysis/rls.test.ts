@@ -13,6 +13,8 @@ const TABLES = [
   'company_credit_lines',
   'company_tax_scores',
   'company_opportunities',
+  // The buyer's entries of received notes (issue 16): written by the sync only.
+  'company_purchase_entries',
 ];
 
 async function asRole<T>(
@@ -69,6 +71,9 @@ stackTest(
       await sql`insert into public.company_opportunities (company_id, opportunity_id, category, title, explanation, estimated_value,
         value_basis, confidence, rule, catalogue_version)
       values (${c.id}, 'x', 'credito', 't', 'e', 1, 'period', 'baixa', 'x@1', '1')`;
+
+      await sql`insert into public.company_purchase_entries (company_id, access_key, item_number, entry_cfop)
+      values (${c.id}, ${'1'.repeat(44)}, 0, '1102')`;
 
       for (const t of TABLES) {
         const q = `select count(*)::int as n from public.${t} where company_id = '${c.id}'`;

@@ -1,5 +1,5 @@
 /**
- * NCM helpers (nfe-domain.md §2.6): normalisation, format and chapter checks, and the monophasic PIS/COFINS
+ * NCM helpers (NF-e layout field NCM; TIPI, Decreto 11.158/2022): normalisation, format and chapter checks, and the monophasic PIS/COFINS
  * lookup over the versioned table in ../data/monophasic-ncm.json.
  */
 import table from '../data/monophasic-ncm.json' with { type: 'json' };

@@ -1,5 +1,5 @@
 /**
- * The company's tax regime, from `company_profile` (nfe-domain.md §2.1). The regime decides which credits exist:
+ * The company's tax regime, from `company_profile` (CRT of the NF-e layout: 1 Simples, 2 Simples above the sublimit, 3 regime normal, 4 MEI). The regime decides which credits exist:
  * PIS/COFINS credits only in Lucro Real (non-cumulative); ICMS credits for any regime normal company; none for
  * Simples Nacional / MEI (LC 123/2006, art. 23). CRT 1/2/4 does identify Simples/MEI when the regime itself is
  * unknown; CRT 3 (regime normal) does NOT tell Lucro Presumido from Lucro Real.

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { stackTest } from '../../../../tests/helpers.ts';
 import { connect, type Sql } from '../../db/client.ts';
 import { isAppError } from '../../errors.ts';
-import { createCompany, deleteCompany, insertNote, type TestCompany } from '../testing/db.ts';
+import {
+  createCompany,
+  deleteCompany,
+  insertNote,
+  insertPurchaseEntry,
+  type TestCompany,
+} from '../testing/db.ts';
 import { runCreditAnalysis } from './mod.ts';
 
 const S1 = '11111111000191';
@@ -106,6 +112,8 @@ async function octoberMix(sql: Sql, c: TestCompany): Promise<Record<string, stri
   }, [
     { total_value: '7000.00', icms_group: 'ICMS00', icms_cst: '00', icms_value: '1260.00' },
   ]);
+  // The buyer booked every supplier note as a purchase for resale (entry CFOP 1102): credits are confirmed.
+  for (const id of [A, B, C, D]) await insertPurchaseEntry(sql, c.id, id, '1102');
   return { A, B, C, D };
 }
 
@@ -117,13 +125,14 @@ stackTest(
     try {
       const ids = await octoberMix(sql, c);
       // September has one purchase: analysed first, must survive the October runs untouched.
-      await insertNote(sql, c.id, {
+      const sepNote = await insertNote(sql, c.id, {
         issued_at_local: '2026-09-15T10:00:00-03:00',
         direction: 'entrada',
         issuer_doc: S1,
       }, [
         { total_value: '100.00', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' },
       ]);
+      await insertPurchaseEntry(sql, c.id, sepNote, '1102', 1);
       const sep = await runCreditAnalysis(sql, {
         company_id: c.id,
         period_from: '2026-09',
@@ -154,7 +163,8 @@ stackTest(
           first.totals.st_charged,
           first.totals.st_retained,
         ],
-        ['2150.00', '13.53', '62.32', '243.00', '30.00', '15.00'],
+        // rules 2026.12 (hand computation in rules.test.ts): fix 1 drops A3's 54, fix 2 adds B1/B2's PIS/COFINS
+        ['2150.00', '19.98', '92.04', '189.00', '30.00', '15.00'],
       );
 
       const second = await runCreditAnalysis(sql, req);
@@ -174,10 +184,10 @@ stackTest(
       assert.deepEqual(months.map((m) => [m.period.toISOString().slice(0, 7), m.icms_credit]), [[
         '2026-09',
         '18.00',
-      ], ['2026-10', '243.00']]);
-      assert.deepEqual(months[1].by_supplier.map((s) => [s.supplier_doc, s.total_credit]), [[S1, '309.85'], [
+      ], ['2026-10', '189.00']]);
+      assert.deepEqual(months[1].by_supplier.map((s) => [s.supplier_doc, s.total_credit]), [[S1, '255.85'], [
         S2,
-        '9.00',
+        '45.17',
       ]]);
       assert.equal(months[1].log_id, c.logId);
       const [lines] = await sql<{ n: number; counted: number }[]>`
@@ -197,7 +207,7 @@ stackTest(
       assert.equal(run.status, 'success');
       assert.equal(run.connection_id, c.connectionId);
 
-      // A cancellation that arrives later: the re-run drops note A (ICMS 180 + 54, PIS/COFINS) from the totals.
+      // A cancellation that arrives later: the re-run drops note A (ICMS 180, PIS/COFINS 13.53/62.32); B stays.
       await sql`update public.xml_imports set status = 'cancelled' where id = ${ids.A}`;
       const third = await runCreditAnalysis(sql, req);
       assert.deepEqual(
@@ -208,7 +218,7 @@ stackTest(
           third.totals.icms_credit,
           third.totals.st_charged,
         ],
-        [2, '0.00', '0.00', '9.00', '0.00'],
+        [2, '6.45', '29.72', '9.00', '0.00'],
       );
       const [after] = await sql<
         { n: number }[]
@@ -330,6 +340,179 @@ stackTest(
     } finally {
       await deleteCompany(sql, c.id);
       await deleteCompany(sql, other.id);
+      await sql.end();
+    }
+  },
+);
+
+stackTest(
+  'analyze-credits (db): unknown use is "to confirm"; a member classification confirms it and survives re-runs',
+  async (env) => {
+    const sql = connect(env.DB_URL, 3);
+    const c = await createCompany(sql, { regime: 'lucro_real', crt: 3 });
+    const member = crypto.randomUUID();
+    const stranger = crypto.randomUUID();
+    try {
+      await sql`insert into auth.users (id, email) values (${member}, ${member + '@teste.local'}),
+        (${stranger}, ${stranger + '@teste.local'})`;
+      await sql`insert into public.company_members (company_id, user_id) values (${c.id}, ${member})`;
+      // 1,000 with ICMS 180 (CST 00, PIS/COFINS 01), product P1 of S1; nobody says what it is for.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-05T10:00:00-03:00',
+        direction: 'entrada',
+        issuer_doc: S1,
+      }, [
+        {
+          product_code: 'P1',
+          total_value: '1000.00',
+          icms_group: 'ICMS00',
+          icms_cst: '00',
+          icms_value: '180.00',
+        },
+      ]);
+      const r1 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
+      // Headline 0; to confirm: PIS 820 × 1,65% = 13.53, COFINS 820 × 7,6% = 62.32, ICMS 180.
+      assert.deepEqual(
+        [
+          r1.totals.pis_credit,
+          r1.totals.icms_credit,
+          r1.totals.to_confirm_pis_credit,
+          r1.totals.to_confirm_cofins_credit,
+          r1.totals.to_confirm_icms_credit,
+          r1.totals.items_to_confirm,
+        ],
+        ['0.00', '0.00', '13.53', '62.32', '180.00', 1],
+      );
+      const [line] = await sql<
+        { pis_cofins_status: string; to_confirm_reason: string; icms_legal_basis: string }[]
+      >`
+        select pis_cofins_status, to_confirm_reason, icms_legal_basis from public.company_credit_lines where company_id = ${c.id}`;
+      assert.equal(line.pis_cofins_status, 'to_confirm');
+      assert.match(line.to_confirm_reason, /destino do item/);
+      assert.match(line.icms_legal_basis, /LC 87\/1996/);
+
+      // The member classifies the product as own use (RLS: members write their company's rows, strangers none).
+      const asUser = (uid: string, q: string) =>
+        sql.begin(async (tx) => {
+          await tx.unsafe('set local role authenticated');
+          await tx`select set_config('request.jwt.claims', ${
+            JSON.stringify({ sub: uid, role: 'authenticated' })
+          }, true)`;
+          return await tx.unsafe(q);
+        });
+      const ins =
+        `insert into public.company_product_classifications (company_id, supplier_doc, product_code, use)
+        values ('${c.id}', '${S1}', 'P1', 'own_use')`;
+      await assert.rejects(asUser(stranger, ins), /row-level security/);
+      await asUser(member, ins);
+      const seen = await asUser(
+        stranger,
+        `select * from public.company_product_classifications where company_id = '${c.id}'`,
+      );
+      assert.equal(seen.length, 0);
+      const r2 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
+      assert.deepEqual([r2.totals.pis_credit, r2.totals.icms_credit, r2.totals.to_confirm_icms_credit], [
+        '0.00',
+        '0.00',
+        '0.00',
+      ]);
+      // Reclassified as resale: confirmed 13.53 / 62.32 / 180.00; the row is the company's, untouched by runs.
+      await asUser(
+        member,
+        `update public.company_product_classifications set use = 'resale' where company_id = '${c.id}'`,
+      );
+      const r3 = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
+      assert.deepEqual([r3.totals.pis_credit, r3.totals.cofins_credit, r3.totals.icms_credit], [
+        '13.53',
+        '62.32',
+        '180.00',
+      ]);
+      const [cls] = await sql<{ n: number }[]>`
+        select count(*)::int as n from public.company_product_classifications where company_id = ${c.id}`;
+      assert.equal(cls.n, 1);
+    } finally {
+      await deleteCompany(sql, c.id);
+      await sql`delete from auth.users where id in (${member}, ${stranger})`;
+      await sql.end();
+    }
+  },
+);
+
+stackTest(
+  'analyze-credits (db): imports (CFOP 3102) and returns to suppliers (5202) from the company own notes',
+  async (env) => {
+    const sql = connect(env.DB_URL, 3);
+    const c = await createCompany(sql, { regime: 'lucro_real', crt: 3 });
+    try {
+      // A supplier's note booked as resale: PIS 13.53, COFINS 62.32, ICMS 180 (base 1000 − 180 = 820).
+      const n1 = await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-05T10:00:00-03:00',
+        direction: 'entrada',
+        issuer_doc: S1,
+      }, [{ total_value: '1000.00', icms_group: 'ICMS00', icms_cst: '00', icms_value: '180.00' }]);
+      await insertPurchaseEntry(sql, c.id, n1, '1102');
+      // The company's own import entry: customs value 10,000 → PIS 2,1% = 210.00, COFINS 9,65% = 965.00, ICMS 1,900.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-08T10:00:00-03:00',
+        direction: 'entrada',
+        operation: 'entrada',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '3102',
+        total_value: '10000.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '1900.00',
+        pis_cst: '50',
+        cofins_cst: '50',
+      }]);
+      // The company's return of part of N1: 200 with ICMS 36 → base 164: PIS −2.71, COFINS −12.46, ICMS −36.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-20T10:00:00-03:00',
+        direction: 'saida',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '5202',
+        total_value: '200.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '36.00',
+        pis_cst: '49',
+        cofins_cst: '49',
+      }]);
+      // Its own sale: not a purchase.
+      await insertNote(sql, c.id, {
+        issued_at_local: '2026-10-21T10:00:00-03:00',
+        direction: 'saida',
+        issuer_doc: c.cnpj,
+      }, [{
+        cfop: '5102',
+        total_value: '5000.00',
+        icms_group: 'ICMS00',
+        icms_cst: '00',
+        icms_value: '900.00',
+      }]);
+      const r = await runCreditAnalysis(sql, { company_id: c.id, ...OCT });
+      // PIS 13.53 + 210.00 − 2.71 = 220.82; COFINS 62.32 + 965.00 − 12.46 = 1014.86; ICMS 180 + 1900 − 36 = 2044.
+      assert.deepEqual(
+        [
+          r.totals.notes_total,
+          r.totals.purchases_value,
+          r.totals.pis_credit,
+          r.totals.cofins_credit,
+          r.totals.icms_credit,
+        ],
+        [3, '11000.00', '220.82', '1014.86', '2044.00'],
+      );
+      const kinds = await sql<{ note_kind: string; n: number }[]>`
+      select note_kind, count(*)::int as n from public.company_credit_lines where company_id = ${c.id}
+      group by note_kind order by note_kind`;
+      assert.deepEqual(kinds.map((k) => [k.note_kind, k.n]), [['import', 1], ['purchase_return', 1], [
+        'received',
+        1,
+      ]]);
+    } finally {
+      await deleteCompany(sql, c.id);
       await sql.end();
     }
   },

@@ -37,8 +37,8 @@ export async function runCreditAnalysis(
   return await inCompanyTransaction(sql, 'credits', req.company_id, async (tx) => {
     const ctx = await loadCompanyContext(tx, req);
     const regime = resolveRegime(ctx.profile);
-    const { notes, items } = await loadPurchaseNotes(tx, ctx.companyId, period);
-    const result = analyzeCredits({ regime, period, notes, items });
+    const loaded = await loadPurchaseNotes(tx, ctx.companyId, period);
+    const result = analyzeCredits({ regime, period, ...loaded });
     await replaceCreditResults(tx, result, {
       companyId: ctx.companyId,
       connectionId: req.connection_id,

@@ -4,7 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { resolveRegime } from '../common/regime.ts';
-import { analyzeCredits, classifyCfop, type CreditInput, type CreditItem, type CreditNote } from './rules.ts';
+import {
+  analyzeCredits as analyze,
+  classifyCfop,
+  type CreditInput,
+  type CreditItem,
+  type CreditNote,
+} from './rules.ts';
+
+/**
+ * These cases test the item rules for goods bought for resale: every note is booked by the buyer with entry CFOP
+ * 1102 (compra para comercialização), so the credits are confirmed. Unknown use, own use and fixed assets are in
+ * use.test.ts and the law-based cases (testing/cases/).
+ */
+function analyzeCredits(input: CreditInput) {
+  return analyze({
+    entries: input.notes.map((n) => ({ access_key: n.access_key, item_number: 0, entry_cfop: '1102' })),
+    ...input,
+  });
+}
 
 const S1 = '11111111000191';
 const S2 = '22222222000191';
@@ -138,14 +156,20 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
   assert.equal(m.items_analyzed, 6);
   // 1000 + 200 + 450 + 300 + 100 + 100
   assert.equal(m.purchases_value, '2150.00');
-  assert.equal(m.pis_cofins_base, '820.00');
-  assert.equal(m.pis_credit, '13.53');
-  assert.equal(m.cofins_credit, '62.32');
-  // 180 + 54 + 9
-  assert.equal(m.icms_credit, '243.00');
-  assert.equal(m.potential_pis_credit, '13.53');
-  assert.equal(m.potential_cofins_credit, '62.32');
-  assert.equal(m.potential_icms_credit, '243.00');
+  // Rules 2026.12 (issue 16): A3 (CST 10, ST) no longer credits its own ICMS 54 (fix 1); B1 and B2 (Simples
+  // supplier) now give PIS/COFINS (fix 2): B1 base 300 − vCredICMSSN 9 = 291 → PIS 4.80 (4.8015), COFINS 22.12
+  // (22.116); B2 base 100 → PIS 1.65, COFINS 7.60.
+  // base 820 + 291 + 100 = 1211; PIS 13.53 + 4.80 + 1.65 = 19.98; COFINS 62.32 + 22.12 + 7.60 = 92.04
+  assert.equal(m.pis_cofins_base, '1211.00');
+  assert.equal(m.pis_credit, '19.98');
+  assert.equal(m.cofins_credit, '92.04');
+  // 180 + 9 (A3's 54 is ST: no credit)
+  assert.equal(m.icms_credit, '189.00');
+  assert.equal(m.potential_pis_credit, '19.98');
+  assert.equal(m.potential_cofins_credit, '92.04');
+  assert.equal(m.potential_icms_credit, '189.00');
+  assert.equal(m.to_confirm_pis_credit, '0.00');
+  assert.equal(m.items_to_confirm, 0);
   assert.equal(m.st_charged, '30.00');
   assert.equal(m.st_retained, '15.00');
 
@@ -165,8 +189,9 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
       s.st_retained,
     ]),
     [
-      [S1, 2, 4, '1750.00', '13.53', '62.32', '234.00', '309.85', '30.00', '15.00'],
-      [S2, 1, 2, '400.00', '0.00', '0.00', '9.00', '9.00', '0.00', '0.00'],
+      [S1, 2, 4, '1750.00', '13.53', '62.32', '180.00', '255.85', '30.00', '15.00'],
+      // PIS 4.80 + 1.65 = 6.45; COFINS 22.12 + 7.60 = 29.72; total 6.45 + 29.72 + 9 = 45.17
+      [S2, 1, 2, '400.00', '6.45', '29.72', '9.00', '45.17', '0.00', '0.00'],
     ],
   );
   assert.deepEqual(
@@ -175,7 +200,7 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
     ) => [n.ncm, n.monophasic_group, n.items, n.value, n.total_credit, n.st_charged, n.st_retained]),
     [
       ['84713012', null, 1, '1000.00', '255.85', '0.00', '0.00'],
-      ['94033000', null, 4, '950.00', '63.00', '30.00', '0.00'],
+      ['94033000', null, 4, '950.00', '45.17', '30.00', '0.00'],
       ['30049099', 'pharma', 1, '200.00', '0.00', '0.00', '15.00'],
     ],
   );
@@ -183,13 +208,14 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
     CFOP_OTHER: 1,
     ICMS_SN_CREDIT: 1,
     ICMS_SN_NO_CREDIT: 1,
+    ICMS_ST_PURCHASE: 1,
     ICMS_ST_RETAINED: 1,
-    ICMS_TAXED: 2,
+    ICMS_TAXED: 1,
     NOTE_CANCELLED: 1,
     PC_CST_ELIGIBLE: 1,
     PC_CST_NOT_CREDITABLE: 1,
     PC_MONOPHASIC_NCM: 1,
-    PC_SIMPLES_SUPPLIER_REVIEW: 2,
+    PC_SIMPLES_SUPPLIER: 2,
   });
 
   // Every line carries its rules, the version, and a pt-BR explanation.
@@ -211,7 +237,11 @@ Deno.test('credits: Lucro Real month with every kind of line (hand-computed tota
   assert.equal(c1.pis_cofins_rule, 'NOTE_CANCELLED');
   assert.equal(c1.icms_credit, '0.00');
   assert.deepEqual(r.warnings, []);
-  assert.equal(r.totals.icms_credit, '243.00');
+  assert.equal(r.totals.icms_credit, '189.00');
+  // Every counted line names its legal basis.
+  for (const l of r.lines) {
+    assert.ok(l.pis_cofins_legal_basis && l.icms_legal_basis, `${l.xml_import_id}${l.item_number}`);
+  }
 });
 
 Deno.test('credits: Lucro Presumido keeps ICMS, PIS/COFINS only as potential', () => {
@@ -220,9 +250,9 @@ Deno.test('credits: Lucro Presumido keeps ICMS, PIS/COFINS only as potential', (
   assert.equal(m.pis_credit, '0.00');
   assert.equal(m.cofins_credit, '0.00');
   assert.equal(m.pis_cofins_base, '0.00');
-  assert.equal(m.potential_pis_credit, '13.53');
-  assert.equal(m.potential_cofins_credit, '62.32');
-  assert.equal(m.icms_credit, '243.00');
+  assert.equal(m.potential_pis_credit, '19.98');
+  assert.equal(m.potential_cofins_credit, '92.04');
+  assert.equal(m.icms_credit, '189.00');
   const a1 = r.lines.find((l) => l.xml_import_id === 'A' && l.item_number === 1)!;
   assert.equal(a1.pis_cofins_rule, 'PC_REGIME_CUMULATIVE');
   assert.equal(a1.pis_cofins_base, '820.00');
@@ -241,7 +271,7 @@ Deno.test('credits: Simples Nacional company takes no credits at all', () => {
   assert.equal(m.pis_credit, '0.00');
   assert.equal(m.cofins_credit, '0.00');
   assert.equal(m.icms_credit, '0.00');
-  assert.equal(m.potential_icms_credit, '243.00');
+  assert.equal(m.potential_icms_credit, '189.00');
   assert.equal(m.st_retained, '15.00');
   const a1 = r.lines.find((l) => l.xml_import_id === 'A' && l.item_number === 1)!;
   assert.equal(a1.pis_cofins_rule, 'PC_REGIME_SIMPLES');
@@ -259,8 +289,8 @@ Deno.test('credits: regime not known (no profile) counts nothing and says why', 
   const m = r.months[0];
   assert.equal(m.pis_credit, '0.00');
   assert.equal(m.icms_credit, '0.00');
-  assert.equal(m.potential_pis_credit, '13.53');
-  assert.equal(m.potential_icms_credit, '243.00');
+  assert.equal(m.potential_pis_credit, '19.98');
+  assert.equal(m.potential_icms_credit, '189.00');
   const a1 = r.lines.find((l) => l.xml_import_id === 'A' && l.item_number === 1)!;
   assert.equal(a1.pis_cofins_rule, 'PC_REGIME_UNKNOWN');
   assert.equal(a1.icms_rule, 'ICMS_REGIME_UNKNOWN');
@@ -270,7 +300,7 @@ Deno.test('credits: regime not known (no profile) counts nothing and says why', 
 Deno.test('credits: regime unknown but CRT 3 → ICMS counted, PIS/COFINS not; CRT 1 → Simples', () => {
   const crt3 = analyzeCredits({ regime: regime('unknown', 3), period: OCT, ...octoberMix() });
   assert.equal(crt3.regime.regime, 'normal_unknown');
-  assert.equal(crt3.months[0].icms_credit, '243.00');
+  assert.equal(crt3.months[0].icms_credit, '189.00');
   assert.equal(crt3.months[0].pis_credit, '0.00');
   assert.deepEqual(crt3.warnings.map((w) => w.code), ['REGIME_UNKNOWN']);
   const crt1 = analyzeCredits({ regime: regime('unknown', 1), period: OCT, ...octoberMix() });
@@ -345,7 +375,8 @@ Deno.test('credits: rounding half-up per line, partial CST, transfers and non-pu
     item('N', 3, { total_value: '100.00', icms_group: 'ICMS40', icms_cst: '40', cofins_cst: '06' }),
     // transfer 5152: ICMS 18 yes, PIS/COFINS no
     item('N', 4, { cfop: '5152', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
-    // entry code, return, fixed asset, missing CFOP: nothing
+    // entry code, fixed asset, missing CFOP: nothing; 5202 received = a customer returning a sale: to confirm
+    // (art. 3º, VIII: PIS (100 − 18) × 1,65% = 1.35, COFINS 82 × 7,6% = 6.23; ICMS 18)
     item('N', 5, { cfop: '1102', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
     item('N', 6, { cfop: '5202', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
     item('N', 7, { cfop: '6551', icms_group: 'ICMS00', icms_cst: '00', icms_value: '18.00' }),
@@ -371,10 +402,19 @@ Deno.test('credits: rounding half-up per line, partial CST, transfers and non-pu
   ]);
   assert.deepEqual([5, 6, 7, 8].map((n) => [by(n).pis_cofins_rule, by(n).icms_credit]), [
     ['CFOP_ENTRY_CODE', '0.00'],
-    ['CFOP_RETURN', '0.00'],
+    ['PC_SALE_RETURN', '0.00'],
     ['CFOP_FIXED_ASSET', '0.00'],
     ['CFOP_INVALID', '0.00'],
   ]);
+  assert.deepEqual(
+    [
+      by(6).to_confirm_pis_credit,
+      by(6).to_confirm_cofins_credit,
+      by(6).to_confirm_icms_credit,
+      by(6).icms_rule,
+    ],
+    ['1.35', '6.23', '18.00', 'ICMS_SALE_RETURN'],
+  );
   const m = r.months[0];
   // PIS 0.55 + 0.17 + 1.65 = 2.37; COFINS 2.53 + 0.76 = 3.29; ICMS 18
   assert.deepEqual([m.pis_credit, m.cofins_credit, m.icms_credit], ['2.37', '3.29', '18.00']);
@@ -424,10 +464,12 @@ Deno.test('credits: every ICMS group rule', () => {
       [2, 'ICMS_TAXED_NO_VALUE', '0.00', null, '0.00'],
       [3, 'ICMS_MONOPHASIC_FUEL', '0.00', null, '0.00'],
       [4, 'ICMS_ST_RETAINED', '0.00', 'retained', '3.00'],
-      [5, 'ICMS_SN_CREDIT', '5.00', 'charged', '12.00'],
+      // Fix 1 (rules 2026.12): CSOSN 201 / 900 with ST and CST 70 are purchases under ST: no credit of the
+      // supplier's own ICMS either (before: 5.00, 0.00 and 7.20).
+      [5, 'ICMS_ST_PURCHASE', '0.00', 'charged', '12.00'],
       [6, 'ICMS_SN_CREDIT_ABSENT', '0.00', null, '0.00'],
-      [7, 'ICMS_SN_NO_CREDIT', '0.00', 'charged', '8.02'],
-      [8, 'ICMS_TAXED', '7.20', 'charged', '4.00'],
+      [7, 'ICMS_ST_PURCHASE', '0.00', 'charged', '8.02'],
+      [8, 'ICMS_ST_PURCHASE', '0.00', 'charged', '4.00'],
       [9, 'ICMS_NOT_TAXED', '0.00', 'charged', '6.00'],
       [10, 'ICMS_MISSING', '0.00', null, '0.00'],
       [11, 'ICMS_TAXED', '12.00', null, '0.00'],
@@ -436,8 +478,8 @@ Deno.test('credits: every ICMS group rule', () => {
   // CST 49 from a regime normal supplier (CRT 3): PC_CST_OTHER (the Simples case is in the October mix)
   assert.equal(r.lines[0].pis_cofins_rule, 'PC_CST_OTHER');
   const m = r.months[0];
-  // ICMS 5 + 7.20 + 12 = 24.20; ST charged 12 + 8.02 + 4 + 6 = 30.02; retained 7 + 3 = 10
-  assert.deepEqual([m.icms_credit, m.st_charged, m.st_retained], ['24.20', '30.02', '10.00']);
+  // ICMS 12 (item 11 only); ST charged 12 + 8.02 + 4 + 6 = 30.02; retained 7 + 3 = 10
+  assert.deepEqual([m.icms_credit, m.st_charged, m.st_retained], ['12.00', '30.02', '10.00']);
 });
 
 Deno.test('credits: homologation, unauthorized and out-of-period notes', () => {

@@ -34,6 +34,8 @@ interface Case {
   /** [pis, cofins, icms, st_charged, st_retained] */
   credits: [string, string, string, string, string];
   rules: Record<string, number>;
+  /** [pis, cofins, icms] to confirm (default all zero). */
+  toConfirm?: [string, string, string];
 }
 
 const CASES: Case[] = [
@@ -59,14 +61,18 @@ const CASES: Case[] = [
   },
   {
     // NFC-e to a CNPJ, cStat 150, tpAmb 1, CFOP 5405, CSOSN 500 (ST retained; vICMSSTRet not imported → 0),
-    // PIS/COFINS 49 from a CRT 1 supplier (review, not counted); NCM 2105.00.10 ×2 (12.00 each) and 2201.10.00 ×2 (3.00 each, cold drinks: monophasic).
+    // PIS/COFINS 49 from a CRT 1 supplier: a PIS/COFINS credit candidate since rules 2026.12 (ADI RFB 15/2007) but
+    // "to confirm" (no entry CFOP: use unknown); NCM 2105.00.10 ×2 (12.00 each) and 2201.10.00 ×2 (3.00 each, cold
+    // drinks: monophasic). To confirm: PIS 2 × (12.00 × 1,65% = 0.198 → 0.20) = 0.40; COFINS 2 × (12.00 × 7,6% =
+    // 0.912 → 0.91) = 1.82.
     file: 'nfephp-org__sped-da__nfce112_2.xml',
     recipient: '10422724000187',
     month: '2020-03',
     counts: [1, 0, 0, 1, 4],
     purchases: '30.00',
     credits: ['0.00', '0.00', '0.00', '0.00', '0.00'],
-    rules: { ICMS_ST_RETAINED: 4, PC_MONOPHASIC_NCM: 2, PC_SIMPLES_SUPPLIER_REVIEW: 2 },
+    rules: { ICMS_ST_RETAINED: 4, PC_MONOPHASIC_NCM: 2, PC_SIMPLES_SUPPLIER: 2 },
+    toConfirm: ['0.40', '1.82', '0.00'],
   },
   {
     // tpAmb 2 (homologation): excluded.
@@ -119,6 +125,11 @@ stackTest('analyze-credits on the public NF-e samples (Lucro Real buyer)', async
       assert.deepEqual(
         [t.pis_credit, t.cofins_credit, t.icms_credit, t.st_charged, t.st_retained],
         k.credits,
+        k.file,
+      );
+      assert.deepEqual(
+        [t.to_confirm_pis_credit, t.to_confirm_cofins_credit, t.to_confirm_icms_credit],
+        k.toConfirm ?? ['0.00', '0.00', '0.00'],
         k.file,
       );
       const [m] = await sql<{ rule_counts: Record<string, number> }[]>`

@@ -1,6 +1,6 @@
 /**
  * NCM analysis rules, pure: NF-e items (both directions) and the product master → one row per NCM for
- * company_ncm_analysis. Facts: nfe-domain.md §2.3 and §2.6. No I/O here (see sql.ts).
+ * company_ncm_analysis. Format rules: NF-e layout (field NCM) and TIPI (Decreto 11.158/2022). No I/O here (see sql.ts).
  *
  * Counting: items of notes that are authorized, not cancelled and not homologation (tpAmb 2), whose local month
  * (dhEmi as written) is in the period. direction 'entrada' (the company is the recipient) → items_in/value_in;

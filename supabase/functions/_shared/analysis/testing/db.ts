@@ -153,6 +153,18 @@ export async function insertNote(
   return row.id;
 }
 
+/** The buyer's entry of a received note as the ERP records it (item 0 = every item). */
+export async function insertPurchaseEntry(
+  sql: Sql,
+  companyId: string,
+  noteId: string,
+  entryCfop: string,
+  itemNumber = 0,
+): Promise<void> {
+  await sql`insert into public.company_purchase_entries (company_id, access_key, item_number, entry_cfop, source_erp)
+    select ${companyId}, access_key, ${itemNumber}, ${entryCfop}, 'test' from public.xml_imports where id = ${noteId}`;
+}
+
 export async function insertDre(
   sql: Sql,
   companyId: string,
