@@ -543,11 +543,8 @@ function factsOf(xml: string) {
   };
 }
 
+if (!samplesPresent()) console.warn(`samples corpus not found at ${SAMPLES_DIR}: its import test is ignored`);
 stackTest('the samples corpus imports for its issuer and for its recipient', async (env) => {
-  if (!samplesPresent()) {
-    console.warn(`skipped: samples corpus not found at ${SAMPLES_DIR}`);
-    return;
-  }
   const files = [...Deno.readDirSync(SAMPLES_DIR)].filter((f) => f.isFile && f.name.endsWith('.xml')).map((
     f,
   ) => f.name)
@@ -597,4 +594,4 @@ stackTest('the samples corpus imports for its issuer and for its recipient', asy
     }
   }
   assert.ok(checked >= 10, `only ${checked} sample checks ran`);
-});
+}, { ignore: !samplesPresent() });
