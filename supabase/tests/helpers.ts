@@ -53,7 +53,10 @@ async function probeStack(): Promise<Probe> {
       await sql.end({ timeout: 1 }).catch(() => {});
     }
   } catch (e) {
-    return { env: null, reason: `the test stack database at ${redactUrl(env.DB_URL)} does not answer (${e})` };
+    return {
+      env: null,
+      reason: `the test stack database at ${redactUrl(env.DB_URL)} does not answer (${e})`,
+    };
   }
   return { env: env as TestStackEnv, reason: null };
 }
@@ -123,7 +126,9 @@ export async function gatewayRefusal(
       const missing = names.filter((n) => !served.includes(n));
       if (r.ok && missing.length === 0) return null;
       reason = r.ok
-        ? `the test stack gateway does not serve ${missing.join(', ')} (deno run -A dev/stack/stack.ts --profile test restart functions)`
+        ? `the test stack gateway does not serve ${
+          missing.join(', ')
+        } (deno run -A dev/stack/stack.ts --profile test restart functions)`
         : `the gateway's /health answered ${r.status}`;
     } catch (e) {
       reason = `the functions gateway of the test stack does not answer /health (${e})`;
@@ -138,7 +143,11 @@ export function sqlFor(env: TestStackEnv, max = 3) {
 }
 
 /** Polls `probe` until it returns a truthy value or the deadline passes (no timing assertions: a deadline only). */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {

@@ -18,7 +18,7 @@
 import type postgres from 'postgres';
 import { DEFAULT_KNOBS, type Knobs, type SimErp } from '../../../dev/simulators/common/types.ts';
 import type { ErpType } from '../../functions/_shared/adapters/contract.ts';
-import { sqlFor, stackTest, type TestStackEnv, testStack, waitFor } from '../helpers.ts';
+import { sqlFor, stackTest, testStack, type TestStackEnv, waitFor } from '../helpers.ts';
 import { Fixture, simAdmin } from '../sync/fixtures.ts';
 import type { ConnectionSpec, Provisioned } from '../../../dev/demo/provision.ts';
 import { checkInvariants, type InvariantOptions, type InvariantResult } from './invariants.ts';
@@ -399,13 +399,17 @@ export function chaosScenario(
   opts: { long?: boolean; cannotRun?: string | null; invariants?: InvariantOptions } = {},
 ): void {
   const title = `chaos · ${family} · ${name}`;
-  const skipReason = opts.long && !SOAK
-    ? 'long run: npm run test:chaos -- --soak'
-    : opts.cannotRun ?? null;
+  const skipReason = opts.long && !SOAK ? 'long run: npm run test:chaos -- --soak' : opts.cannotRun ?? null;
   if (skipReason !== null) {
     console.warn(`ignored "${name}": ${skipReason}`);
     if (REPORT_FILE && (!FILTER || title.includes(FILTER))) {
-      const line: ReportLine = { family, scenario: name, outcome: 'skipped', evidence: [skipReason], seconds: 0 };
+      const line: ReportLine = {
+        family,
+        scenario: name,
+        outcome: 'skipped',
+        evidence: [skipReason],
+        seconds: 0,
+      };
       Deno.writeTextFileSync(REPORT_FILE, JSON.stringify(line) + '\n', { append: true });
     }
   }
