@@ -437,8 +437,30 @@ chaosScenario(
     await simAdmin(env, 'conta_azul', 'expire', { accountId: a.accountId });
 
     const origin = simOrigin(env, 'conta_azul');
+    // A barrier, not a delay: the first refresh to reach the token endpoint is held there — inside the refresh
+    // lock — until another refresher is seen waiting for that lock in pg_locks; only then does it go on. So
+    // both refreshers are provably inside the critical section at once.
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((r) => (firstArrived = r));
+    let held = false;
+    let waiterSeen = false;
+    const barrier = httpProxy(origin, async (_req, url, forward) => {
+      if (url.pathname === '/oauth2/token' && !held) {
+        held = true;
+        firstArrived();
+        waiterSeen = await waitFor(async () => {
+          const [{ n }] = await sql`select count(*)::int as n from pg_locks
+                                    where locktype = 'advisory' and not granted`;
+          return n > 0;
+        }, 30_000, 20).catch(() => false);
+      }
+      return await forward();
+    });
+    ctx.onCleanup(() => barrier.close());
+    await sql`update public.erp_connections set auth_base_url = ${barrier.origin}
+              where id = any(${[a.connectionId, b.connectionId]}::uuid[])`;
     const store = vaultCredentialStore(sql as unknown as Sql, secretId);
-    const http = new HttpClient({ provider: 'conta_azul', baseUrl: origin, authUrl: origin });
+    const http = new HttpClient({ provider: 'conta_azul', baseUrl: origin, authUrl: barrier.origin });
     const manager = new OAuthTokenManager({
       provider: 'conta_azul',
       connectionId: `race-${a.connectionId}`,
@@ -452,10 +474,15 @@ chaosScenario(
     await ctx.night(ids);
     const [run, mine] = await Promise.all([
       f.ops(ids, { concurrency: 2 }),
-      new Promise((r) => setTimeout(r, 30)).then(() =>
+      arrived.then(() =>
         manager.forceRefresh(String(start?.access_token)).then(() => 'ok', (e) => `failed: ${e.message}`)
       ),
     ]);
+    ctx.check(
+      'two refreshers were inside the refresh critical section at once',
+      waiterSeen,
+      waiterSeen ? 'one held at the token endpoint while another waited on the lock' : 'no waiter seen in 30 s',
+    );
     const end = await readCredentials(sql, secretId);
     scope.addCredentials(end);
     ctx.check(
