@@ -27,8 +27,16 @@ stackTest("a sync schedules the connection's next run on its own schedule", asyn
     assert.equal(r.body.succeeded, 2, JSON.stringify(r.body.results));
     const a = await f.conn(own.connectionId);
     const b = await f.conn(dflt.connectionId);
-    assert.equal(a.next_sync_at.toISOString(), nextMonday0317(a.last_sync_at), 'the connection schedule (Mon 03:17)');
-    assert.equal(b.next_sync_at.toISOString(), nextMidnightUtc(b.last_sync_at), 'the default schedule (00:00)');
+    assert.equal(
+      a.next_sync_at.toISOString(),
+      nextMonday0317(a.last_sync_at),
+      'the connection schedule (Mon 03:17)',
+    );
+    assert.equal(
+      b.next_sync_at.toISOString(),
+      nextMidnightUtc(b.last_sync_at),
+      'the default schedule (00:00)',
+    );
   } finally {
     await f.cleanup();
     await sql.end();
