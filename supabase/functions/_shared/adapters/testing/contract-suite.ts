@@ -211,7 +211,7 @@ function assertNoSecrets(e: AppError | FailedRecord['error'], secrets: unknown[]
 export function runContractSuite(h: ContractHarness): void {
   const name = (t: string) => `[contract ${h.erp}] ${t}`;
   const big: Partial<ProvisionInput> = {
-    nfeCount: 130,
+    nfeCount: 260, // more than one page per listing phase for every ERP (Tiny: 100 per page and direction)
     productCount: 130,
     financialCount: 240,
     ...h.bigAccount,
