@@ -4,7 +4,7 @@
 //    claimed; an expired one does not.
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import { claimNextDue } from '../../functions/_shared/db/connections.ts';
+import { claimNextDue, leaseConnection } from '../../functions/_shared/db/connections.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
 import { Fixture } from './fixtures.ts';
 
@@ -69,12 +69,16 @@ stackTest(
 
       await lease(a.connectionId, 3600);
       assert.equal(await claim(sql, [a.connectionId]), null, 'a live lease is not taken over');
+      const manual = () => leaseConnection(sql as never, a.connectionId, new Date(), 'manual-test', 60);
+      assert.equal(await manual(), null, 'nor by a manual sync');
       assert.equal(
         await claim(sql, [b.connectionId]),
         null,
         'nor is its sibling on the same ERP account claimed',
       );
 
+      await lease(a.connectionId, -5);
+      assert.equal((await manual())?.id, a.connectionId, 'an expired lease is taken over by a manual sync');
       await lease(a.connectionId, -5);
       const got = await claim(sql, [a.connectionId]);
       assert.equal(got?.id, a.connectionId, 'an expired lease is taken over');
