@@ -503,6 +503,20 @@ export async function checkInvariants(
     });
   }
   lap('isolation');
+  // Every invariant names the connections it covered, per ERP (no-lost-data adds how each was checked).
+  const perErp = (conns: string[]) => {
+    const n = new Map<string, number>();
+    for (const id of conns) {
+      const erp = scope.connections.get(id)?.erp ?? '?';
+      n.set(erp, (n.get(erp) ?? 0) + 1);
+    }
+    return [...n].sort().map(([erp, k]) => `${erp} ${k}`).join(', ');
+  };
+  for (const r of out) {
+    if (r.invariant === 'no-lost-data') continue;
+    const covered = r.invariant === 'synced-or-explained' ? [...scope.due.keys()] : ids;
+    r.evidence += ` [${covered.length} connections: ${perErp(covered) || 'none'}]`;
+  }
   return out;
 }
 
