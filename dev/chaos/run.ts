@@ -84,7 +84,12 @@ console.log('─'.repeat(Math.min(cols, nameWidth + 18 + evidenceWidth)));
 for (const l of lines) {
   const name = `${l.family} · ${l.scenario}`;
   const nameLines = wrap(name, nameWidth);
-  const evidence = (l.outcome === 'held' ? l.evidence.slice(0, 3) : l.evidence.slice(0, 8))
+  // Held: the ground-truth comparison (what was checked, per ERP) first, then the scenario's own notes.
+  const held = [
+    ...l.evidence.filter((e) => /no-lost-data/.test(e)),
+    ...l.evidence.filter((e) => !/no-lost-data/.test(e)),
+  ];
+  const evidence = (l.outcome === 'held' ? held.slice(0, 3) : l.evidence.slice(0, 8))
     .flatMap((e) => wrap(e.length > 400 ? `${e.slice(0, 400)}…` : e, evidenceWidth));
   const rows = Math.max(nameLines.length, evidence.length, 1);
   for (let i = 0; i < rows; i++) {
