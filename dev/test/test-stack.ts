@@ -145,22 +145,29 @@ export async function openTestStack(
   Deno.addSignalListener('SIGINT', onSignal);
   Deno.addSignalListener('SIGTERM', onSignal);
 
-  if (reason) {
-    console.log(`test stack: rebuilding the test database (${reason})`);
-    // reset = down + fresh cluster + up: every service starts on the working tree's code.
-    if ((await exec(stack('reset'), {}, { echo })).code !== 0) {
-      throw new Error('could not reset the test stack');
-    }
-  } else {
-    if ((await exec(stack('up'), {}, { echo })).code !== 0) throw new Error('could not start the test stack');
-    for (const s of running) {
-      console.log(
-        `test stack: restarting ${s} (it was running: its code may be older than the working tree)`,
-      );
-      if ((await exec(stack('restart', s), {}, { echo })).code !== 0) {
-        throw new Error(`could not restart ${s}`);
+  try {
+    if (reason) {
+      console.log(`test stack: rebuilding the test database (${reason})`);
+      // reset = down + fresh cluster + up: every service starts on the working tree's code.
+      if ((await exec(stack('reset'), {}, { echo })).code !== 0) {
+        throw new Error('could not reset the test stack');
+      }
+    } else {
+      if ((await exec(stack('up'), {}, { echo })).code !== 0) {
+        throw new Error('could not start the test stack');
+      }
+      for (const s of running) {
+        console.log(
+          `test stack: restarting ${s} (it was running: its code may be older than the working tree)`,
+        );
+        if ((await exec(stack('restart', s), {}, { echo })).code !== 0) {
+          throw new Error(`could not restart ${s}`);
+        }
       }
     }
+  } catch (e) {
+    await session.close(); // whatever part of it this run started
+    throw e;
   }
   await Deno.writeTextFile(record, JSON.stringify(now, null, 1));
 
