@@ -231,6 +231,10 @@ export class SimCore {
         return needAccount() ?? (admin.revoke(accountId!), json({ ok: true }));
       case 'POST /expire':
         return needAccount() ?? (admin.expireTokens(accountId!), json({ ok: true }));
+      case 'POST /dataset':
+        // What the ERP holds for the account (the dataset's input; generateAccountData rebuilds it): the
+        // chaos suite's ground truth, independent of the adapters.
+        return needAccount() ?? json({ input: this.records.get(accountId!)!.input });
       case 'GET /knobs':
         return json(admin.knobs());
       case 'POST /knobs':

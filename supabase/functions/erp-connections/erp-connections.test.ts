@@ -1,12 +1,12 @@
 /**
- * erp-connections against the TEST stack's database (npm run stack -- --profile test up); skipped with a
- * message when the stack is down. The handler runs in-process (so these tests do not depend on when the
+ * erp-connections against the TEST stack's database (npm run stack -- --profile test up); needs the stack
+ * (tests/helpers.ts: fails under npm test / CI when it is down, ignored otherwise). The handler runs in-process (so these tests do not depend on when the
  * gateway was last restarted); one extra step goes through the gateway when it serves the function.
  * Every row is created with fresh UUIDs and deleted at the end.
  */
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { sqlFor, testStack, type TestStackEnv } from '../../tests/helpers.ts';
+import { gatewayRefusal, STACK_IGNORED, sqlFor, requireStack } from '../../tests/helpers.ts';
 import { closeDb } from '../_shared/db/client.ts';
 import type { ConnectionDto, ListConnectionsResponse } from '../_shared/connections/types.ts';
 import { handler } from './index.ts';
@@ -107,19 +107,13 @@ function assertNoSecrets(value: unknown) {
   for (const k of SECRET_KEYS) assert.ok(!text.includes(`"${k}"`), `response must not contain ${k}`);
 }
 
-const env: TestStackEnv | null = await testStack();
-
 Deno.test({
   name: 'erp-connections: GET/PATCH against the test stack',
+  ignore: STACK_IGNORED,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async (t) => {
-    if (!env) {
-      console.warn(
-        'skipped erp-connections tests: the test stack is not running (npm run stack -- --profile test up)',
-      );
-      return;
-    }
+    const env = requireStack();
     Deno.env.set('SUPABASE_DB_URL', env.DB_URL);
     Deno.env.set('SUPABASE_JWT_SECRET', env.JWT_SECRET);
     const sql = sqlFor(env);
@@ -289,14 +283,8 @@ Deno.test({
       });
 
       await t.step('through the gateway when it serves erp-connections', async () => {
-        const health = await fetch(`${env.API_URL}/health`).then((r) => r.json()).catch(() => null);
-        if (!health?.functions?.includes('erp-connections')) {
-          console.warn(
-            'skipped gateway step: the test stack gateway does not serve erp-connections yet ' +
-              '(npx deno run -A dev/stack/stack.ts --profile test restart functions)',
-          );
-          return;
-        }
+        const refusal = await gatewayRefusal(env, ['erp-connections']);
+        if (refusal) throw new Error(refusal);
         const res = await fetch(`${env.FUNCTIONS_URL}/erp-connections`, {
           headers: { authorization: `Bearer ${tokenA}` },
         });

@@ -147,7 +147,17 @@ chaosScenario('erp', '429 storms with Retry-After: waits as told, nothing lost',
       early.length ? early.slice(0, 3).join(', ') : `${storms.length} storm 429s, all honoured`,
     );
   }
-  // Storms cost time, never data: whatever synced is checked against a clean read by the final invariants.
+  // The headline: the storm happened, and the syncs still succeeded with nothing failed — so the final
+  // no-lost-data invariant compares both exactly with the simulators' datasets (storms cost time, never data).
+  const stormCount = (await Promise.all(conns.map((c) => simAdmin(env, c.erp, 'log?limit=2000'))))
+    .flat().filter((e: any) => e.injected === 'storm' && e.at >= since).length;
+  ctx.check('the storm happened', stormCount > 0, `${stormCount} storm 429s injected`);
+  ctx.check(
+    'every sync of the storm night succeeded with nothing failed',
+    r.body?.results?.length === 2 &&
+      r.body.results.every((x: any) => x.status === 'success' && (x.records_failed ?? 0) === 0),
+    JSON.stringify(r.body?.results?.map((x: any) => `${x.status} ${x.records_synced}/${x.records_failed}`)),
+  );
 });
 
 chaosScenario(
@@ -183,10 +193,25 @@ chaosScenario(
         })`,
       );
     }
+    ctx.check('night 1 had unreadable records (the fault took effect)', failed > 0, `${failed} records failed`);
     await ctx.invariants('after the malformed night', { oracle: false });
-    // Night 2, clean: the records that could not be read last night must land now (nothing lost).
+    // Night 2, clean: the records that could not be read last night must land now (nothing lost): both syncs
+    // succeed with nothing failed, so the no-lost-data invariant compares them exactly with the ERP's data.
     await ctx.night(ids);
-    await f.ops(ids, { concurrency: 2 });
+    const n2 = await f.ops(ids, { concurrency: 2 });
+    ctx.check(
+      'night 2: both syncs succeed with nothing failed',
+      n2.body?.results?.length === 2 &&
+        n2.body.results.every((x: any) => x.status === 'success' && (x.records_failed ?? 0) === 0),
+      JSON.stringify(n2.body?.results?.map((x: any) => `${x.status} ${x.records_synced}/${x.records_failed}`)),
+    );
+    const after = await ctx.invariants('after night 2');
+    const lost = after.find((x) => x.invariant === 'no-lost-data');
+    ctx.check(
+      'night 2: what night 1 could not read is now stored (exact match with the ERP)',
+      !!lost?.held && /tiny 1 \(1 exact/.test(lost.evidence) && /bling 1 \(1 exact/.test(lost.evidence),
+      lost?.evidence ?? 'no oracle result',
+    );
   },
 );
 
@@ -437,8 +462,30 @@ chaosScenario(
     await simAdmin(env, 'conta_azul', 'expire', { accountId: a.accountId });
 
     const origin = simOrigin(env, 'conta_azul');
+    // A barrier, not a delay: the first refresh to reach the token endpoint is held there — inside the refresh
+    // lock — until another refresher is seen waiting for that lock in pg_locks; only then does it go on. So
+    // both refreshers are provably inside the critical section at once.
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((r) => (firstArrived = r));
+    let held = false;
+    let waiterSeen = false;
+    const barrier = httpProxy(origin, async (_req, url, forward) => {
+      if (url.pathname === '/oauth2/token' && !held) {
+        held = true;
+        firstArrived();
+        waiterSeen = await waitFor(async () => {
+          const [{ n }] = await sql`select count(*)::int as n from pg_locks
+                                    where locktype = 'advisory' and not granted`;
+          return n > 0;
+        }, 30_000, 20).catch(() => false);
+      }
+      return await forward();
+    });
+    ctx.onCleanup(() => barrier.close());
+    await sql`update public.erp_connections set auth_base_url = ${barrier.origin}
+              where id = any(${[a.connectionId, b.connectionId]}::uuid[])`;
     const store = vaultCredentialStore(sql as unknown as Sql, secretId);
-    const http = new HttpClient({ provider: 'conta_azul', baseUrl: origin, authUrl: origin });
+    const http = new HttpClient({ provider: 'conta_azul', baseUrl: origin, authUrl: barrier.origin });
     const manager = new OAuthTokenManager({
       provider: 'conta_azul',
       connectionId: `race-${a.connectionId}`,
@@ -452,10 +499,15 @@ chaosScenario(
     await ctx.night(ids);
     const [run, mine] = await Promise.all([
       f.ops(ids, { concurrency: 2 }),
-      new Promise((r) => setTimeout(r, 30)).then(() =>
+      arrived.then(() =>
         manager.forceRefresh(String(start?.access_token)).then(() => 'ok', (e) => `failed: ${e.message}`)
       ),
     ]);
+    ctx.check(
+      'two refreshers were inside the refresh critical section at once',
+      waiterSeen,
+      waiterSeen ? 'one held at the token endpoint while another waited on the lock' : 'no waiter seen in 30 s',
+    );
     const end = await readCredentials(sql, secretId);
     scope.addCredentials(end);
     ctx.check(

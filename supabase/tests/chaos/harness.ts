@@ -8,7 +8,9 @@
  * dev/chaos/run.ts turns into the table.
  *
  * Long scenarios (soak, real adapter timeouts) pass `{ long: true }` and only run with CHAOS_SOAK=1
- * (`npm run test:chaos -- --soak`).
+ * (`npm run test:chaos -- --soak`); a scenario that cannot run here passes `{ cannotRun: reason }` (decided
+ * when it is registered). Either way the scenario is registered with Deno's `ignore` — reported as ignored by
+ * `deno test` and as skipped in the table, never as passed.
  *
  * Rules kept for the shared TEST stack: never reset/down it; rows created here are removed afterwards; knobs are
  * put back to DEFAULT_KNOBS in `finally`; PostgreSQL is only restarted for the test profile.
@@ -16,13 +18,14 @@
 import type postgres from 'postgres';
 import { DEFAULT_KNOBS, type Knobs, type SimErp } from '../../../dev/simulators/common/types.ts';
 import type { ErpType } from '../../functions/_shared/adapters/contract.ts';
-import { sqlFor, stackTest, type TestStackEnv, waitFor } from '../helpers.ts';
+import { sqlFor, stackTest, testStack, type TestStackEnv, waitFor } from '../helpers.ts';
 import { Fixture, simAdmin } from '../sync/fixtures.ts';
 import type { ConnectionSpec, Provisioned } from '../../../dev/demo/provision.ts';
 import { checkInvariants, type InvariantOptions, type InvariantResult } from './invariants.ts';
 
 export const SOAK = Deno.env.get('CHAOS_SOAK') === '1';
 const REPORT_FILE = Deno.env.get('CHAOS_REPORT');
+const FILTER = Deno.env.get('CHAOS_FILTER');
 const DEBUG = Deno.env.get('CHAOS_DEBUG') === '1';
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -371,8 +374,6 @@ export interface Ctx {
   /** Runs every invariant and records the results under `label`. */
   invariants(label: string, opts?: InvariantOptions): Promise<InvariantResult[]>;
   onCleanup(fn: () => unknown | Promise<unknown>): void;
-  /** The scenario cannot run here (with the reason, for the report); it ends without the final invariants. */
-  skip(reason: string): void;
 }
 
 export interface ReportLine {
@@ -388,25 +389,32 @@ export async function writeReport(line: ReportLine): Promise<void> {
   await Deno.writeTextFile(REPORT_FILE, JSON.stringify(line) + '\n', { append: true });
 }
 
+/** The test stack's env when it answers (for registration-time decisions such as `cannotRun`). */
+export const STACK: TestStackEnv | null = await testStack();
+
 export function chaosScenario(
   family: string,
   name: string,
   fn: (ctx: Ctx) => Promise<void>,
-  opts: { long?: boolean; invariants?: InvariantOptions } = {},
+  opts: { long?: boolean; cannotRun?: string | null; invariants?: InvariantOptions } = {},
 ): void {
-  stackTest(`chaos · ${family} · ${name}`, async (env) => {
-    const t0 = performance.now();
-    if (opts.long && !SOAK) {
-      console.warn(`skipped "${name}": long run, only with \`npm run test:chaos -- --soak\` (CHAOS_SOAK=1)`);
-      await writeReport({
+  const title = `chaos · ${family} · ${name}`;
+  const skipReason = opts.long && !SOAK ? 'long run: npm run test:chaos -- --soak' : opts.cannotRun ?? null;
+  if (skipReason !== null) {
+    console.warn(`ignored "${name}": ${skipReason}`);
+    if (REPORT_FILE && (!FILTER || title.includes(FILTER))) {
+      const line: ReportLine = {
         family,
         scenario: name,
         outcome: 'skipped',
-        evidence: ['long run: npm run test:chaos -- --soak'],
+        evidence: [skipReason],
         seconds: 0,
-      });
-      return;
+      };
+      Deno.writeTextFileSync(REPORT_FILE, JSON.stringify(line) + '\n', { append: true });
     }
+  }
+  stackTest(title, async (env) => {
+    const t0 = performance.now();
     // The stack is shared: if someone is restarting a service, wait for it (a deadline, not a timing assertion).
     for (const erp of ['bling', 'omie', 'tiny', 'conta_azul'] as const) {
       await waitFor(() => simAdmin(env, erp, 'health').then(() => true, () => false), 30_000, 250);
@@ -466,18 +474,13 @@ export function chaosScenario(
         return results;
       },
       onCleanup: (fn2) => cleanups.push(fn2),
-      skip: () => {},
     };
 
     let failure: unknown = null;
-    let skipped: string | null = null;
-    ctx.skip = (reason) => {
-      skipped = reason;
-    };
     try {
       await fn(ctx);
       await resetKnobs();
-      if (skipped === null) await ctx.invariants('final');
+      await ctx.invariants('final');
     } catch (e) {
       failure = e;
       checks.push({
@@ -502,18 +505,8 @@ export function chaosScenario(
       await sql.end({ timeout: 5 }).catch(() => {});
     }
 
+    if (checks.length === 0) checks.push({ label: 'scenario', held: false, evidence: 'checked nothing' });
     const broken = checks.filter((c) => !c.held);
-    if (skipped !== null && broken.length === 0) {
-      console.warn(`skipped "${name}": ${skipped}`);
-      await writeReport({
-        family,
-        scenario: name,
-        outcome: 'skipped',
-        evidence: [skipped, ...notes],
-        seconds: 0,
-      });
-      return;
-    }
     const evidence = broken.length ? broken.map((c) => `✗ ${c.label}: ${c.evidence}`) : [
       ...notes,
       ...checks.filter((c) => c.evidence && /final: /.test(c.label)).map((c) => `${c.label}: ${c.evidence}`),
@@ -535,7 +528,7 @@ export function chaosScenario(
         cause: failure ?? undefined,
       });
     }
-  });
+  }, { ignore: skipReason !== null });
 }
 
 /**

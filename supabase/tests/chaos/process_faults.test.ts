@@ -11,6 +11,7 @@ import {
   restartFunctions,
   restartPostgres,
   settled,
+  STACK,
   sweepAbandonedRuns,
   waitFor,
 } from './harness.ts';
@@ -92,13 +93,10 @@ chaosScenario('process', 'functions process killed mid-sync (nightly and manual 
   );
 });
 
+// Decided when registered: a restart this process may not do is reported skipped (ignored), never passed.
+const pgRefusal = STACK ? await pgRestartRefusal(STACK) : null;
 chaosScenario('process', 'PostgreSQL restarted mid-run', async (ctx) => {
   const { f, sql, env } = ctx;
-  const refusal = await pgRestartRefusal(env);
-  if (refusal) {
-    ctx.skip(`PostgreSQL restart not possible here: ${refusal}`);
-    return;
-  }
   const slow = await f.connection({ erp: 'conta_azul', nfeCount: 30, productCount: 4, financialCount: 4 });
   const other = await f.connection({ erp: 'bling', nfeCount: 4, productCount: 3, financialCount: 3 });
   const ids = [slow.connectionId, other.connectionId];
@@ -153,7 +151,7 @@ chaosScenario('process', 'PostgreSQL restarted mid-run', async (ctx) => {
   const statuses = await recover(ctx, ids);
   ctx.note(`recovery runs: ${statuses.join(', ') || 'nothing left to recover'}`);
   await sweepAbandonedRuns(ctx, ids);
-});
+}, { cannotRun: pgRefusal && `PostgreSQL restart not possible here: ${pgRefusal}` });
 
 chaosScenario('process', 'pg_net gives up on a slow answer: the run still finishes', async (ctx) => {
   const { f, sql } = ctx;

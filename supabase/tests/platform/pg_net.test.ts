@@ -32,18 +32,21 @@ stackTest('pg_net: http_post sends JSON after commit and stores the response', a
       const [r] = await tx`select net.http_post(${base + '/hook'}, '{"hello":"world"}'::jsonb,
         headers := '{"Content-Type":"application/json","X-Test":"1"}'::jsonb, timeout_milliseconds := 5000) as id`;
       id = Number(r.id);
-      await new Promise((r) => setTimeout(r, 1200)); // the worker polls every second: nothing may leave before commit
-      assert.equal(hits.length, 0, 'no request before commit');
+      // A condition, not a sleep: a request committed after ours (a higher id, from another session) is
+      // delivered — the worker has drained the queue past our id — while ours, not yet committed, stays.
+      const [{ id: sentinel }] = await sql`select net.http_get(${base + '/sentinel'}) as id`;
+      await response(sql, Number(sentinel));
+      assert.deepEqual(hits.map((h) => h.path), ['/sentinel'], 'no request before commit');
     });
     const row = await response(sql, id);
     assert.equal(row.status_code, 200);
     assert.equal(row.timed_out, false);
     assert.equal(row.error_msg, null);
     assert.deepEqual(JSON.parse(row.content), { ok: true, path: '/hook' });
-    assert.equal(hits.length, 1);
-    assert.equal(hits[0].method, 'POST');
-    assert.deepEqual(JSON.parse(hits[0].body), { hello: 'world' });
-    assert.equal(hits[0].headers.get('x-test'), '1');
+    assert.deepEqual(hits.map((h) => h.path), ['/sentinel', '/hook']);
+    assert.equal(hits[1].method, 'POST');
+    assert.deepEqual(JSON.parse(hits[1].body), { hello: 'world' });
+    assert.equal(hits[1].headers.get('x-test'), '1');
   } finally {
     await sql.end();
     await server.shutdown();

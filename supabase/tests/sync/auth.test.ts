@@ -18,6 +18,7 @@ stackTest('erp-auto-sync: rejects missing, public and wrong keys without writing
       ['wrong key', { Authorization: 'Bearer sb_secret_wrong_wrong_wrong_wrong' }],
       ['near-miss key', { Authorization: `Bearer ${nearMiss}` }],
       ['secret with a prefix', { Authorization: `Bearer x${secret}` }],
+      ['truncated secret', { Authorization: `Bearer ${secret.slice(0, -1)}` }],
     ];
     for (const [what, headers] of attempts) {
       const r = await f.autoSync({ source: 'ops' }, headers);

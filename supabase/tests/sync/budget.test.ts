@@ -36,10 +36,23 @@ stackTest('a spent budget hands the remaining due connections to a continuation'
     assert.equal(none.remaining, 3);
 
     // A budget that allows one claim: one processed, the rest remain, and a continuation is asked for.
-    const tight = await executeRun(deps('budget-1'), first.runId, 0, { source: 'cron', connectionIds: ids }, {
-      budgetMs: 1,
+    // Independent of machine speed: the first claim is checked at once (well inside the budget), and the first
+    // sync cannot finish before the budget is spent (its NF-e import waits until then), so exactly one is taken.
+    const BUDGET_MS = 1_000;
+    const started = performance.now();
+    const tightDeps: EngineDeps = {
+      ...deps('budget-1'),
+      importNfe: async (...a: Parameters<typeof importNfeDocuments>) => {
+        const left = started + BUDGET_MS + 1 - performance.now();
+        if (left > 0) await new Promise((r) => setTimeout(r, left));
+        return await importNfeDocuments(...a);
+      },
+    };
+    const tight = await executeRun(tightDeps, first.runId, 0, { source: 'cron', connectionIds: ids }, {
+      budgetMs: BUDGET_MS,
       maxConcurrency: 1,
     });
+    assert.ok(performance.now() - started >= BUDGET_MS, 'the first sync outlasted the budget');
     assert.equal(tight.processed, 1);
     assert.equal(tight.remaining, 2);
     assert.equal(shouldContinue(tight, { source: 'cron' }), true, 'an unrestricted run hands the rest on');

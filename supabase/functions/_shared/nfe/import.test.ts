@@ -543,11 +543,8 @@ function factsOf(xml: string) {
   };
 }
 
+if (!samplesPresent()) console.warn(`samples corpus not found at ${SAMPLES_DIR}: its import test is ignored`);
 stackTest('the samples corpus imports for its issuer and for its recipient', async (env) => {
-  if (!samplesPresent()) {
-    console.warn(`skipped: samples corpus not found at ${SAMPLES_DIR}`);
-    return;
-  }
   const files = [...Deno.readDirSync(SAMPLES_DIR)].filter((f) => f.isFile && f.name.endsWith('.xml')).map((
     f,
   ) => f.name)
@@ -597,4 +594,42 @@ stackTest('the samples corpus imports for its issuer and for its recipient', asy
     }
   }
   assert.ok(checked >= 10, `only ${checked} sample checks ran`);
-});
+}, { ignore: !samplesPresent() });
+
+stackTest(
+  'batches: every note of every batch lands (sizes 1, 2, 3 and the whole call), events ride along',
+  async (env) => {
+    for (const batchSize of [1, 2, 3, 7]) {
+      await withCompany(env, async (c) => {
+        // 7 notes: batches of 2 → 2+2+2+1, of 3 → 3+3+1; the cancellation of the first note comes with them.
+        const specs = Array.from({ length: 7 }, () => purchase());
+        const notes = specs.map((s) => buildNfeXml(s));
+        const cancel = cancellationOf(specs[0], notes[0].accessKey);
+        const r = await importNfeDocuments(c.sql, {
+          companyId: c.companyId,
+          source: 'test',
+          batchSize,
+          documents: [...notes.map((n) => ({ xml: n.xml })), { xml: cancel }],
+        });
+        assert.deepEqual(
+          [r.imported, r.failed.length, r.events, r.cancelled],
+          [7, 0, 1, 1],
+          `batchSize ${batchSize}`,
+        );
+        const rows = await c
+          .sql`select access_key, status from public.xml_imports where company_id = ${c.companyId}`;
+        assert.deepEqual(
+          new Set(rows.map((x) => x.access_key)),
+          new Set(notes.map((n) => n.accessKey)),
+          `batchSize ${batchSize}: exactly the 7 notes`,
+        );
+        assert.equal(rows.find((x) => x.access_key === notes[0].accessKey)!.status, 'cancelled');
+        assert.equal(
+          await c.itemCount(),
+          notes.reduce((s, n) => s + n.items.length, 0),
+          'every item of every note',
+        );
+      });
+    }
+  },
+);

@@ -153,4 +153,4 @@ stackTest('analyze-credits on the public NF-e samples (Lucro Real buyer)', async
     for (const id of created) await deleteCompany(sql, id);
     await sql.end();
   }
-});
+}, { ignore: missing.length === CASES.length });

@@ -1,0 +1,97 @@
+// The claim (db/connections.ts claimNextDue), in-process on the test stack's database:
+//  - row locking: a row another claimer holds is skipped at once — never waited for, never taken twice;
+//  - the lease: a live lease (its own, or a sibling's on the same ERP account) keeps a connection from being
+//    claimed; an expired one does not.
+import assert from 'node:assert/strict';
+import postgres from 'postgres';
+import { claimNextDue, leaseConnection } from '../../functions/_shared/db/connections.ts';
+import { sqlFor, stackTest } from '../helpers.ts';
+import { Fixture } from './fixtures.ts';
+
+const claim = (sql: postgres.Sql, ids: string[], owner = 'claim-test') =>
+  claimNextDue(sql as never, new Date(), owner, 60, { ids });
+
+stackTest('claim: a row another claimer holds is skipped, not waited for nor taken', async (env) => {
+  const sql = sqlFor(env);
+  // Correct code never waits for a row lock: a wait here is the bug, cut short by lock_timeout.
+  const claimer = postgres(env.DB_URL, {
+    max: 1,
+    prepare: false,
+    onnotice: () => {},
+    connection: { lock_timeout: 5000 },
+  });
+  const f = new Fixture(sql, env);
+  try {
+    const c = await f.connection({ erp: 'tiny', nfeCount: 1, productCount: 1, financialCount: 1 });
+    await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = ${c.connectionId}`;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = sql.begin(async (tx) => {
+      await tx`select 1 from public.erp_connections where id = ${c.connectionId} for update`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      assert.equal(await claim(claimer, [c.connectionId]), null, 'the held row is skipped');
+    } finally {
+      release();
+      await holder;
+    }
+    const got = await claim(claimer, [c.connectionId], 'claim-test-2');
+    assert.equal(got?.id, c.connectionId, 'free again: claimed');
+    const [row] = await sql`select lease_owner from public.erp_connections where id = ${c.connectionId}`;
+    assert.equal(row.lease_owner, 'claim-test-2');
+  } finally {
+    await f.cleanup();
+    await claimer.end();
+    await sql.end();
+  }
+});
+
+stackTest(
+  'claim: a live lease (own or a sibling on the same account) blocks, an expired one does not',
+  async (env) => {
+    const sql = sqlFor(env);
+    const f = new Fixture(sql, env);
+    try {
+      const a = await f.connection({ erp: 'tiny', nfeCount: 1, productCount: 1, financialCount: 1 });
+      const b = await f.connection({ erp: 'tiny', nfeCount: 1, productCount: 1, financialCount: 1 });
+      const ids = [a.connectionId, b.connectionId];
+      await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute', account_key = ${
+        'claim-test:' + a.accountId
+      } where id = any(${ids}::uuid[])`;
+      const lease = async (id: string, seconds: number) =>
+        await sql`update public.erp_connections set lease_owner = 'someone-else',
+                lease_expires_at = now() + make_interval(secs => ${seconds}) where id = ${id}`;
+
+      await lease(a.connectionId, 3600);
+      assert.equal(await claim(sql, [a.connectionId]), null, 'a live lease is not taken over');
+      const manual = () => leaseConnection(sql as never, a.connectionId, new Date(), 'manual-test', 60);
+      assert.equal(await manual(), null, 'nor by a manual sync');
+      assert.equal(
+        await claim(sql, [b.connectionId]),
+        null,
+        'nor is its sibling on the same ERP account claimed',
+      );
+
+      await lease(a.connectionId, -5);
+      assert.equal((await manual())?.id, a.connectionId, 'an expired lease is taken over by a manual sync');
+      await lease(a.connectionId, -5);
+      const got = await claim(sql, [a.connectionId]);
+      assert.equal(got?.id, a.connectionId, 'an expired lease is taken over');
+      await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null where id = ${a.connectionId}`;
+      await lease(a.connectionId, -5);
+      assert.equal(
+        (await claim(sql, [b.connectionId]))?.id,
+        b.connectionId,
+        "a sibling's expired lease does not block",
+      );
+    } finally {
+      await f.cleanup();
+      await sql.end();
+    }
+  },
+);
