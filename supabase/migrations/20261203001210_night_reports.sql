@@ -82,6 +82,7 @@ as $$
            case when c.status = 'error' then 'in_error' else 'not_reached' end as reason
       from public.erp_connections c, bounds b
      where coalesce((c.sync_config ->> 'auto_sync')::boolean, true)
+       and c.created_at < b.hi
        and c.status in ('active', 'error')
        and (c.status = 'error' or c.next_sync_at is null or c.next_sync_at < least(b.hi, p_now))
        and not exists (select 1 from finals f where f.connection_id = c.id)

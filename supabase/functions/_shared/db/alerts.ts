@@ -1,0 +1,48 @@
+/**
+ * erp_sync_alerts as members see them: read under RLS (their companies only), changed only through the
+ * security-definer acknowledge_erp_sync_alert(). Opening, resolving and delivering happen in the database
+ * (migration 20261203001200_sync_alerts.sql).
+ */
+import { AppError } from '../errors.ts';
+import type { AlertDto } from '../ops/types.ts';
+import { asUser, pgCode } from './as-user.ts';
+import type { Sql, Tx } from './client.ts';
+
+const MAX_ALERTS = 200;
+
+function selectAlerts(tx: Tx, where: { alertId?: string }) {
+  return tx<AlertDto[]>`
+    select a.id, a.company_id, co.name as company_name, a.connection_id, c.name as connection_name, c.erp_type,
+           a.kind, a.code, a.message, a.action, a.opened_at, a.acknowledged_at
+      from public.erp_sync_alerts a
+      join public.erp_connections c on c.id = a.connection_id
+      join public.companies co on co.id = a.company_id
+     where ${where.alertId ? tx`a.id = ${where.alertId}::uuid` : tx`a.resolved_at is null`}
+     order by a.opened_at desc, a.id
+     limit ${MAX_ALERTS}`;
+}
+
+function toDto(r: AlertDto): AlertDto {
+  const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+  return { ...r, opened_at: iso(r.opened_at)!, acknowledged_at: iso(r.acknowledged_at) };
+}
+
+/** The open alerts of the user's companies, newest first. */
+export async function openAlertsForUser(sql: Sql, userId: string): Promise<AlertDto[]> {
+  return await asUser(sql, userId, async (tx) => (await selectAlerts(tx, {})).map(toDto));
+}
+
+/** Acknowledges one alert of the user's companies (idempotent); not found when it is not theirs. */
+export async function acknowledgeAlert(sql: Sql, userId: string, alertId: string): Promise<AlertDto> {
+  return await asUser(sql, userId, async (tx) => {
+    try {
+      await tx`select 1 from public.acknowledge_erp_sync_alert(${alertId}::uuid)`;
+    } catch (e) {
+      if (pgCode(e) === 'P0002') throw new AppError('not_found', 'ALERT_NOT_FOUND', 'alert not found');
+      throw e;
+    }
+    const [row] = await selectAlerts(tx, { alertId });
+    if (!row) throw new AppError('not_found', 'ALERT_NOT_FOUND', 'alert not found');
+    return toDto(row);
+  });
+}
