@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type postgres from 'postgres';
 import { sqlFor, stackTest, type TestStackEnv, waitFor } from '../helpers.ts';
 import { Fixture, simAdmin, uniq } from '../sync/fixtures.ts';
-import { startWebhookReceiver } from './webhook.ts';
+import { startWebhookReceiver } from '../../../dev/demo/webhook-receiver.ts';
 
 const SECRET_NAME = 'erp_alert_webhook_url';
 

@@ -1,5 +1,5 @@
 /**
- * A local chat-webhook receiver for the alert tests and the demo: records every POST (body, headers) and
+ * A local chat-webhook receiver for the demo and the alert tests: records every POST (body, headers) and
  * answers with the statuses it is told to (e.g. 503 then 200), so delivery and retries can be observed.
  */
 export interface ReceivedHook {
