@@ -1,6 +1,6 @@
 /**
  * erp-alerts (user JWT): the open alerts of the caller's companies, and acknowledging one.
- *   GET                   → 200 { alerts: [...] }
+ *   GET                   → 200 { alerts: [...], is_operator }
  *   POST { alert_id }     → 200 { alert } | 400 | 404 (not found, or not the caller's)
  * Thin handler: authenticate, parse, call _shared/db/alerts (RLS and the acknowledge RPC authorise).
  */
@@ -21,7 +21,7 @@ export async function handler(req: Request): Promise<Response> {
       throw new AppError('bad_request', 'METHOD_NOT_ALLOWED', `method ${req.method} not allowed (GET, POST)`, { status: 405 });
     }
     const { userId } = await requireUser(req);
-    if (req.method === 'GET') return json({ alerts: await openAlertsForUser(db(), userId) }, 200, NO_STORE);
+    if (req.method === 'GET') return json(await openAlertsForUser(db(), userId), 200, NO_STORE);
     const body = await parseJsonBody(req, AcknowledgeBody);
     return json({ alert: await acknowledgeAlert(db(), userId, body.alert_id) }, 200, NO_STORE);
   } catch (e) {

@@ -240,3 +240,52 @@ stackTest('alerts: a failed delivery is retried with backoff, then never sent ag
     await sql.end();
   }
 });
+
+stackTest('erp-alerts: members list and acknowledge their companies\' alerts; others get nothing', async (env) => {
+  const sql = sqlFor(env);
+  const f = new Fixture(sql, env);
+  try {
+    await setWebhookUrl(sql, null);
+    const member = await f.user();
+    const stranger = await f.user();
+    const p = await f.connection({ erp: 'omie', memberIds: [member] });
+    await f.connection({ erp: 'tiny', memberIds: [stranger] });
+    await sql`update public.erp_connections set next_sync_at = now() - interval '5 days' where id = ${p.connectionId}`;
+    const [alert] = await alertsOf(sql, p.connectionId);
+    assert.ok(alert);
+    const call = async (user: string | null, init: RequestInit = {}) => {
+      const res = await fetch(`${env.FUNCTIONS_URL}/erp-alerts`, {
+        ...init,
+        headers: { 'Content-Type': 'application/json', ...(user ? { Authorization: `Bearer ${await f.userJwt(user)}` } : {}) },
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    };
+    const listed = await call(member);
+    assert.equal(listed.status, 200);
+    const mine = listed.body.alerts.filter((a: { connection_id: string }) => a.connection_id === p.connectionId);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].kind, 'sync_overdue');
+    assert.match(mine[0].action, /Sincronizar agora/);
+    assert.equal(listed.body.is_operator, false);
+    const other = await call(stranger);
+    assert.equal(other.status, 200);
+    assert.ok(!other.body.alerts.some((a: { id: string }) => a.id === alert.id), 'a stranger does not see it');
+    assert.equal((await call(null)).status, 401);
+
+    const denied = await call(stranger, { method: 'POST', body: JSON.stringify({ alert_id: alert.id }) });
+    assert.equal(denied.status, 404);
+    assert.equal((await call(member, { method: 'POST', body: JSON.stringify({ alert_id: 'x' }) })).status, 400);
+    assert.equal((await call(member, { method: 'POST', body: JSON.stringify({ alert_id: alert.id, resolved: true }) })).status, 400);
+    let [row] = await sql`select acknowledged_at from public.erp_sync_alerts where id = ${alert.id}`;
+    assert.equal(row.acknowledged_at, null, 'nothing changed by the refused calls');
+    const ack = await call(member, { method: 'POST', body: JSON.stringify({ alert_id: alert.id }) });
+    assert.equal(ack.status, 200);
+    assert.ok(ack.body.alert.acknowledged_at);
+    [row] = await sql`select acknowledged_by, resolved_at from public.erp_sync_alerts where id = ${alert.id}`;
+    assert.equal(row.acknowledged_by, member);
+    assert.equal(row.resolved_at, null, 'acknowledged, still open');
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});

@@ -4,7 +4,7 @@
  * (migration 20261203001200_sync_alerts.sql).
  */
 import { AppError } from '../errors.ts';
-import type { AlertDto } from '../ops/types.ts';
+import type { AlertDto, ListAlertsResponse } from '../ops/types.ts';
 import { asUser, pgCode } from './as-user.ts';
 import type { Sql, Tx } from './client.ts';
 
@@ -27,9 +27,13 @@ function toDto(r: AlertDto): AlertDto {
   return { ...r, opened_at: iso(r.opened_at)!, acknowledged_at: iso(r.acknowledged_at) };
 }
 
-/** The open alerts of the user's companies, newest first. */
-export async function openAlertsForUser(sql: Sql, userId: string): Promise<AlertDto[]> {
-  return await asUser(sql, userId, async (tx) => (await selectAlerts(tx, {})).map(toDto));
+/** The open alerts of the user's companies, newest first, and whether the user operates the platform. */
+export async function openAlertsForUser(sql: Sql, userId: string): Promise<ListAlertsResponse> {
+  return await asUser(sql, userId, async (tx) => {
+    const alerts = (await selectAlerts(tx, {})).map(toDto);
+    const [{ is_operator }] = await tx`select public.is_erp_operator() as is_operator`;
+    return { alerts, is_operator: is_operator === true };
+  });
 }
 
 /** Acknowledges one alert of the user's companies (idempotent); not found when it is not theirs. */

@@ -26,6 +26,8 @@ export interface AlertDto {
 
 export interface ListAlertsResponse {
   alerts: AlertDto[];
+  /** Whether the caller has the operations role (the app shows the Operação link only then). */
+  is_operator: boolean;
 }
 
 /** POST /functions/v1/erp-alerts { alert_id } → the alert, acknowledged. */
