@@ -35,9 +35,16 @@ export function WindowChart({ nights }: { nights: NightSummary[] }) {
       <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="night" fontSize={12} />
-        <YAxis unit=" min" fontSize={12} width={56} />
+        {/* the target line always in view, even on short nights */}
+        <YAxis
+          domain={[0, (max: number) => Math.max(Math.ceil(max / 10) * 10, TARGET_MINUTES + 10)]}
+          tickCount={5}
+          tickFormatter={(v: number) => `${formatNumber(v)} min`}
+          fontSize={12}
+          width={56}
+        />
         <Tooltip formatter={(v) => minutesLabel(typeof v === 'number' ? v : null)} labelFormatter={(l) => `Noite de ${l}`} />
-        <ReferenceLine y={TARGET_MINUTES} stroke="#dc2626" strokeDasharray="4 4" label={{ value: 'meta', position: 'right', fontSize: 11 }} />
+        <ReferenceLine y={TARGET_MINUTES} stroke="#dc2626" strokeDasharray="4 4" label={{ value: 'meta', position: 'insideTopRight', fontSize: 11 }} />
         <Bar dataKey="minutes" name="Janela" isAnimationActive={false}>
           {data.map((d) => (
             <Cell key={d.night} fill={d.minutes != null && d.minutes > TARGET_MINUTES ? '#dc2626' : '#0f766e'} />
@@ -81,7 +88,7 @@ export function FailuresChart({ nights }: { nights: NightSummary[] }) {
       <BarChart responsive style={{ width: '100%', height: 240 }} data={data} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="night" fontSize={12} />
-        <YAxis allowDecimals={false} fontSize={12} width={32} />
+        <YAxis allowDecimals={false} tickFormatter={(v: number) => formatNumber(v)} fontSize={12} width={32} />
         <Tooltip labelFormatter={(l) => `Noite de ${l}`} />
         <Legend formatter={(v) => erpBrand(String(v)).name} />
         {erps.map((erp) => (
