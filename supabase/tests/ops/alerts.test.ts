@@ -219,7 +219,7 @@ stackTest('alerts: a failed delivery is retried with backoff, then never sent ag
     const id2 = await overdueAlert(sql, f);
     for (let attempt = 1; attempt <= 6; attempt++) {
       await waitForResponse(sql, id2);
-      await waitFor(async () => hook.received.filter((r) => r.alertId === id2).length === attempt);
+      await waitFor(() => Promise.resolve(hook.received.filter((r) => r.alertId === id2).length === attempt));
       await sql`select public.erp_deliver_alerts(now() + make_interval(hours => ${attempt}))`;
       if (attempt < 6) {
         await waitFor(async () => {
