@@ -45,7 +45,7 @@ export function WindowChart({ nights }: { nights: NightSummary[] }) {
         />
         <Tooltip formatter={(v) => minutesLabel(typeof v === 'number' ? v : null)} labelFormatter={(l) => `Noite de ${l}`} />
         <ReferenceLine y={TARGET_MINUTES} stroke="#dc2626" strokeDasharray="4 4" label={{ value: 'meta', position: 'insideTopRight', fontSize: 11 }} />
-        <Bar dataKey="minutes" name="Janela" isAnimationActive={false}>
+        <Bar dataKey="minutes" name="Janela" minPointSize={3} isAnimationActive={false}>
           {data.map((d) => (
             <Cell key={d.night} fill={d.minutes != null && d.minutes > TARGET_MINUTES ? '#dc2626' : '#0f766e'} />
           ))}
