@@ -135,34 +135,34 @@ create index if not exists erp_sync_alerts_pending_idx on public.erp_sync_alerts
 alter table public.erp_sync_alerts enable row level security;
 revoke all on public.erp_sync_alerts from anon, authenticated;
 grant all on public.erp_sync_alerts to service_role;
--- Members read their companies' alerts; they change them only through acknowledge_erp_sync_alert().
+-- Members read their companies' alerts and may only acknowledge them: UPDATE on the two acknowledgement
+-- columns only (column grant), on their companies' rows only (policy); the guard below makes the server set
+-- both values (now(), the caller), and an acknowledgement is never undone.
 grant select on public.erp_sync_alerts to authenticated;
+grant update (acknowledged_at, acknowledged_by) on public.erp_sync_alerts to authenticated;
 drop policy if exists erp_sync_alerts_member_read on public.erp_sync_alerts;
 create policy erp_sync_alerts_member_read on public.erp_sync_alerts for select to authenticated
   using ((select public.is_company_member(company_id)));
+drop policy if exists erp_sync_alerts_member_acknowledge on public.erp_sync_alerts;
+create policy erp_sync_alerts_member_acknowledge on public.erp_sync_alerts for update to authenticated
+  using ((select public.is_company_member(company_id)))
+  with check ((select public.is_company_member(company_id)));
 
-create or replace function public.acknowledge_erp_sync_alert(p_alert_id uuid)
-returns public.erp_sync_alerts
-language plpgsql volatile security definer set search_path = ''
+create or replace function public.erp_sync_alerts_acknowledge_guard()
+returns trigger
+language plpgsql set search_path = ''
 as $$
-declare
-  v public.erp_sync_alerts;
 begin
-  select * into v from public.erp_sync_alerts a where a.id = p_alert_id;
-  -- Not found and not yours answer the same (no probing other companies' alerts).
-  if not found or not public.is_company_member(v.company_id) then
-    raise exception 'alert not found' using errcode = 'P0002';
+  if current_user in ('authenticated', 'anon') then
+    new.acknowledged_at := coalesce(old.acknowledged_at, now());
+    new.acknowledged_by := coalesce(old.acknowledged_by, auth.uid());
   end if;
-  update public.erp_sync_alerts a
-     set acknowledged_at = coalesce(a.acknowledged_at, now()),
-         acknowledged_by = coalesce(a.acknowledged_by, auth.uid())
-   where a.id = p_alert_id
-  returning * into v;
-  return v;
+  return new;
 end
 $$;
-revoke all on function public.acknowledge_erp_sync_alert(uuid) from public, anon;
-grant execute on function public.acknowledge_erp_sync_alert(uuid) to authenticated, service_role;
+drop trigger if exists erp_sync_alerts_acknowledge on public.erp_sync_alerts;
+create trigger erp_sync_alerts_acknowledge before update on public.erp_sync_alerts
+  for each row execute function public.erp_sync_alerts_acknowledge_guard();
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Delivery (pg_net sends after commit; the outcome lands in net._http_response)
@@ -470,7 +470,7 @@ declare
   f text;
 begin
   foreach f in array array['erp_cron_field(text,int,int)', 'erp_next_slot_after(timestamptz,text)',
-    'erp_display_name(text)', 'erp_alert_webhook_body(public.erp_sync_alerts)', 'erp_alert_send(uuid,timestamptz)',
+    'erp_display_name(text)', 'erp_sync_alerts_acknowledge_guard()', 'erp_alert_webhook_body(public.erp_sync_alerts)', 'erp_alert_send(uuid,timestamptz)',
     'erp_alert_retry_delay(int)', 'erp_deliver_alerts(timestamptz)', 'erp_sync_alerts_on_open()',
     'erp_alert_open(public.erp_connections,text,text,text,text,jsonb,timestamptz)',
     'erp_alert_resolve(uuid,text,timestamptz)', 'erp_evaluate_alerts(uuid,timestamptz)',

@@ -13,15 +13,32 @@ create table if not exists public.erp_operators (
 alter table public.erp_operators enable row level security;
 revoke all on public.erp_operators from anon, authenticated;
 grant all on public.erp_operators to service_role;
+-- A user sees only their own row: whether they operate. Rows are added by the service role (or SQL).
+grant select on public.erp_operators to authenticated;
+drop policy if exists erp_operators_self_read on public.erp_operators;
+create policy erp_operators_self_read on public.erp_operators for select to authenticated
+  using (user_id = (select auth.uid()));
 
+-- Security invoker: it reads erp_operators under the policy above (no definer function users could call).
 create or replace function public.is_erp_operator()
 returns boolean
-language sql stable security definer set search_path = ''
+language sql stable set search_path = ''
 as $$
   select exists (select 1 from public.erp_operators o where o.user_id = (select auth.uid()))
 $$;
 revoke all on function public.is_erp_operator() from public, anon;
 grant execute on function public.is_erp_operator() to authenticated, service_role;
+
+-- Operators read every company's connections (the granted columns only) and alerts, for the Operação page.
+drop policy if exists companies_operator_read on public.companies;
+create policy companies_operator_read on public.companies for select to authenticated
+  using ((select public.is_erp_operator()));
+drop policy if exists erp_connections_operator_read on public.erp_connections;
+create policy erp_connections_operator_read on public.erp_connections for select to authenticated
+  using ((select public.is_erp_operator()));
+drop policy if exists erp_sync_alerts_operator_read on public.erp_sync_alerts;
+create policy erp_sync_alerts_operator_read on public.erp_sync_alerts for select to authenticated
+  using ((select public.is_erp_operator()));
 
 create or replace function public.erp_night_of(p_at timestamptz)
 returns date
@@ -248,10 +265,11 @@ end
 $$;
 
 -- What the Operação page shows (operators only; anyone else gets 42501): the last nights, the connections that
--- need attention now, and the last night's slowest syncs.
+-- need attention now, and the last night's slowest syncs. Security invoker: it reads through the operators'
+-- policies above, so even without its own check a non-operator would only get their own companies' rows.
 create or replace function public.erp_ops_overview(p_nights int default 30)
 returns jsonb
-language plpgsql stable security definer set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
 begin
   if not public.is_erp_operator() then

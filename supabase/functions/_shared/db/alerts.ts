@@ -1,11 +1,11 @@
 /**
- * erp_sync_alerts as members see them: read under RLS (their companies only), changed only through the
- * security-definer acknowledge_erp_sync_alert(). Opening, resolving and delivering happen in the database
+ * erp_sync_alerts as members see them: read under RLS (their companies only), and acknowledged through the
+ * only column grant they hold (acknowledged_at/by, their companies' rows). Opening, resolving and delivering happen in the database
  * (migration 20261203001200_sync_alerts.sql).
  */
 import { AppError } from '../errors.ts';
 import type { AlertDto, ListAlertsResponse } from '../ops/types.ts';
-import { asUser, pgCode } from './as-user.ts';
+import { asUser } from './as-user.ts';
 import type { Sql, Tx } from './client.ts';
 
 const MAX_ALERTS = 200;
@@ -39,12 +39,10 @@ export async function openAlertsForUser(sql: Sql, userId: string): Promise<ListA
 /** Acknowledges one alert of the user's companies (idempotent); not found when it is not theirs. */
 export async function acknowledgeAlert(sql: Sql, userId: string, alertId: string): Promise<AlertDto> {
   return await asUser(sql, userId, async (tx) => {
-    try {
-      await tx`select 1 from public.acknowledge_erp_sync_alert(${alertId}::uuid)`;
-    } catch (e) {
-      if (pgCode(e) === 'P0002') throw new AppError('not_found', 'ALERT_NOT_FOUND', 'alert not found');
-      throw e;
-    }
+    // RLS limits the row to the user's companies; the column grant to the acknowledgement; the database's
+    // guard sets the time and the user (an acknowledgement is never undone).
+    const updated = await tx`update public.erp_sync_alerts set acknowledged_at = now() where id = ${alertId}::uuid returning id`;
+    if (updated.length === 0) throw new AppError('not_found', 'ALERT_NOT_FOUND', 'alert not found');
     const [row] = await selectAlerts(tx, { alertId });
     if (!row) throw new AppError('not_found', 'ALERT_NOT_FOUND', 'alert not found');
     return toDto(row);
