@@ -80,7 +80,9 @@ export function WindowChart({ nights }: { nights: NightSummary[] }) {
 
 /** Failed connections per night, stacked by ERP. */
 export function FailuresChart({ nights }: { nights: NightSummary[] }) {
-  const erps = [...new Set(nights.flatMap((n) => Object.keys(n.failed_by_erp ?? {})))].sort();
+  // ERPs that failed at least once in these nights (no legend entry for an ERP that never failed)
+  const erps = [...new Set(nights.flatMap((n) => Object.entries(n.failed_by_erp ?? {}).filter(([, v]) => v > 0).map(([k]) => k)))]
+    .sort();
   const data = nights.map((n) => ({ night: nightLabel(n.night), ...n.failed_by_erp }));
   return (
     <figure className="space-y-2" data-testid="failures-chart">
