@@ -81,3 +81,19 @@ describe('AlertsPanel', () => {
     expect(screen.queryByTestId('alerts-panel')).not.toBeInTheDocument();
   });
 });
+
+describe('AlertsPanel follows the connections', () => {
+  it('reads the alerts again when the connections change (a sync ended)', async () => {
+    const { connectionsQueryKey } = await import('@/hooks/use-connections');
+    vi.mocked(fetchAlerts)
+      .mockResolvedValueOnce({ alerts: [makeAlert()], is_operator: false })
+      .mockResolvedValueOnce({ alerts: [], is_operator: false });
+    const { client } = renderWithProviders(<AlertsPanel />);
+    client.setQueryData(connectionsQueryKey, { connections: [], server_time: '2026-12-03T00:00:00Z' });
+    expect(await screen.findByTestId('alerts-panel')).toBeInTheDocument();
+    expect(fetchAlerts).toHaveBeenCalledTimes(1);
+    client.setQueryData(connectionsQueryKey, { connections: [], server_time: '2026-12-03T00:05:00Z' });
+    await waitFor(() => expect(fetchAlerts).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(screen.queryByTestId('alerts-panel')).not.toBeInTheDocument());
+  });
+});
