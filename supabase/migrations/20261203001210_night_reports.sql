@@ -216,6 +216,9 @@ as $$
 declare
   v_night date := public.erp_night_of(new.started_at);
 begin
+  -- Two runs of a night ending at once: serialised here, the second one (next statement, new snapshot) sees the
+  -- first one ended and writes the report — neither skips because of the other.
+  perform pg_advisory_xact_lock(hashtextextended('erp-night-report:' || v_night::text, 0));
   if not exists (select 1 from public.erp_sync_runs r
                   where r.id <> new.id and r.status = 'running' and not r.dry_run
                     and r.started_at >= public.erp_night_start(v_night)

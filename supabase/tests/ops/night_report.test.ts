@@ -2,7 +2,7 @@
 // operations with the cron secret (erp-ops), and the Operação overview for operators only.
 import assert from 'node:assert/strict';
 import type postgres from 'postgres';
-import { sqlFor, stackTest, type TestStackEnv } from '../helpers.ts';
+import { sqlFor, stackTest, type TestStackEnv, waitFor } from '../helpers.ts';
 import { Fixture } from '../sync/fixtures.ts';
 
 /** A night of its own in the past (noon-to-noon Brasília), so other tests' runs never mix in. */
@@ -197,6 +197,47 @@ stackTest('night report: a real run writes tonight\'s report when it ends', asyn
     assert.ok(row.report.by_erp.bling.synced >= 1);
   } finally {
     await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('night report: two runs of a night ending at the same moment still write it', async (env) => {
+  const sql = sqlFor(env, 4);
+  const ids: string[] = [];
+  try {
+    const [a] = await sql`insert into public.erp_sync_runs (source) values ('ops') returning id, started_at, public.erp_night_of(started_at) as night`;
+    const [b] = await sql`insert into public.erp_sync_runs (source) values ('ops') returning id`;
+    ids.push(a.id, b.id);
+    const [{ before }] = await sql`select clock_timestamp() as before`;
+    // Each run closes in its own transaction; the first stays open while the second closes.
+    const tx1 = await sql.reserve();
+    const tx2 = await sql.reserve();
+    try {
+      await tx1`begin`;
+      await tx1`update public.erp_sync_runs set status = 'completed', completed_at = now() where id = ${a.id}`;
+      const [{ pid }] = await tx2`select pg_backend_pid() as pid`;
+      await tx2`begin`;
+      let done = false;
+      const second = tx2`update public.erp_sync_runs set status = 'completed', completed_at = now() where id = ${b.id}`
+        .then(() => (done = true));
+      // The second close is either finished (it did not wait for the first) or waiting for the first's lock.
+      await waitFor(async () => {
+        const [w] = await sql`select wait_event_type from pg_stat_activity where pid = ${pid}`;
+        return done || w?.wait_event_type === 'Lock';
+      }, 15_000, 20);
+      await tx1`commit`;
+      await second;
+      await tx2`commit`;
+    } finally {
+      tx1.release();
+      tx2.release();
+    }
+    const [row] = await sql`select computed_at, report from public.erp_night_reports where night = ${a.night}`;
+    assert.ok(row, 'a report for the night');
+    assert.ok(row.computed_at >= before, `rewritten when the last of the two ended (${row.computed_at.toISOString()})`);
+    assert.equal(row.report.complete, true);
+  } finally {
+    await sql`delete from public.erp_sync_runs where id = any(${ids}::uuid[])`;
     await sql.end();
   }
 });
