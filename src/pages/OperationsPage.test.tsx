@@ -67,6 +67,7 @@ describe('OperationsPage', () => {
     expect(attention[0]).toHaveTextContent('Revogada Ltda');
     expect(attention[0]).toHaveTextContent('Conta Azul · Loja');
     expect(within(attention[0]).getByTestId('attention-alert')).toHaveTextContent('Autorização revogada (OAUTH_INVALID_GRANT');
+    expect(within(attention[0]).getByTestId('attention-alert')).toHaveTextContent('aviso enviado');
 
     const rows = screen.getAllByTestId('slowest-row');
     expect(rows).toHaveLength(2);

@@ -124,6 +124,14 @@ function LastNight({ report }: { report: NightReport }) {
   );
 }
 
+/** Where the alert's webhook delivery to operations stands. */
+const DELIVERY_LABEL: Record<string, string> = {
+  delivered: 'aviso enviado',
+  pending: 'aviso pendente',
+  failed: 'aviso não entregue',
+  not_configured: 'sem webhook',
+};
+
 function Attention({ data }: { data: OpsOverviewResponse }) {
   const now = useNow();
   const headingId = React.useId();
@@ -153,7 +161,7 @@ function Attention({ data }: { data: OpsOverviewResponse }) {
                 <p key={a.id} className="text-xs break-words" data-testid="attention-alert" data-kind={a.kind}>
                   <strong className="font-medium">{ALERT_TITLE[a.kind] ?? a.kind}</strong> ({a.code}, desde{' '}
                   {formatDayTime(a.opened_at, now)}
-                  {a.acknowledged ? ', cliente ciente' : ''}): {a.message}
+                  {a.acknowledged ? ', cliente ciente' : ''}, {DELIVERY_LABEL[a.delivery_status] ?? a.delivery_status}): {a.message}
                 </p>
               ))}
             </li>
