@@ -12,9 +12,8 @@
 --
 -- Webhook: the Vault secret 'erp_alert_webhook_url' (optional; absent = alerts are kept but not sent):
 --   select vault.create_secret('https://hooks.slack.com/services/…', 'erp_alert_webhook_url');
--- Body: Slack-style incoming-webhook JSON (a `text` field, which Slack, Mattermost and Rocket.Chat post as
--- is: https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks/) plus the structured alert
--- under `alert`. A failed delivery (non-2xx, timeout, transport error, read from net._http_response) is sent
+-- Body: Slack-style incoming-webhook JSON, a `text` field posted as is (https://api.slack.com/messaging/webhooks,
+-- https://docs.slack.dev/tools/java-slack-sdk/guides/incoming-webhooks), plus the structured alert under `alert`. A failed delivery (non-2xx, timeout, transport error, read from net._http_response) is sent
 -- again with exponential backoff by the 'erp-alerts-delivery' job; a delivered alert is never sent again.
 
 -- ---------------------------------------------------------------------------------------------------------
