@@ -13,8 +13,11 @@
 -- Webhook: the Vault secret 'erp_alert_webhook_url' (optional; absent = alerts are kept but not sent):
 --   select vault.create_secret('https://hooks.slack.com/services/…', 'erp_alert_webhook_url');
 -- Body: Slack-style incoming-webhook JSON, a `text` field posted as is (https://api.slack.com/messaging/webhooks,
--- https://docs.slack.dev/tools/java-slack-sdk/guides/incoming-webhooks), plus the structured alert under `alert`. A failed delivery (non-2xx, timeout, transport error, read from net._http_response) is sent
--- again with exponential backoff by the 'erp-alerts-delivery' job; a delivered alert is never sent again.
+-- https://docs.slack.dev/tools/java-slack-sdk/guides/incoming-webhooks), plus the structured alert under `alert`.
+-- A failed delivery (non-2xx, timeout, transport error, read from net._http_response) is sent again with
+-- exponential backoff by the 'erp-alerts-delivery' job; a delivered alert is never sent again. A receiver that
+-- answered too late (pg_net timed out) may get it twice: the `X-Erp-Alert-Id` header and `alert.id` let it
+-- drop the repeat.
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Schedule slots in SQL (the same rule as supabase/functions/_shared/sync/schedule.ts: UTC 'm h * * dow')
