@@ -4,15 +4,22 @@
  *   2. provisions demo companies: one per ERP, one whose grant was revoked, one on a flaky ERP;
  *   3. fires the real nightly job through pg_cron (its schedule is moved to the next minute, then restored)
  *      → pg_net → erp-auto-sync → simulators → database;
- *   4. waits for the run and prints a summary per connection; leaves the stack up for the UI.
- * Exits non-zero if the run could not happen.
+ *   4. waits for the run and prints a summary per connection; leaves the stack up for the UI;
+ *   5. operations: a local chat-webhook receiver stands in for the team's channel (Vault secret
+ *      erp_alert_webhook_url): the revoked Conta Azul connection opens an alert delivered to it exactly once, an
+ *      overdue Bling connection opens one that the run resolves; then the night report is printed, as erp-ops
+ *      returns it. The demo user is made an operator, so `npm run ui` also shows the Operação page.
+ * Exits non-zero if the run could not happen or the alerts/report did not come out as described.
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import postgres from 'postgres';
 import type { ErpType } from '../../supabase/functions/_shared/adapters/contract.ts';
 import { ERP_NAMES } from '../../supabase/functions/_shared/sync/messages.ts';
+import type { NightReport } from '../../supabase/functions/_shared/ops/types.ts';
+import { formatNightReport } from './night-report.ts';
 import { type ConnectionSpec, provisionConnection, removeCompanies, simAdmin } from './provision.ts';
+import { startWebhookReceiver } from './webhook-receiver.ts';
 
 const DEMO_USER = '00000000-0000-4000-8000-000000000001';
 const DEMO_TAG = '[demo]';
@@ -51,6 +58,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Lets the delivery job's function read pg_net's outcome until the alert is delivered. */
+async function waitDelivered(sql: postgres.Sql, alertId: string): Promise<void> {
+  await waitFor(`alert ${alertId} to be delivered`, async () => {
+    await sql`select public.erp_deliver_alerts()`;
+    const [a] = await sql`select delivery_status from public.erp_sync_alerts where id = ${alertId}`;
+    return a?.delivery_status === 'delivered';
+  }, 30_000);
+}
+
 const brt = (d: Date | null) => (d ? format(new TZDate(d, 'America/Sao_Paulo'), "dd/MM/yyyy HH:mm 'BRT'") : '—');
 
 async function main(): Promise<number> {
@@ -58,7 +74,12 @@ async function main(): Promise<number> {
   await stack('up');
   const env = parseEnv(await stack('status', '--env'));
   const sql = postgres(env.DB_URL, { max: 3, onnotice: () => {} });
+  const hook = startWebhookReceiver();
   try {
+    // 5 (set up first). The operations channel: a local receiver, its URL in Vault as the alert webhook.
+    await sql`delete from vault.secrets where name = 'erp_alert_webhook_url'`;
+    await sql`select vault.create_secret(${hook.url}, 'erp_alert_webhook_url')`;
+    await sql`insert into public.erp_operators (user_id) values (${DEMO_USER}) on conflict do nothing`;
     // 2. demo companies (re-running the demo replaces them)
     const old = await sql`select id from public.companies where name like ${DEMO_TAG + '%'}`;
     await removeCompanies(sql, old.map((r) => r.id as string));
@@ -69,6 +90,7 @@ async function main(): Promise<number> {
       { label: 'Tiny', erp: 'tiny', accountId: 'demo-tiny', nfeCount: 20 },
       { label: 'Conta Azul', erp: 'conta_azul', accountId: 'demo-conta-azul', nfeCount: 20 },
       { label: 'Conta Azul (revogada)', erp: 'conta_azul', accountId: 'demo-conta-azul-revoked', nfeCount: 5, revoke: true },
+      { label: 'Bling (atrasada)', erp: 'bling', accountId: 'demo-bling-overdue', nfeCount: 5 },
     ];
     const conns: Array<{ id: string; label: string; erp: ErpType }> = [];
     for (const s of specs) {
@@ -85,6 +107,18 @@ async function main(): Promise<number> {
     // The flaky one: Omie answers 30% of calls with its transient fault (the adapter retries with backoff).
     await simAdmin(env as never, 'omie', 'knobs', { failureRate: 0.3 });
     say(`▶ ${conns.length} demo connections provisioned (demo user ${DEMO_USER})`);
+
+    // An overdue connection: auto-sync on, last synced four days ago, due for three nights. The scheduled check
+    // (pg_cron 'erp-alerts-overdue') opens its alert; called here rather than waiting up to 10 minutes.
+    const overdue = conns.find((c) => c.label === 'Bling (atrasada)')!;
+    await sql`update public.erp_connections set last_sync_at = now() - interval '4 days',
+              next_sync_at = now() - interval '3 days' where id = ${overdue.id}`;
+    await sql`select public.erp_check_overdue_alerts()`;
+    const [overdueAlert] = await sql`select id, message from public.erp_sync_alerts
+                                     where connection_id = ${overdue.id} and resolved_at is null`;
+    if (!overdueAlert) throw new Error('the overdue connection did not open an alert');
+    await waitDelivered(sql, overdueAlert.id);
+    say(`▶ alert opened and delivered to the webhook: Bling (atrasada) — ${overdueAlert.message}`);
 
     // 3. the real cron job, through pg_cron and pg_net
     const [job] = await sql`select jobid from cron.job where jobname = 'erp-auto-sync-daily'`;
@@ -170,14 +204,50 @@ async function main(): Promise<number> {
              sum(failed)::int as failed from chain`;
     const ok = rows.filter((r) => r.status === 'success').length;
     say(`\nRun ${runId} (${runs[0].invocations} invocation(s)): ${ok} of ${conns.length} demo connections synced successfully; the failures above are isolated and explained.`);
+
+    // 5. alerts: the revoked connection's alert, delivered exactly once; the overdue one resolved by the run
+    const revoked = conns.find((c) => c.label === 'Conta Azul (revogada)')!;
+    const [authAlert] = await sql`select id, kind, code, message, action from public.erp_sync_alerts
+                                  where connection_id = ${revoked.id} and resolved_at is null`;
+    if (!authAlert) throw new Error('the revoked Conta Azul connection did not open an alert');
+    await waitDelivered(sql, authAlert.id);
+    const [again] = await sql`select resolved_at from public.erp_sync_alerts where id = ${overdueAlert.id}`;
+    if (!again.resolved_at) throw new Error('the overdue connection synced but its alert was not resolved');
+    const toRevoked = hook.received.filter((h) => h.alertId === authAlert.id);
+    if (toRevoked.length !== 1) throw new Error(`the revoked connection's alert reached the webhook ${toRevoked.length} times`);
+    say(`\nAlerts (webhook ${hook.url}):`);
+    say(`  OPEN      Conta Azul (revogada) [${authAlert.kind} · ${authAlert.code}] delivered once. The webhook received:`);
+    say(`            "${toRevoked[0].body.text}"`);
+    say(`  RESOLVED  Bling (atrasada) [sync_overdue]: the run synced it, so its alert closed by itself.`);
+
+    // 5. the night report, written when the run's last invocation ended, read as operations do (erp-ops)
+    const report = await waitFor('the night report', async () => {
+      const [r] = await sql`
+        select n.report from public.erp_night_reports n
+         where n.night = (select public.erp_night_of(started_at) from public.erp_sync_runs where id = ${runId})
+           and not exists (select 1 from public.erp_sync_runs r where r.status = 'running'
+                           and r.started_at > now() - interval '15 minutes')
+           and n.computed_at >= (select max(completed_at) from public.erp_sync_runs
+                                 where started_at >= (select started_at from public.erp_sync_runs where id = ${runId}))`;
+      if (!r) return null;
+      const res = await fetch(`${env.FUNCTIONS_URL}/erp-ops?night=${r.report.night}`, {
+        headers: { Authorization: `Bearer ${env.ERP_AUTO_SYNC_SECRET}` },
+      });
+      return res.ok ? ((await res.json()).report as NightReport) : null;
+    }, 60_000);
+    say(`\n${formatNightReport(report)}`);
     say(`\nThe stack stays up:
-  UI (ERPConnectionCard):   npm run ui
+  UI (ERPConnectionCard):   npm run ui   (then /operacao for the Operação page; the demo user is an operator)
+  night report (JSON):      curl -s ${env.FUNCTIONS_URL}/erp-ops -H "Authorization: Bearer $(npm run -s stack -- status --env | grep ERP_AUTO_SYNC_SECRET | cut -d= -f2)"
   database:                 psql ${env.DB_URL}
   run it yourself:          curl -X POST ${env.FUNCTIONS_URL}/erp-auto-sync -H "Authorization: Bearer $(npm run -s stack -- status --env | grep ERP_AUTO_SYNC_SECRET | cut -d= -f2)" -H 'Content-Type: application/json' -d '{"source":"ops","dry_run":true}'
   stop everything:          npm run stack -- down`);
     return 0;
   } finally {
     await simAdmin(env as never, 'omie', 'knobs', { failureRate: 0 }).catch(() => {});
+    // The receiver stops with the demo: no webhook afterwards (alerts are still kept, and shown on the page).
+    await sql`delete from vault.secrets where name = 'erp_alert_webhook_url'`.catch(() => {});
+    await hook.close();
     await sql.end();
   }
 }

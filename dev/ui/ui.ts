@@ -3,7 +3,8 @@
  *
  *  1. brings the dev stack up (`dev/stack/stack.ts up`: Postgres 54322, functions 54321), restarting its
  *     functions gateway when it does not serve erp-connections yet;
- *  2. makes sure the demo user of supabase/seed.sql exists and, when it belongs to no company yet, gives it a
+ *  2. makes sure the demo user of supabase/seed.sql exists (and is an operator: the Operação page at /operacao)
+ *     and, when it belongs to no company yet, gives it a
  *     small demo company with three connections and some history (skip with --no-demo-data);
  *  3. mints the demo user's JWT with the stack's local JWT secret (role/aud 'authenticated', sub = the user);
  *  4. serves the app with Vite (VITE_SUPABASE_URL / VITE_SUPABASE_ANON_KEY / VITE_SUPABASE_ACCESS_TOKEN) and
@@ -74,6 +75,8 @@ async function ensureDemoData(env: StackEnv, withData: boolean): Promise<void> {
   const sql = postgres(env.DB_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     await sql`insert into auth.users (id, email) values (${DEMO_USER_ID}, ${DEMO_USER_EMAIL}) on conflict do nothing`;
+    // The local demo user also operates the platform: the Operação page (/operacao) is theirs to see.
+    await sql`insert into public.erp_operators (user_id) values (${DEMO_USER_ID}) on conflict do nothing`;
     const [{ n }] = await sql<{ n: number }[]>`
       select count(*)::int as n from public.company_members where user_id = ${DEMO_USER_ID}`;
     if (n > 0 || !withData) {
@@ -175,8 +178,9 @@ async function main() {
     await stackCommand('up');
   }
   const env = await loadOrCreateEnv('dev', await stateDir('dev'));
-  if (!(await gatewayFunctions(env)).includes('erp-connections')) {
-    log('the functions gateway does not serve erp-connections yet: restarting it');
+  const served = await gatewayFunctions(env);
+  if (!['erp-connections', 'erp-alerts', 'erp-ops'].every((f) => served.includes(f))) {
+    log('the functions gateway does not serve every function of the page yet: restarting it');
     await stackCommand('restart', 'functions');
   }
   await ensureDemoData(env, opts.demoData);
@@ -214,7 +218,8 @@ async function main() {
   }
   const url = `http://127.0.0.1:${opts.port}/`;
   await waitForHttp(url, child);
-  console.log(`\n  Integrações (signed in as ${DEMO_USER_EMAIL}):  ${url}\n`);
+  console.log(`\n  Integrações (signed in as ${DEMO_USER_EMAIL}):  ${url}`);
+  console.log(`  Operação (the demo user is an operator):       ${url}operacao\n`);
   console.log(
     `  stack: ${env.API_URL} (dev) · Ctrl+C stops the page · npm run stack -- down stops the stack\n`,
   );

@@ -89,7 +89,8 @@ export function describeError(error: unknown): string {
   }
 }
 
-async function invoke<T>(
+/** Calls an Edge Function through supabase-js; every failure comes out as an ApiError. */
+export async function invoke<T>(
   name: string,
   options: { method: 'GET' | 'POST' | 'PATCH'; body?: Record<string, unknown>; signal?: AbortSignal },
 ): Promise<T> {

@@ -4,6 +4,7 @@
 export type {
   ConnectionDto,
   ConnectionStatus,
+  EntitySyncDto,
   ErpType,
   ErrorBody,
   ListConnectionsResponse,

@@ -1,4 +1,5 @@
 import { CircleAlert, PlugZap, RotateCw } from 'lucide-react';
+import { AlertsPanel } from '@/components/integrations/AlertsPanel';
 import { ConnectionCardSkeleton } from '@/components/integrations/ConnectionCardSkeleton';
 import { ERPConnectionCard } from '@/components/integrations/ERPConnectionCard';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
@@ -18,6 +19,7 @@ export function IntegrationsPage() {
           automaticamente todas as noites; use “Sincronizar agora” para não esperar.
         </p>
       </header>
+      <AlertsPanel />
       <ConnectionsSection />
     </main>
   );

@@ -11,6 +11,7 @@ import { erpBrand } from '@/lib/erp';
 import { formatExactDateTime, formatRecords } from '@/lib/format';
 import { summarizeLastSync, syncProblem } from '@/lib/sync-status';
 import type { ConnectionDto } from '@/lib/types';
+import { EntityBreakdown } from './EntityBreakdown';
 import { ErpLogo } from './ErpLogo';
 import { NextSyncBadge } from './NextSyncBadge';
 import { ConnectionStatusBadge } from './StatusBadges';
@@ -23,7 +24,7 @@ export interface ERPConnectionCardProps {
 /**
  * One ERP connection: name, logo and status; when auto-sync is on, when the next sync runs (Brasília time);
  * how the last sync went and what to do after a failure; the auto-sync checkbox; "Sincronizar agora" with its
- * progress; the last five syncs.
+ * progress; per entity, what the last sync did; the last five syncs.
  */
 export function ERPConnectionCard({ connection }: ERPConnectionCardProps) {
   const now = useNow();
@@ -141,6 +142,8 @@ export function ERPConnectionCard({ connection }: ERPConnectionCardProps) {
             <p className="text-xs text-muted-foreground">{formatRecords(running.records_synced)} até agora</p>
           ) : null}
         </div>
+
+        <EntityBreakdown logs={connection.logs} now={now} />
 
         <SyncHistory logs={connection.logs} now={now} />
       </CardContent>

@@ -5,9 +5,12 @@
 import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
 import { AppError } from '../errors.ts';
-import { type ConnectionRow, type LogRow, selectConnectionsForUser, updateAutoSync } from './sql.ts';
+import { logErrorMessage } from '../sync/messages.ts';
+import { type ConnectionRow, type LogRow, type RawEntity, selectConnectionsForUser, updateAutoSync } from './sql.ts';
 import type {
   ConnectionDto,
+  EntitySyncDto,
+  SyncEntity,
   ConnectionStatus,
   ErpType,
   ListConnectionsResponse,
@@ -31,17 +34,52 @@ function iso(v: Date | string | null | undefined): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-function toLog(row: LogRow): SyncLogDto {
+const ENTITY_ORDER: SyncEntity[] = ['nfe', 'products', 'financials', 'profile'];
+const ENTITY_STATUSES = new Set(['success', 'error', 'skipped', 'not_supported']);
+
+/** Per entity, what a sync did, with the failure in pt-BR (built from the error kind and code, as the log's). */
+export function toEntities(erp: ErpType, raw: Record<string, RawEntity> | null | undefined, completedAt: string | null): EntitySyncDto[] | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const out: EntitySyncDto[] = [];
+  for (const entity of ENTITY_ORDER) {
+    const e = raw[entity];
+    if (!e || !ENTITY_STATUSES.has(String(e.status))) continue;
+    const status = e.status as EntitySyncDto['status'];
+    const failed = Number(e.failed ?? 0);
+    let error: string | null = null;
+    if (status === 'error' && e.error?.kind && e.error.code) error = logErrorMessage(erp, e.error.kind, e.error.code, entity);
+    else if (failed > 0) {
+      const first = e.first_record_error;
+      error = `${failed} ${failed === 1 ? 'registro falhou' : 'registros falharam'}${
+        first?.code ? ` [${first.code}]${first.message ? `: ${first.message}` : ''}` : ''
+      }`;
+    }
+    out.push({
+      entity,
+      status,
+      synced: Number(e.synced ?? 0),
+      failed,
+      synced_until: status === 'success' ? (typeof e.window_to === 'string' ? e.window_to : completedAt) : null,
+      error,
+    });
+  }
+  return out;
+}
+
+function toLog(row: LogRow, erp?: ErpType): SyncLogDto {
+  const completedAt = iso(row.completed_at);
+  const entities = erp ? toEntities(erp, row.entities, completedAt) : undefined;
   return {
     id: row.id,
     sync_type: row.sync_type as SyncType,
     status: row.status as SyncLogStatus,
     started_at: iso(row.started_at)!,
-    completed_at: iso(row.completed_at),
+    completed_at: completedAt,
     records_synced: Number(row.records_synced ?? 0),
     records_failed: Number(row.records_failed ?? 0),
     duration_ms: row.duration_ms === null || row.duration_ms === undefined ? null : Number(row.duration_ms),
     error_message: row.error_message ?? null,
+    ...(entities ? { entities } : {}),
   };
 }
 
@@ -61,7 +99,7 @@ export function toConnection(row: ConnectionRow): ConnectionDto {
     last_sync_at: iso(row.last_sync_at),
     next_sync_at: iso(row.next_sync_at),
     running: row.running ? toLog(row.running) : null,
-    logs: (row.logs ?? []).map(toLog),
+    logs: (row.logs ?? []).map((l) => toLog(l, row.erp_type as ErpType)),
   };
 }
 

@@ -37,6 +37,17 @@ export interface LogRow {
   records_failed: number;
   duration_ms: number | null;
   error_message: string | null;
+  /** Only in `logs` (not `running`): per entity, from erp_sync_logs.details.entities. */
+  entities?: Record<string, RawEntity> | null;
+}
+
+export interface RawEntity {
+  status?: string;
+  synced?: number;
+  failed?: number;
+  window_to?: string | null;
+  error?: { kind?: string; code?: string; message?: string } | null;
+  first_record_error?: { code?: string; message?: string } | null;
 }
 
 /** Upper bound of connections one user can list (many companies × a few ERPs each). */
@@ -60,7 +71,15 @@ export async function selectConnectionsForUser(
                select jsonb_agg(to_jsonb(l) order by l.started_at desc, l.id)
                from (
                  select g.id, g.sync_type, g.status, g.started_at, g.completed_at, g.records_synced,
-                        g.records_failed, g.duration_ms, g.error_message
+                        g.records_failed, g.duration_ms, g.error_message,
+                        -- per entity, what this sync did (the engine's details, without the error lists)
+                        (select jsonb_object_agg(e.key, jsonb_build_object(
+                                  'status', e.value -> 'status', 'synced', e.value -> 'synced',
+                                  'failed', e.value -> 'failed', 'window_to', e.value #> '{window,to}',
+                                  'error', e.value -> 'error', 'first_record_error', e.value #> '{errors,0}'))
+                           from jsonb_each(case when jsonb_typeof(g.details -> 'entities') = 'object'
+                                                then g.details -> 'entities' else '{}'::jsonb end) e
+                          where jsonb_typeof(e.value) = 'object') as entities
                  from public.erp_sync_logs g
                  where g.connection_id = c.id
                  order by g.started_at desc, g.id

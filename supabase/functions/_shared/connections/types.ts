@@ -23,6 +23,22 @@ export interface SyncLogDto {
   duration_ms: number | null;
   /** Redacted by the engine before it is stored. */
   error_message: string | null;
+  /** What this sync did per entity (in ENTITY order; absent for logs written before entities were recorded). */
+  entities?: EntitySyncDto[];
+}
+
+export type SyncEntity = 'nfe' | 'products' | 'financials' | 'profile';
+
+/** One entity of one sync, as the card's history shows it. */
+export interface EntitySyncDto {
+  entity: SyncEntity;
+  status: 'success' | 'error' | 'skipped' | 'not_supported';
+  synced: number;
+  failed: number;
+  /** How far the data is synced: the window's last day (NF-e, financeiro) or when the sync ended. */
+  synced_until: string | null;
+  /** pt-BR, when the entity failed or some of its records did. */
+  error: string | null;
 }
 
 /** The user-facing subset of sync_config (the rest of the object is passed through as-is). */

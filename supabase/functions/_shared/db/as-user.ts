@@ -1,0 +1,18 @@
+/**
+ * Runs queries as a signed-in user, exactly as PostgREST would: one transaction under the `authenticated` role
+ * with the caller's claims, so row-level security, column grants and auth.uid() apply.
+ */
+import type { Sql, Tx } from './client.ts';
+
+export async function asUser<T>(sql: Sql, userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const claims = JSON.stringify({ sub: userId, role: 'authenticated', aud: 'authenticated' });
+  return await sql.begin(async (tx) => {
+    await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', 'authenticated', true)`;
+    return await fn(tx);
+  }) as T;
+}
+
+/** The Postgres error code of a failed query (postgres.js puts it on `code`). */
+export function pgCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
