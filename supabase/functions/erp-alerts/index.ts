@@ -5,7 +5,8 @@
  * Thin handler: authenticate, parse, call _shared/db/alerts (RLS and the acknowledge RPC authorise).
  */
 import { z } from 'zod';
-import { CORS_HEADERS, errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
+import { withCors } from '../_shared/api/cors.ts';
+import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { requireUser } from '../_shared/auth/user-jwt.ts';
 import { acknowledgeAlert, openAlertsForUser } from '../_shared/db/alerts.ts';
 import { db } from '../_shared/db/client.ts';
@@ -15,7 +16,6 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 const AcknowledgeBody = z.strictObject({ alert_id: z.guid({ error: 'must be an alert id (uuid)' }) });
 
 export async function handler(req: Request): Promise<Response> {
-  if (req.method === 'OPTIONS') return new Response('ok', { headers: CORS_HEADERS });
   try {
     if (req.method !== 'GET' && req.method !== 'POST') {
       throw new AppError('bad_request', 'METHOD_NOT_ALLOWED', `method ${req.method} not allowed (GET, POST)`, { status: 405 });
@@ -29,4 +29,4 @@ export async function handler(req: Request): Promise<Response> {
   }
 }
 
-export default { fetch: handler } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(handler) } satisfies Deno.ServeDefaultExport;

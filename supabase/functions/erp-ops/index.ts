@@ -6,7 +6,8 @@
  * Thin handler: authorise, parse, call _shared/db/ops, answer.
  */
 import { z } from 'zod';
-import { CORS_HEADERS, errorResponse, json } from '../_shared/api/respond.ts';
+import { withCors } from '../_shared/api/cors.ts';
+import { errorResponse, json } from '../_shared/api/respond.ts';
 import { requireCronSecret } from '../_shared/auth/cron-secret.ts';
 import { requireUser } from '../_shared/auth/user-jwt.ts';
 import { db } from '../_shared/db/client.ts';
@@ -17,7 +18,6 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 const Night = z.iso.date({ error: 'must be a date (YYYY-MM-DD)' });
 
 export async function handler(req: Request): Promise<Response> {
-  if (req.method === 'OPTIONS') return new Response('ok', { headers: CORS_HEADERS });
   try {
     if (req.method !== 'GET') {
       throw new AppError('bad_request', 'METHOD_NOT_ALLOWED', `method ${req.method} not allowed (GET)`, { status: 405 });
@@ -43,4 +43,4 @@ export async function handler(req: Request): Promise<Response> {
   }
 }
 
-export default { fetch: handler } satisfies Deno.ServeDefaultExport;
+export default { fetch: withCors(handler) } satisfies Deno.ServeDefaultExport;

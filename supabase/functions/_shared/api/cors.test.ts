@@ -42,7 +42,12 @@ function preflight(name: string, method: string): Request {
   });
 }
 
-const BROWSER_FACING: Record<string, string[]> = { 'erp-sync': ['POST'], 'erp-connections': ['GET', 'PATCH'] };
+const BROWSER_FACING: Record<string, string[]> = {
+  'erp-sync': ['POST'],
+  'erp-connections': ['GET', 'PATCH'],
+  'erp-alerts': ['GET', 'POST'],
+  'erp-ops': ['GET'],
+};
 
 Deno.test('the header set is supabase-js\'s and allows every header and method the app sends', () => {
   const allowed = corsHeaders['Access-Control-Allow-Headers'].split(',').map((h) => h.trim().toLowerCase());
