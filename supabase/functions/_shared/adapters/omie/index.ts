@@ -1,5 +1,5 @@
 /**
- * Omie adapter (research/erp-apis.md §2). One app_key/app_secret pair per company, in the connection's
+ * Omie adapter (sources: docs/erp-sources.md). One app_key/app_secret pair per company, in the connection's
  * Vault JSON as `{ "app_key": "...", "app_secret": "..." }`.
  *
  * Entities and the calls behind them (every call POST `{baseUrl}/{module}/{service}/`):
@@ -43,6 +43,7 @@ import {
   mapOmieProduct,
   mapOmieReceivedNfe,
   type MapResult,
+  omieXmlText,
   parseCategoria,
   parseDocumentoItem,
   parseDreLinha,
@@ -65,6 +66,7 @@ import {
   OmieListarProdutosResponseSchema,
   OmieListarRecebimentosResponseSchema,
   OmieObterNfeResponseSchema,
+  omieTotalPages,
 } from './schemas.ts';
 import type { z } from 'zod';
 
@@ -253,7 +255,9 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
             // cStatus 20 denegado / 40 pendente: no authorised note (skipped, not a failure); 10 cancelado only
             // when its XML carries the cancellation event.
             const st = (doc?.cStatus ?? '').trim();
-            if (doc && (st === '20' || st === '40' || (st === '10' && !hasCancellation(doc.cXml)))) {
+            if (
+              doc && (st === '20' || st === '40' || (st === '10' && !hasCancellation(omieXmlText(doc.cXml))))
+            ) {
               return { ok: true, value: null };
             }
             return mapOmieReceivedNfe(p.value, doc);
@@ -262,7 +266,8 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
           }
         },
       );
-      const last = page >= body.nTotPaginas;
+      const pages = omieTotalPages(body, size.received);
+      const last = pages === null ? body.recebimentos.length < size.received : page >= pages;
       const { records, failed } = collect(results);
       yield {
         records: records.filter((r): r is NfeDocument => r !== null),

@@ -12,6 +12,7 @@ import type {
 } from '../contract.ts';
 import { AppError } from '../../errors.ts';
 import { XMLValidator } from 'fast-xml-parser';
+import { decodeXML } from 'entities';
 import { ACCESS_KEY_RE } from '../../nfe/access-key.ts';
 import { CNPJ_RE } from '../../nfe/documents.ts';
 import { mapCategoryToDre } from '../dre-mapping.ts';
@@ -173,6 +174,17 @@ export function checkNfeXml(xml: string | null | undefined): string | null {
   return null;
 }
 
+/**
+ * Omie sends the XML either as is or HTML-escaped once (`&lt;?xml ...`): clients decode `cXmlNfe` with
+ * html.unescape / html_entity_decode (docs/erp-sources.md). An escaped document is decoded once; anything else
+ * is returned untouched.
+ */
+export function omieXmlText(xml: string | null | undefined): string | null {
+  if (xml == null) return null;
+  const t = xml.trim();
+  return t.startsWith('&lt;') ? decodeXML(t).trim() : t;
+}
+
 /** 44-character key (alphanumeric CNPJ positions allowed, NT 2025.001). */
 const isAccessKey = (k: string | null | undefined): k is string => !!k && ACCESS_KEY_RE.test(k);
 
@@ -202,14 +214,15 @@ export function mapOmieIssuedNfe(nf: OmieNfCadastro, doc: OmieObterNfeResponse):
       cCodStatus: status,
     });
   }
-  const problem = checkNfeXml(doc.cXmlNfe);
+  const xml = omieXmlText(doc.cXmlNfe);
+  const problem = checkNfeXml(xml);
   if (problem) return fail('OMIE_BAD_XML', `Omie: ${problem} na NF-e ${externalId}`, externalId);
   const key = nf.compl.cChaveNFe ?? (doc.nChaveNfe != null ? String(doc.nChaveNfe) : null);
   return ok({
     externalId,
     ...(isAccessKey(key) ? { accessKey: key } : {}),
     origin: 'issued',
-    xml: doc.cXmlNfe!.trim(),
+    xml: xml!,
   });
 }
 
@@ -239,7 +252,8 @@ export function mapOmieReceivedNfe(rec: OmieRecebimento, doc: OmieDocumento | nu
       externalId,
     );
   }
-  const problem = checkNfeXml(doc.cXml);
+  const xml = omieXmlText(doc.cXml);
+  const problem = checkNfeXml(xml);
   if (problem) {
     return fail('OMIE_BAD_XML', `Omie: ${problem} no recebimento ${rec.cabec.nIdReceb}`, externalId);
   }
@@ -248,7 +262,7 @@ export function mapOmieReceivedNfe(rec: OmieRecebimento, doc: OmieDocumento | nu
     externalId,
     ...(isAccessKey(key) ? { accessKey: key } : {}),
     origin: 'received',
-    xml: doc.cXml!.trim(),
+    xml: xml!,
   });
 }
 
@@ -464,7 +478,7 @@ export function mapOmieConta(
 
 // --- company ------------------------------------------------------------------------------------------------
 
-/** Omie's `regime_tributario` code list is undocumented [U]: only textual values and the Simples flag are read. */
+/** Omie's `regime_tributario` code list is undocumented: only textual values and the Simples flag are read. */
 export function omieTaxRegime(
   e: Pick<OmieEmpresa, 'regime_tributario' | 'optante_simples_nacional'>,
 ): TaxRegime {
