@@ -324,7 +324,7 @@ async function runEntity(
           companyCnpj: conn.company_cnpj ?? undefined,
           connectionId: conn.id,
           source: conn.erp_type,
-          documents: page.records.map((r) => ({ externalId: r.externalId, xml: r.xml })),
+          documents: page.records.map((r) => ({ externalId: r.externalId, xml: r.xml, erpCancelled: r.erpCancelled })),
         });
         report.synced += res.imported + res.updated + res.unchanged + res.events;
         report.failed += page.failed.length + res.failed.length;

@@ -1,19 +1,20 @@
 /**
- * Bling API v3 adapter (research/erp-apis.md §1). Exports the factory `createBlingAdapter`.
+ * Bling API v3 adapter (sources: docs/erp-sources.md; the OpenAPI copy in ./openapi/). Exports the factory `createBlingAdapter`.
  *
  * - NF-e: `GET /nfe` by emission window (`dataEmissaoInicial/Final`), saídas (`tipo=1`, origin 'issued') then
- *   entradas (`tipo=0`, entry notes registered in Bling, origin 'received' [U]); 100-record pages without
+ *   entradas (`tipo=0`, entry notes registered in Bling, origin 'received'); 100-record pages without
  *   totals (a short page ends the phase). XML per note from `GET /nfe/documento/{chave}?formato=xml`
  *   (base64 of gzip); when Bling answers that call with a 4xx, from the detail's `xml` link (a URL, fetched only
  *   when it is on the configured API/auth origin). Notes without an authorised XML (pending, rejected...) are
- *   skipped. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', pagina }`.
+ *   skipped; a cancelled note (situação 2) is handed over with `erpCancelled`. Every date filter is split into
+ *   ranges of at most one year. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', range, pagina }`.
  * - Products: `GET /produtos?criterio=5` (all), NCM only in `GET /produtos/{id}` (`tributacao.ncm`): one
  *   detail call per product within the limiter. Checkpoint `{ pagina, since, startedAt }`; a finished pass
  *   leaves `{ done: true, since }` and the next call fetches only products changed since then (minus 1 day).
  * - Financials: categories (`/categorias/receitas-despesas`, hierarchy via `idCategoriaPai`), then receivables
  *   (`/contas/receber`, emission window) and payables (`/contas/pagar`, emission window); category and
  *   competence only exist in the detail → one detail call per title. DRE line from dre-mapping.ts.
- *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', range, pagina }`.
  * - Profile: `GET /empresas/me/dados-basicos` (CNPJ + name only; regime/CRT/CNAE/UF/city unavailable).
  * A record whose detail/XML is malformed becomes a FailedRecord (kind 'data'); auth, rate-limit and transient
  * errors end the sequence (the engine resumes from the last checkpoint).
@@ -33,7 +34,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
-import { mapLimit, isDataError } from '../concurrency.ts';
+import { isDataError, mapLimit } from '../concurrency.ts';
 import { createBlingTransport } from './client.ts';
 import {
   decodeBlingDocumento,
@@ -41,6 +42,7 @@ import {
   mapBlingCompany,
   mapBlingProduct,
   mapBlingTitle,
+  NFE_SITUACAO_CANCELADA,
   NFE_SITUACOES_WITH_XML,
   nfeOrigin,
   xmlProblem,
@@ -71,6 +73,41 @@ export const BLING_CAPABILITIES: Capabilities = {
 };
 
 const PAGE_SIZE = 100;
+
+/**
+ * Bling refuses a date filter wider than one year with 400 (https://developer.bling.com.br/limites). Every
+ * date-filtered listing walks the window in ranges of at most one year (a range ends the day before the same
+ * date of the next year). Pure; exported for the tests.
+ */
+export function blingDateRanges(from: string, to: string): Array<{ from: string; to: string }> {
+  const out: Array<{ from: string; to: string }> = [];
+  let start = from;
+  while (start <= to) {
+    const [y, m, d] = start.split('-').map(Number);
+    const nextYear = new Date(Date.UTC(y + 1, m - 1, d));
+    const end = new Date(nextYear.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const chunkEnd = end < to ? end : to;
+    out.push({ from: start, to: chunkEnd });
+    start = new Date(Date.parse(`${chunkEnd}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  }
+  return out;
+}
+
+/** Where a windowed listing resumes: phase, date range index and page (a checkpoint of another window: start). */
+function resumePoint<P extends string>(
+  phases: readonly P[],
+  window: DateWindow,
+  checkpoint: Checkpoint | null,
+): { phaseIdx: number; range: number; pagina: number } | null {
+  const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
+  if (!resume) return { phaseIdx: 0, range: 0, pagina: 1 };
+  if (checkpoint.phase === 'done') return null;
+  return {
+    phaseIdx: Math.max(0, phases.indexOf(checkpoint.phase as P)),
+    range: typeof checkpoint.range === 'number' && checkpoint.range >= 0 ? checkpoint.range : 0,
+    pagina: typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1,
+  };
+}
 /** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
 const DETAIL_CONCURRENCY = 3;
 
@@ -167,7 +204,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     if (link.startsWith('<')) {
       const problem = xmlProblem(link);
       if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
-      return link; // inline XML (seen in one client's fixtures [U])
+      return link; // inline XML (some accounts answer the detail with the XML itself)
     }
     if (!http.isAllowed(link)) {
       throw invalidRecord('bling', 'nfe', item.id, 'XML link outside the configured Bling origins');
@@ -184,18 +221,19 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
 
   async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
     const phases = ['saida', 'entrada'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'saida')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    const ranges = blingDateRanges(window.from, window.to);
+    const at = resumePoint(phases, window, checkpoint);
+    if (!at) return;
+    let { phaseIdx, range, pagina } = at;
     while (phaseIdx < phases.length) {
       const tipo = phases[phaseIdx] === 'saida' ? 1 : 0;
+      const r = ranges[Math.min(range, ranges.length - 1)];
       const raw = await list('/nfe', {
         pagina,
         limite: PAGE_SIZE,
         tipo,
-        dataEmissaoInicial: `${window.from} 00:00:00`,
-        dataEmissaoFinal: `${window.to} 23:59:59`,
+        dataEmissaoInicial: `${r.from} 00:00:00`,
+        dataEmissaoFinal: `${r.to} 23:59:59`,
       });
       const failed: FailedRecord[] = [];
       const items = parseItems(raw, BlingNfeListItemSchema, 'nfe', failed);
@@ -208,6 +246,10 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
             origin: nfeOrigin(item.tipo ?? tipo),
             xml,
             ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
+            // situação 2 = Cancelada: the XML Bling hands over is the authorised one, without the event
+            ...(item.situacao === NFE_SITUACAO_CANCELADA
+              ? { erpCancelled: { source: 'Bling situação 2 (Cancelada)' } }
+              : {}),
           };
           return doc;
         } catch (e) {
@@ -218,15 +260,13 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           throw e;
         }
       });
-      const last = raw.length < PAGE_SIZE;
-      if (last) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
+      if (raw.length >= PAGE_SIZE) pagina++;
+      else if (range + 1 < ranges.length) [range, pagina] = [range + 1, 1];
+      else [phaseIdx, range, pagina] = [phaseIdx + 1, 0, 1];
       yield {
         records: results.filter((r): r is NfeDocument => r !== null),
         failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', range, pagina },
       };
     }
   }
@@ -306,17 +346,18 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
     const phases = ['receber', 'pagar'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    const ranges = blingDateRanges(window.from, window.to);
+    const at = resumePoint(phases, window, checkpoint);
+    if (!at) return;
+    let { phaseIdx, range, pagina } = at;
     const categories = await loadCategories();
     while (phaseIdx < phases.length) {
       const phase = phases[phaseIdx];
       const kind = phase === 'receber' ? 'receivable' : 'payable';
+      const r = ranges[Math.min(range, ranges.length - 1)];
       const query = phase === 'receber'
-        ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: window.from, dataFinal: window.to }
-        : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: window.from, dataEmissaoFinal: window.to };
+        ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: r.from, dataFinal: r.to }
+        : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: r.from, dataEmissaoFinal: r.to };
       const raw = await list(`/contas/${phase}`, query);
       const failed: FailedRecord[] = [];
       const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
@@ -339,14 +380,13 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           throw e;
         }
       });
-      if (raw.length < PAGE_SIZE) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
+      if (raw.length >= PAGE_SIZE) pagina++;
+      else if (range + 1 < ranges.length) [range, pagina] = [range + 1, 1];
+      else [phaseIdx, range, pagina] = [phaseIdx + 1, 0, 1];
       yield {
         records: results.filter((r): r is FinancialEntry => r !== null),
         failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', range, pagina },
       };
     }
   }

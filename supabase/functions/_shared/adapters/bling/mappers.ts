@@ -38,6 +38,8 @@ export function nfeOrigin(tipo: number | undefined): 'issued' | 'received' {
  * notes have no authorised XML and are skipped.
  */
 export const NFE_SITUACOES_WITH_XML = new Set([2, 5, 6, 7]);
+/** NF-e `situacao` 2 = Cancelada (GET /nfe in the Bling v3 OpenAPI document). */
+export const NFE_SITUACAO_CANCELADA = 2;
 
 /** Bling title `situacao` → contract status (1 em aberto, 2 recebido/pago, 3 parcial, 4 devolvido,
  * 5 cancelado, 6 devolvido parcial, 7 confirmado). An open title past its due date is 'overdue'. */
