@@ -245,7 +245,7 @@ export async function syncConnection(
   let message: string | null = null;
   if (authError) {
     connStatus = 'error';
-    message = authFailureMessage(conn.erp_type);
+    message = authFailureMessage(conn.erp_type, authError.code);
   } else if (configError) {
     connStatus = 'error';
     message = configFailureMessage(conn.erp_type);

@@ -12,16 +12,36 @@ export const ERP_NAMES: Record<ErpType, string> = {
   conta_azul: 'Conta Azul',
 };
 
-export function authFailureMessage(erp: ErpType): string {
-  return `A autorização do ${ERP_NAMES[erp]} foi revogada ou expirou. Reconecte a integração em Integrações › ${ERP_NAMES[erp]} para retomar a sincronização.`;
+/** Account problems the ERP reports (not a revoked grant): what the user has to do in the ERP itself. */
+const ACCOUNT_MESSAGES: Record<string, (name: string) => string> = {
+  TINY_API_NO_ACCESS: (name) =>
+    `O ${name} informou que a API está bloqueada ou sem acesso para esta conta. Verifique no ${name} se o plano inclui acesso à API e se o token da integração está ativo; depois clique em "Sincronizar agora".`,
+  TINY_ACCOUNT_BLOCKED: (name) =>
+    `O ${name} informou que a empresa está bloqueada. Regularize a conta com o ${name} e depois clique em "Sincronizar agora".`,
+};
+
+export function authFailureMessage(erp: ErpType, code?: string): string {
+  const account = code ? ACCOUNT_MESSAGES[code] : undefined;
+  if (account) return account(ERP_NAMES[erp]);
+  return `A autorização do ${
+    ERP_NAMES[erp]
+  } foi revogada ou expirou. Reconecte a integração em Integrações › ${
+    ERP_NAMES[erp]
+  } para retomar a sincronização.`;
 }
 
 export function transientFailureMessage(erp: ErpType, failures: number, limit: number): string {
-  return `O ${ERP_NAMES[erp]} não respondeu como esperado na última sincronização (${failures} de ${limit} tentativas seguidas). Tentaremos novamente no próximo horário.`;
+  return `O ${
+    ERP_NAMES[erp]
+  } não respondeu como esperado na última sincronização (${failures} de ${limit} tentativas seguidas). Tentaremos novamente no próximo horário.`;
 }
 
 export function tooManyFailuresMessage(erp: ErpType, failures: number): string {
-  return `A sincronização com o ${ERP_NAMES[erp]} falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${ERP_NAMES[erp]} e clique em "Sincronizar agora" para tentar de novo.`;
+  return `A sincronização com o ${
+    ERP_NAMES[erp]
+  } falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${
+    ERP_NAMES[erp]
+  } e clique em "Sincronizar agora" para tentar de novo.`;
 }
 
 const ENTITY_NAMES: Record<string, string> = {
@@ -33,11 +53,15 @@ const ENTITY_NAMES: Record<string, string> = {
 
 export function partialMessage(erp: ErpType, entities: string[]): string {
   const names = ENTITY_NAMES;
-  return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${entities.map((e) => names[e] ?? e).join(', ')}. Tentaremos novamente no próximo horário.`;
+  return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${
+    entities.map((e) => names[e] ?? e).join(', ')
+  }. Tentaremos novamente no próximo horário.`;
 }
 
 export function configFailureMessage(erp: ErpType): string {
-  return `A integração com o ${ERP_NAMES[erp]} está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
+  return `A integração com o ${
+    ERP_NAMES[erp]
+  } está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
 }
 
 export function errorSummary(e: AppError): { kind: string; code: string; message: string } {
@@ -49,7 +73,7 @@ export function logErrorMessage(erp: ErpType, kind: string, code: string, entity
   const name = ERP_NAMES[erp];
   const what = entity ? ` (${ENTITY_NAMES[entity] ?? entity})` : '';
   const text: Record<string, string> = {
-    auth: authFailureMessage(erp),
+    auth: authFailureMessage(erp, code),
     rate_limited: `O ${name} limitou o uso da API${what}. Tentaremos novamente no próximo horário.`,
     transient: `O ${name} não respondeu${what} (falha temporária). Tentaremos novamente no próximo horário.`,
     data: `O ${name} enviou dados que não puderam ser lidos${what}.`,

@@ -16,6 +16,7 @@
  *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
  * - Profile: `info.php` (CNPJ, names, UF, city, `regime_tributario` text → regime/CRT; no CNAE).
  */
+import { isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
   AdapterContext,
@@ -30,9 +31,9 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
-import { mapLimit, isDataError } from '../concurrency.ts';
+import { isDataError, mapLimit } from '../concurrency.ts';
 import { xmlProblem } from '../bling/mappers.ts';
-import { createTinyTransport, isEmptyResult } from './client.ts';
+import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
 import {
   mapTinyCompany,
   mapTinyProduct,
@@ -68,6 +69,38 @@ interface ListPage {
   pages: number;
 }
 
+/** Where a date-filtered listing stands inside the sync window: the sub-window being read and its next page. */
+interface WindowCursor {
+  subFrom: string;
+  subTo: string;
+  pagina: number;
+}
+
+const addDays = (d: string, n: number) =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/** The last day of the first half of [from, to] (from < to). */
+export function midDay(from: string, to: string): string {
+  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  return addDays(from, Math.floor(days / 2));
+}
+
+/** After a page: the next page, the rest of the window, or null when the window is read. */
+export function nextCursor(window: DateWindow, cur: WindowCursor, pages: number): WindowCursor | null {
+  if (cur.pagina < pages) return { ...cur, pagina: cur.pagina + 1 };
+  if (cur.subTo < window.to) return { subFrom: addDays(cur.subTo, 1), subTo: window.to, pagina: 1 };
+  return null;
+}
+
+/** The cursor a checkpoint of this window carries (older checkpoints: the whole window at `pagina`). */
+function cursorOf(window: DateWindow, cp: Checkpoint | null): WindowCursor {
+  const own = cp && cp.from === window.from && cp.to === window.to;
+  const pagina = own && typeof cp.pagina === 'number' ? cp.pagina : 1;
+  const subFrom = own && typeof cp.subFrom === 'string' ? cp.subFrom : window.from;
+  const subTo = own && typeof cp.subTo === 'string' ? cp.subTo : window.to;
+  return { subFrom, subTo, pagina };
+}
+
 export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
   const tiny = createTinyTransport(ctx, deps);
@@ -92,6 +125,34 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
       ) => (w && typeof w === 'object' ? (w as Record<string, unknown>)[itemKey] : undefined)),
       pages: Number(env.data.retorno.numero_paginas ?? '1') || 1,
     };
+  }
+
+  /**
+   * One page of a date-filtered listing over the sub-window `cur` of the sync window. Tiny answers codigo_erro 21
+   * ("A Consulta retornou muitos registros") when a filter matches too much: the sub-window is halved and asked
+   * again; the rest of the window follows once the half is read (see `nextCursor`).
+   */
+  async function windowPage(
+    service: string,
+    params: (from: string, to: string) => Record<string, string | number>,
+    listKey: string,
+    itemKey: string,
+    cur: WindowCursor,
+  ): Promise<{ page: ListPage; cur: WindowCursor }> {
+    for (;;) {
+      try {
+        const page = await listPage(
+          service,
+          { ...params(cur.subFrom, cur.subTo), pagina: cur.pagina },
+          listKey,
+          itemKey,
+        );
+        return { page, cur };
+      } catch (e) {
+        if (!(isAppError(e) && e.code === TINY_TOO_MANY_RECORDS) || cur.subFrom === cur.subTo) throw e;
+        cur = { subFrom: cur.subFrom, subTo: midDay(cur.subFrom, cur.subTo), pagina: 1 };
+      }
+    }
   }
 
   async function detail<S extends z.ZodType>(
@@ -161,20 +222,18 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
     if (resume && checkpoint.phase === 'done') return;
     let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'S')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    let cur = cursorOf(window, checkpoint);
     while (phaseIdx < phases.length) {
       const tipoNota = phases[phaseIdx];
-      const page = await listPage(
+      const got = await windowPage(
         'notas.fiscais.pesquisa',
-        {
-          tipoNota,
-          dataInicial: toTinyDate(window.from),
-          dataFinal: toTinyDate(window.to),
-          pagina,
-        },
+        (from, to) => ({ tipoNota, dataInicial: toTinyDate(from), dataFinal: toTinyDate(to) }),
         'notas_fiscais',
         'nota_fiscal',
+        cur,
       );
+      const page = got.page;
+      cur = got.cur;
       const failed: FailedRecord[] = [];
       const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
         .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
@@ -190,14 +249,13 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
           throw e;
         }
       });
-      if (pagina >= page.pages) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
+      const next = nextCursor(window, cur, page.pages);
+      if (next) cur = next;
+      else [phaseIdx, cur] = [phaseIdx + 1, { subFrom: window.from, subTo: window.to, pagina: 1 }];
       yield {
         records: docs.flat(),
         failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', ...cur },
       };
     }
   }
@@ -240,20 +298,19 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
     if (resume && checkpoint.phase === 'done') return;
     let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
+    let cur = cursorOf(window, checkpoint);
     while (phaseIdx < phases.length) {
       const phase = phases[phaseIdx];
       const kind = phase === 'receber' ? 'receivable' : 'payable';
-      const page = await listPage(
+      const got = await windowPage(
         `contas.${phase}.pesquisa`,
-        {
-          data_ini_emissao: toTinyDate(window.from),
-          data_fim_emissao: toTinyDate(window.to),
-          pagina,
-        },
+        (from, to) => ({ data_ini_emissao: toTinyDate(from), data_fim_emissao: toTinyDate(to) }),
         'contas',
         'conta',
+        cur,
       );
+      const page = got.page;
+      cur = got.cur;
       const failed: FailedRecord[] = [];
       const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
       const day = today();
@@ -272,14 +329,13 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
           throw e;
         }
       });
-      if (pagina >= page.pages) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
+      const next = nextCursor(window, cur, page.pages);
+      if (next) cur = next;
+      else [phaseIdx, cur] = [phaseIdx + 1, { subFrom: window.from, subTo: window.to, pagina: 1 }];
       yield {
         records: results.filter((r): r is FinancialEntry => r !== null),
         failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
+        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', ...cur },
       };
     }
   }
