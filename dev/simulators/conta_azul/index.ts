@@ -77,25 +77,25 @@ function slice<T>(items: T[], pagina: number, size: number): T[] {
   return items.slice((pagina - 1) * size, pagina * size);
 }
 
-function titleStatus(t: SimTitle, today: string): string {
+/**
+ * The search endpoints' `status` is an English enum and `status_traduzido` its Portuguese name (a captured answer:
+ * `"status": "ACQUITTED", "status_traduzido": "RECEBIDO"`; PENDING ↔ EM_ABERTO; docs/erp-sources.md). The English
+ * names of the partial and lost statuses are the simulator's choice (no public capture found).
+ */
+function titleStatus(t: SimTitle, today: string): { status: string; status_traduzido: string } {
   switch (t.status) {
     case 'paid':
-      return 'RECEBIDO';
+      return { status: 'ACQUITTED', status_traduzido: 'RECEBIDO' };
     case 'partial':
-      return 'RECEBIDO_PARCIAL';
+      return { status: 'PARTIAL', status_traduzido: 'RECEBIDO_PARCIAL' };
     case 'cancelled':
-      return 'PERDIDO';
+      return { status: 'LOST', status_traduzido: 'PERDIDO' };
     default:
-      return t.dueDate < today ? 'ATRASADO' : 'EM_ABERTO';
+      return t.dueDate < today
+        ? { status: 'OVERDUE', status_traduzido: 'ATRASADO' }
+        : { status: 'PENDING', status_traduzido: 'EM_ABERTO' };
   }
 }
-const STATUS_LABEL: Record<string, string> = {
-  RECEBIDO: 'Recebido',
-  RECEBIDO_PARCIAL: 'Recebido parcial',
-  PERDIDO: 'Perdido',
-  ATRASADO: 'Atrasado',
-  EM_ABERTO: 'Em aberto',
-};
 
 export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator {
   const core = new SimCore('conta_azul', opts);
@@ -335,8 +335,7 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
       id: caUuid(core.seed, 'parcela', t.id),
       descricao: t.description,
       data_vencimento: t.dueDate,
-      status,
-      status_traduzido: STATUS_LABEL[status],
+      ...status,
       total,
       nao_pago: naoPago,
       pago: Math.round((total - naoPago) * 100) / 100,

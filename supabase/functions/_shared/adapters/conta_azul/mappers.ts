@@ -266,17 +266,37 @@ export function parseCaCategoria(raw: unknown): MapResult<CaCategoria> {
 // --- financials ---------------------------------------------------------------------------------------------
 
 /**
- * Search endpoints: EM_ABERTO, RECEBIDO, ATRASADO, RECEBIDO_PARCIAL, RENEGOCIADO, PERDIDO (+ payables' PAGO...);
- * installment endpoints: PENDENTE, QUITADO, CANCELADO. `status_traduzido` may be a label ("Em aberto").
- * A renegotiated installment is replaced by new ones, so it counts as cancelled (no double counting).
+ * Financial status. The search endpoints send an English enum in `status` (ACQUITTED, PENDING, OVERDUE, ...) and
+ * the Portuguese label in `status_traduzido` (RECEBIDO, EM_ABERTO, ATRASADO, RECEBIDO_PARCIAL, RENEGOCIADO,
+ * PERDIDO; payables PAGO...): see docs/erp-sources.md (Conta Azul) and
+ * https://developers.contaazul.com/docs/financial-apis-openapi. Installment endpoints use PENDENTE, QUITADO,
+ * CANCELADO. Both vocabularies are read; `null` for a value neither knows. A renegotiated installment is replaced by
+ * new ones, so it counts as cancelled (no double counting).
  */
-export function mapCaStatus(status: string | null | undefined): FinancialEntry['status'] {
+function caStatusOf(status: string | null | undefined): FinancialEntry['status'] | null {
   const t = normText(status).toUpperCase().replace(/[\s-]+/g, '_');
-  if (t.includes('PARCIAL')) return 'partial';
-  if (['RECEBIDO', 'PAGO', 'QUITADO', 'LIQUIDADO', 'CONCILIADO'].includes(t)) return 'paid';
-  if (t === 'ATRASADO' || t === 'VENCIDO') return 'overdue';
-  if (['CANCELADO', 'PERDIDO', 'RENEGOCIADO', 'ESTORNADO'].includes(t)) return 'cancelled';
-  return 'open'; // EM_ABERTO, PENDENTE, unknown
+  if (!t) return null;
+  if (t.includes('PARCIAL') || t.startsWith('PARTIAL')) return 'partial';
+  if (
+    ['RECEBIDO', 'PAGO', 'QUITADO', 'LIQUIDADO', 'CONCILIADO', 'ACQUITTED', 'PAID', 'RECEIVED'].includes(t)
+  ) {
+    return 'paid';
+  }
+  if (['ATRASADO', 'VENCIDO', 'OVERDUE'].includes(t)) return 'overdue';
+  if (
+    ['CANCELADO', 'PERDIDO', 'RENEGOCIADO', 'ESTORNADO', 'CANCELLED', 'CANCELED', 'LOST', 'RENEGOTIATED']
+      .includes(t)
+  ) return 'cancelled';
+  if (['EM_ABERTO', 'PENDENTE', 'ABERTO', 'PENDING', 'OPEN'].includes(t)) return 'open';
+  return null;
+}
+
+/** The entry's status from whichever of `status_traduzido` / `status` is known; 'open' when neither is. */
+export function mapCaStatus(
+  status: string | null | undefined,
+  statusTraduzido?: string | null,
+): FinancialEntry['status'] {
+  return caStatusOf(statusTraduzido) ?? caStatusOf(status) ?? 'open';
 }
 
 export function mapCaEvento(
@@ -307,7 +327,7 @@ export function mapCaEvento(
     kind,
     date,
     amount: amount.replace(/^-/, ''),
-    status: mapCaStatus(e.status ?? e.status_traduzido),
+    status: mapCaStatus(e.status, e.status_traduzido),
     categoryId: cats[0]?.id ?? null,
     categoryName: r.categoryName,
     dreLine: r.line,
