@@ -36,7 +36,8 @@ const BLOCKED_RE = /api bloqueada/i;
 export const TINY_TOO_MANY_RECORDS = 'TINY_TOO_MANY_RECORDS';
 
 /**
- * Tiny's processing codes (https://tiny.com.br/api-docs/api2-tabelas-processamento) → provider signals:
+ * Tiny's error codes (the table every service page refers to, e.g. https://tiny.com.br/api-docs/api2-notas-fiscais-pesquisar;
+ * reproduced in linkiez/TinyERPv2-SDK@d8b4221221729fdff67dc49407b9df82827511a5 src/types/CodigoErro.ts) → signals:
  *   1/2 token missing/invalid → auth · 5 API blocked or without access, 8 company blocked → auth (account
  *   problems only the user can solve; sync/messages.ts says what to do) · 6 per-minute quota → rate_limited 60 s
  *   · 11 too many concurrent calls → rate_limited 10 s · 35 unexpected error, 99 maintenance → transient ·

@@ -1,5 +1,5 @@
 /**
- * Tiny's processing codes (fixtures/erros-processamento.json, from Tiny's error table): 5 and 8 are account
+ * Tiny's processing codes (fixtures/erros-processamento.json, from Tiny's error-code table): 5 and 8 are account
  * problems (auth, with a pt-BR message saying what to do), 35 and 99 are transient (retried), 21 splits the
  * date window until every part answers.
  */
