@@ -48,7 +48,5 @@ Deno.test('DAS (the Simples Nacional payment) is a deduction, the Portuguese wor
     ['Compra das mercadorias', 'custos'],
     ['Despesas das filiais', 'despesas_operacionais'],
   ];
-  for (const [name, line] of cases) {
-    assert.equal(mapCategoryToDre({ name, side: 'payable' }).line, line, name);
-  }
+  for (const [name, line] of cases) assert.equal(mapCategoryToDre({ name, side: 'payable' }).line, line, name);
 });
