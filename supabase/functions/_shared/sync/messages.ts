@@ -23,25 +23,15 @@ const ACCOUNT_MESSAGES: Record<string, (name: string) => string> = {
 export function authFailureMessage(erp: ErpType, code?: string): string {
   const account = code ? ACCOUNT_MESSAGES[code] : undefined;
   if (account) return account(ERP_NAMES[erp]);
-  return `A autorização do ${
-    ERP_NAMES[erp]
-  } foi revogada ou expirou. Reconecte a integração em Integrações › ${
-    ERP_NAMES[erp]
-  } para retomar a sincronização.`;
+  return `A autorização do ${ERP_NAMES[erp]} foi revogada ou expirou. Reconecte a integração em Integrações › ${ERP_NAMES[erp]} para retomar a sincronização.`;
 }
 
 export function transientFailureMessage(erp: ErpType, failures: number, limit: number): string {
-  return `O ${
-    ERP_NAMES[erp]
-  } não respondeu como esperado na última sincronização (${failures} de ${limit} tentativas seguidas). Tentaremos novamente no próximo horário.`;
+  return `O ${ERP_NAMES[erp]} não respondeu como esperado na última sincronização (${failures} de ${limit} tentativas seguidas). Tentaremos novamente no próximo horário.`;
 }
 
 export function tooManyFailuresMessage(erp: ErpType, failures: number): string {
-  return `A sincronização com o ${
-    ERP_NAMES[erp]
-  } falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${
-    ERP_NAMES[erp]
-  } e clique em "Sincronizar agora" para tentar de novo.`;
+  return `A sincronização com o ${ERP_NAMES[erp]} falhou ${failures} vezes seguidas e foi pausada. Verifique a conta no ${ERP_NAMES[erp]} e clique em "Sincronizar agora" para tentar de novo.`;
 }
 
 const ENTITY_NAMES: Record<string, string> = {
@@ -53,15 +43,11 @@ const ENTITY_NAMES: Record<string, string> = {
 
 export function partialMessage(erp: ErpType, entities: string[]): string {
   const names = ENTITY_NAMES;
-  return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${
-    entities.map((e) => names[e] ?? e).join(', ')
-  }. Tentaremos novamente no próximo horário.`;
+  return `Sincronização parcial com o ${ERP_NAMES[erp]}: não foi possível atualizar ${entities.map((e) => names[e] ?? e).join(', ')}. Tentaremos novamente no próximo horário.`;
 }
 
 export function configFailureMessage(erp: ErpType): string {
-  return `A integração com o ${
-    ERP_NAMES[erp]
-  } está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
+  return `A integração com o ${ERP_NAMES[erp]} está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
 }
 
 export function errorSummary(e: AppError): { kind: string; code: string; message: string } {
