@@ -1,16 +1,20 @@
 /**
- * Conta Azul simulator (new API, research/erp-apis.md §4): Cognito-like OAuth2 at `/oauth2/authorize` and
+ * Conta Azul simulator (new API), on Conta Azul's developer pages (https://developers.contaazul.com/auth,
+ * /requestingcode, /renewingaccesstoken) and OpenAPI documents (financial, inventory, invoice; copies in
+ * clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307 docs/; docs/erp-sources.md): Cognito-like OAuth2 at
+ * `/oauth2/authorize` and
  * `/oauth2/token` (Basic client auth, 3-min codes, 1-h access tokens, rotating refresh tokens: a reused or
  * revoked one answers 400 `{"error":"invalid_grant","error_subtype":"invalid_refresh_token"|"access_revoked"}`),
- * `DELETE /oauth/connections/{id}` [S], Bearer auth on `/v1/...`, 10 req/s and 600 req/min per connected
+ * `DELETE /oauth/connections/{id}`, Bearer auth on `/v1/...`, 10 req/s and 600 req/min per connected
  * account (sliding windows) → 429, per-module envelopes (`{itens, paginacao}` for notas fiscais,
  * `{items, totalItems}` for produtos, `{itens_totais, itens}` for financeiro/categorias), required filters
  * (400) and the 15-day NF-e window, the XML as the body of `/v1/notas-fiscais/{chave_acesso}`, NCM only in the
  * product detail, categories with `entrada_dre`, the categorias-dre tree and `/v1/pessoas/conta-conectada`.
  *
- * Assumptions for [U] items: the NF-e list item fields beyond `chave_acesso` (id, numero_nota, status,
- * data_emissao, valor, cliente), the XML content type (application/xml), a Retry-After header on 429s,
- * 401 body `{"message":"Unauthorized"}`, the payable status vocabulary (same as receivables),
+ * The XML comes as `application/xml` and payables share the receivables' status vocabulary, as the OpenAPI
+ * documents say. Simulator choices where no source says: the NF-e list item fields beyond `chave_acesso` (id,
+ * numero_nota, status, data_emissao, valor, cliente), a Retry-After header on 429s, 401 body
+ * `{"message":"Unauthorized"}`,
  * conta-conectada without an address. API and auth share the simulator's origin (set baseUrl and authUrl to it).
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';

@@ -1,5 +1,7 @@
 /**
- * Tiny ERP (Olist ERP) API v2 simulator (research/erp-apis.md §3.2): `/api2/<service>.php` over GET query or
+ * Tiny ERP (Olist ERP) API v2 simulator, on Tiny's service pages (https://tiny.com.br/api-docs/api2-*, e.g.
+ * api2-notas-fiscais-pesquisar; limits https://tiny.com.br/api-docs/api2-limites-api; docs/erp-sources.md):
+ * `/api2/<service>.php` over GET query or
  * POST form, `token` + `formato=json`, HTTP 200 for everything with `{"retorno":{status, codigo_erro, erros}}`,
  * list items wrapped (`notas_fiscais[].nota_fiscal`, `produtos[].produto`, `contas[].conta`), numbers as strings,
  * dates `dd/mm/yyyy`, 100-record pages with `numero_paginas`, empty result as `codigo_erro` 20, per-account
@@ -8,8 +10,10 @@
  * `nota.fiscal.obter.xml.php` answering XML even with formato=json (`<retorno>…<xml_nfe>` nfeProc
  * `</xml_nfe>[<xml_cancelamento>…]`).
  *
- * Assumptions [U] in the research, documented here: page past the end → codigo_erro 23; note `situacao` codes
- * as Tiny v3 (3 cancelada, 7 emitida DANFE, 8 registrada, 1 pendente); title `competencia` as dd/mm/yyyy;
+ * Error codes per Tiny's code table (reproduced in linkiez/TinyERPv2-SDK@d8b4221221729fdff67dc49407b9df82827511a5
+ * src/types/CodigoErro.ts): page past the end → codigo_erro 23; note `situacao` codes per Tiny's "Situações das
+ * Notas Fiscais" (3 cancelada, 7 emitida DANFE, 8 registrada, 1 pendente). Simulator choices where no source
+ * says: title `competencia` as dd/mm/yyyy;
  * `regime_tributario` texts; the failure knob answers HTTP 503 (an infrastructure error, not a Tiny envelope).
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';

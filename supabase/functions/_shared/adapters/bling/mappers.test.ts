@@ -1,4 +1,4 @@
-/** Bling mappers and error signals replayed on responses shaped as research/erp-apis.md §1 documents them. */
+/** Bling mappers and error signals replayed on the recorded fixtures (each names its public source). */
 import assert from 'node:assert/strict';
 import { blingInspector, msUntilBrasiliaMidnight } from './client.ts';
 import {

@@ -27,7 +27,7 @@ export function decimalFromNumber(n: number | null | undefined, scale = 2): stri
   return n.toFixed(scale);
 }
 
-/** NF-e `tipo` (0 entrada, 1 saída) → contract origin. Entry notes are the ones registered in Bling [U]. */
+/** NF-e `tipo` (0 entrada, 1 saída) → contract origin. `tipo` per GET /nfe in the OpenAPI document. */
 export function nfeOrigin(tipo: number | undefined): 'issued' | 'received' {
   return tipo === 0 ? 'received' : 'issued';
 }

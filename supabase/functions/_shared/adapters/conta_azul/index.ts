@@ -1,5 +1,5 @@
 /**
- * Conta Azul adapter (new API "v2", research/erp-apis.md §4). Credentials (Vault JSON):
+ * Conta Azul adapter (new API "v2"; sources: docs/erp-sources.md, Conta Azul). Credentials (Vault JSON):
  * `{ access_token, refresh_token, expires_at }`; OAuth client id/secret come from the function secrets
  * (`ctx.oauthClient`). Base URL `https://api-v2.contaazul.com`, auth URL `https://auth.contaazul.com`.
  *

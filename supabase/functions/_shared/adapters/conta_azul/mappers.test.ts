@@ -1,6 +1,6 @@
 /**
- * Conta Azul mapper tests: replay responses shaped as research/erp-apis.md §4 (and the official OpenAPI
- * pages it cites) documents them, field names as the API spells them.
+ * Conta Azul mapper tests: replay the recorded responses (each fixture names its public source: Conta Azul's
+ * OpenAPI documents), field names as the API spells them.
  */
 import assert from 'node:assert/strict';
 import {
@@ -68,7 +68,7 @@ Deno.test('conta azul notas-fiscais list + XML by chave_acesso → issued NfeDoc
   assert.equal(doc.value.origin, 'issued');
   assert.match(doc.value.xml, /<infNFe Id="NFe3526/);
 
-  // one client reads the XML endpoint as JSON [U]: accepted when a string field holds the XML
+  // some clients read the XML endpoint as JSON: accepted when a string field holds the XML
   assert.match(extractXml(JSON.stringify(f.xmlResponseJson), 'application/json')!, /^<nfeProc>/);
   const broken = mapCaNfe(first.value, '<nfeProc><NFe><infNFe Id="x"></nfeProc>', 'text/xml');
   assert.ok(!broken.ok);

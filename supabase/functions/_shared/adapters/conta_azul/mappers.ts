@@ -106,8 +106,9 @@ export function parseNotaFiscal(raw: unknown): MapResult<CaNotaFiscal> {
 }
 
 /**
- * Body of GET /v1/notas-fiscais/{chave_acesso}: the XML itself (text/xml, per two clients [S]); one client
- * reads JSON [U], so a JSON body carrying the XML in a string field is accepted too.
+ * Body of GET /v1/notas-fiscais/{chave}: the XML itself (`application/xml`, string, in Conta Azul's invoice
+ * OpenAPI; copy clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307 docs/open-api-invoice.yaml). A
+ * JSON body carrying the XML in a string field is accepted too (some clients read it as JSON).
  */
 export function extractXml(body: string, contentType: string | null): string | null {
   const t = body.trim();
@@ -338,7 +339,7 @@ export function mapCaEvento(
 
 // --- company ------------------------------------------------------------------------------------------------
 
-/** conta-conectada has no regime/CRT/CNAE (§4.7): those are always declared unavailable, never guessed. */
+/** conta-conectada has no regime/CRT/CNAE: those are always declared unavailable, never guessed. */
 export function mapCaContaConectada(c: CaContaConectada): CompanyProfile {
   const uf = (c.endereco?.estado ?? c.endereco?.uf ?? '').trim().toUpperCase();
   const profile: CompanyProfile = {

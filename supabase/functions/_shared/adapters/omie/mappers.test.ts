@@ -1,5 +1,5 @@
 /**
- * Omie mapper tests: replay responses shaped exactly as research/erp-apis.md §2 documents them
+ * Omie mapper tests: replay the recorded responses (each fixture names its public source)
  * (fixtures/*.json, field names as Omie spells them) through the pure mappers.
  */
 import assert from 'node:assert/strict';

@@ -402,7 +402,7 @@ export function parseDreLinha(raw: unknown): MapResult<OmieDreLinha> {
 
 // --- financials ---------------------------------------------------------------------------------------------
 
-/** `status_titulo` → contract status. Values per §2.5: CANCELADO, PAGO, LIQUIDADO, EMABERTO, PAGTO_PARCIAL, ... */
+/** `status_titulo` → contract status. Values (ListarContasReceber filtrar_por_status): CANCELADO, PAGO, LIQUIDADO, EMABERTO, PAGTO_PARCIAL, ... */
 export function mapOmieStatus(s: string | null | undefined): FinancialEntry['status'] {
   const t = (s ?? '').toUpperCase().replace(/[\s_]/g, '');
   if (t.startsWith('CANCEL')) return 'cancelled';

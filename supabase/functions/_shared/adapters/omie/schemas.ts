@@ -70,7 +70,7 @@ export function omieTotalPages(p: AnyPaging, pageSize: number): number | null {
   return null;
 }
 
-// --- NF-e issued: /produtos/nfconsultar/ ListarNF (§2.3) ----------------------------------------------------
+// --- NF-e issued: /produtos/nfconsultar/ ListarNF ---------------------------------------------------------
 
 export const OmieNfCadastroSchema = z.object({
   ide: z
@@ -108,7 +108,7 @@ export const OmieListarNFResponseSchema = z.object({
   nfCadastro: z.array(z.unknown()).default([]),
 });
 
-/** /produtos/dfedocs/ ObterNfe response: XML inline in `cXmlNfe`; `cCodStatus` "0" = ok [V]. */
+/** /produtos/dfedocs/ ObterNfe response: XML inline in `cXmlNfe`; `cCodStatus` "0" = ok (omie-lib ObterNFeResponse). */
 export const OmieObterNfeResponseSchema = z.object({
   cNumNfe: z.union([z.string(), z.number()]).nullish(),
   nChaveNfe: z.union([z.string(), z.number()]).nullish(),
@@ -121,7 +121,7 @@ export const OmieObterNfeResponseSchema = z.object({
 });
 export type OmieObterNfeResponse = z.infer<typeof OmieObterNfeResponseSchema>;
 
-// --- NF-e received: /produtos/recebimentonfe/ ListarRecebimentos (§2.3) -------------------------------------
+// --- NF-e received: /produtos/recebimentonfe/ ListarRecebimentos ------------------------------------------
 
 export const OmieRecebimentoSchema = z.object({
   cabec: z.object({
@@ -144,7 +144,7 @@ export const OmieListarRecebimentosResponseSchema = z.object({
   recebimentos: z.array(z.unknown()).default([]),
 });
 
-// --- bulk XML: /contador/xml/ ListarDocumentos (§2.3) -------------------------------------------------------
+// --- bulk XML: /contador/xml/ ListarDocumentos ------------------------------------------------------------
 
 export const OmieDocumentoSchema = z.object({
   nNumero: z.union([z.string(), z.number()]).nullish(),
@@ -166,7 +166,7 @@ export const OmieListarDocumentosResponseSchema = z.object({
   documentosEncontrados: z.array(z.unknown()).default([]),
 });
 
-// --- products: /geral/produtos/ ListarProdutos (§2.4) -------------------------------------------------------
+// --- products: /geral/produtos/ ListarProdutos ------------------------------------------------------------
 
 export const OmieProdutoSchema = z.object({
   codigo_produto: idLike,
@@ -189,7 +189,7 @@ export const OmieListarProdutosResponseSchema = z.object({
   produto_servico_cadastro: z.array(z.unknown()).default([]),
 });
 
-// --- financials (§2.5) --------------------------------------------------------------------------------------
+// --- financials -------------------------------------------------------------------------------------------
 
 export const OmieCategoriaRateioSchema = z.object({
   codigo_categoria: z.string(),
@@ -197,7 +197,7 @@ export const OmieCategoriaRateioSchema = z.object({
   valor: numLike.nullish(),
 });
 
-/** Shared by `conta_receber_cadastro[]` and `conta_pagar_cadastro[]` (mirror of each other) [V]. */
+/** Shared by `conta_receber_cadastro[]` and `conta_pagar_cadastro[]` (mirror of each other, omie-lib Financas). */
 export const OmieContaSchema = z.object({
   codigo_lancamento_omie: idLike,
   codigo_lancamento_integracao: optStr,
@@ -236,7 +236,7 @@ export const OmieDadosDreSchema = z.object({
   totalizaDRE: optStr,
 });
 
-/** /geral/categorias/ ListarCategorias `categoria_cadastro[]` [V]. */
+/** /geral/categorias/ ListarCategorias `categoria_cadastro[]` (omie-lib Geral/Categorias). */
 export const OmieCategoriaSchema = z.object({
   codigo: z.string(), // e.g. '1.01.02'
   descricao: z.string(),
@@ -260,7 +260,7 @@ export const OmieListarCategoriasResponseSchema = z.object({
   categoria_cadastro: z.array(z.unknown()).default([]),
 });
 
-/** /geral/dre/ ListarCadastroDRE: the DRE structure (lines, level, sign), not values [V]. */
+/** /geral/dre/ ListarCadastroDRE: the DRE structure (lines, level, sign), not values (omie-lib Geral/Dre). */
 export const OmieDreLinhaSchema = z.object({
   codigoDRE: z.string(),
   descricaoDRE: z.string(),
@@ -276,7 +276,7 @@ export const OmieListarCadastroDREResponseSchema = z.object({
   dreLista: z.array(z.unknown()).default([]),
 });
 
-// --- company: /geral/empresas/ ListarEmpresas (§2.6) --------------------------------------------------------
+// --- company: /geral/empresas/ ListarEmpresas -------------------------------------------------------------
 
 export const OmieEmpresaSchema = z.object({
   codigo_empresa: idLike,
@@ -286,7 +286,7 @@ export const OmieEmpresaSchema = z.object({
   cidade: optStr,
   estado: optStr,
   cnae: optStr,
-  regime_tributario: z.union([z.string(), z.number()]).nullish(), // code list not documented [U]
+  regime_tributario: z.union([z.string(), z.number()]).nullish(), // code list not documented
   optante_simples_nacional: optStr, // S/N
   regapu: optStr,
   estab: optStr, // M matriz / F filial / U único

@@ -1,9 +1,9 @@
 /**
- * Tiny ERP / Olist ERP API v2 adapter (research/erp-apis.md §3.2). Exports the factory `createTinyAdapter`.
+ * Tiny ERP / Olist ERP API v2 adapter (sources: docs/erp-sources.md, Tiny). Exports `createTinyAdapter`.
  * Credentials: `{ token }` (static API token, per Tiny account).
  *
  * - NF-e: `notas.fiscais.pesquisa.php` by emission window (dd/mm/yyyy), `tipoNota=S` (origin 'issued') then
- *   `tipoNota=E` (entry notes registered/imported in Tiny, origin 'received' [U]); 100 per page with
+ *   `tipoNota=E` (entry notes registered/imported in Tiny, origin 'received'); 100 per page with
  *   `numero_paginas`; `codigo_erro` 20/23 = no (more) records. XML per note from `nota.fiscal.obter.xml.php`
  *   (always XML: `<retorno>…<xml_nfe>nfeProc</xml_nfe>[<xml_cancelamento>…]`); the cancellation event, when
  *   present, is handed over as its own document (`<id>:cancelamento`) for the NF-e module. Notes without an
@@ -12,8 +12,9 @@
  *   `{ pagina }`; a finished pass leaves `{ done: true }` and the next call starts a new full pass (the v2
  *   "atualizações" endpoints only reach 30 days back).
  * - Financials: `contas.receber.pesquisa.php` / `contas.pagar.pesquisa.php` by emission window, then
- *   `conta.*.obter.php` per title for `competencia` and `categoria` (a name: v2 has no category list [U]); DRE
- *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ *   `conta.*.obter.php` per title for `competencia` and `categoria` (a name: v2 lists no categories); DRE
+ *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', subFrom, subTo,
+ *   pagina }` (date-filtered listings answered with codigo_erro 21 are read in halves of the window).
  * - Profile: `info.php` (CNPJ, names, UF, city, `regime_tributario` text → regime/CRT; no CNAE).
  */
 import { isAppError } from '../../errors.ts';

@@ -1,4 +1,4 @@
-/** Tiny v2 mappers and signals replayed on responses shaped as research/erp-apis.md §3.2 documents them. */
+/** Tiny v2 mappers and signals replayed on the recorded fixtures (each names its public source). */
 import assert from 'node:assert/strict';
 import { isEmptyResult, tinyInspector } from './client.ts';
 import {

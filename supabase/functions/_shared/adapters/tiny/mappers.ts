@@ -52,7 +52,7 @@ export function toTinyDate(iso: string): string {
   return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 }
 
-/** Note situations with an authorised XML (v2 uses the v3 numbering [U]): 2 emitida, 3 cancelada,
+/** Note situations with an authorised XML (Tiny's "Situações das Notas Fiscais": 1 pendente ... 10 denegada): 2 emitida, 3 cancelada,
  * 6 autorizada, 7 emitida DANFE, 8 registrada. */
 export const NOTE_SITUACOES_WITH_XML = new Set(['2', '3', '6', '7', '8']);
 
