@@ -9,8 +9,8 @@
  * (ListarDocumentos). Faults as captured in OmieSharp/OmieSharp@c00c24d897ba4163ea067bfeefcfabe3ffa6ed59
  * (src/OmieSharp/OmieSharpClient.cs): an empty or past-the-end page is `SOAP-ENV:Client-5113`, the same request
  * repeated within 60 s is `SOAP-ENV:Client-1100` "... você pode tentar novamente às HH:MM:SS"; a wrong or revoked
- * key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida."
- * (https://ajuda.omie.com.br/pt-BR/articles/8001888-tratando-os-erros-de-api, which also gives 240 req/min and
+ * key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida." (as open-source clients
+ * quote it from live answers); https://ajuda.omie.com.br/pt-BR/articles/8001888-tratando-os-erros-de-api gives 240 req/min and
  * 4 in flight per app_key + method, "429: Too many Requests", redundant requests freed every 60 s);
  * `MISUSE_API_PROCESS` "API bloqueada por consumo indevido. Tente novamente em N segundos." after repeated
  * violations. `cXmlNfe` comes plain for odd note ids and HTML-escaped for even ones: clients see both.

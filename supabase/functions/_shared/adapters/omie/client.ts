@@ -9,8 +9,8 @@
  *   - an empty result is a fault, not an error: `SOAP-ENV:Client-5113` ("Não existem registros para a página
  *     [N]!") and `SOAP-ENV:Client-101` ("Nenhuma conta corrente foi encontrada!") — both quoted from live answers
  *     in OmieSharp/OmieSharp@c00c24d897ba4163ea067bfeefcfabe3ffa6ed59 src/OmieSharp/OmieSharpClient.cs;
- *   - a bad key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida."
- *     (https://ajuda.omie.com.br/pt-BR/articles/8001888-tratando-os-erros-de-api);
+ *   - a bad key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida.", as open-source
+ *     clients quote it from live answers (no vendor page states it; docs/erp-sources.md);
  *   - limits: 240 req/min and 4 in flight per app_key + method; the same request repeated within 60 s is refused
  *     (`SOAP-ENV:Client-1100` "Esta requisição já foi processada ou está sendo processada e você pode tentar
  *     novamente às 19:04:08." — OmieSharpClient.cs above); repeated abuse blocks the key (MISUSE_API_PROCESS).
