@@ -202,3 +202,26 @@ Deno.test('omie ground truth: an HTML-escaped cXmlNfe is decoded and accepted', 
     assert.equal(doc.xml, obter.cXmlNfe.trim());
   }
 });
+
+Deno.test('omie ground truth: a note cancelled in Omie after it was issued lands cancelled even without the event', async () => {
+  const nf = fixture('listar-nf').response;
+  const first = nf.nfCadastro[0];
+  const cancelled = { ...first, ide: { ...first.ide, dCan: '16/01/2026' } };
+  const docs = fixture('listar-documentos').response;
+  const clock = new FakeClock('2026-02-01T12:00:00Z');
+  const { adapter } = adapterWith({
+    ListarNF: () => ({ status: 200, body: { ...nf, nfCadastro: [cancelled] } }),
+    ObterNfe: () => ({ status: 200, body: fixture('obter-nfe').response }),
+    ListarRecebimentos: () => ({ status: 200, body: fixture('listar-recebimentos').response }),
+    ListarDocumentos: () => ({
+      status: 200,
+      body: { ...docs, documentosEncontrados: [{ ...docs.documentosEncontrados[0], cStatus: '10' }] },
+    }),
+  }, clock);
+  const pages = await all(adapter.nfe(WINDOW, null));
+  assert.deepEqual(pages.flatMap((p) => p.failed), []);
+  assert.deepEqual(pages.flatMap((p) => p.records).map((d) => [d.origin, d.erpCancelled?.source]), [
+    ['issued', 'Omie ide.dCan'],
+    ['received', 'Omie cStatus 10 (cancelado)'],
+  ]);
+});

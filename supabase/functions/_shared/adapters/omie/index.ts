@@ -43,7 +43,6 @@ import {
   mapOmieProduct,
   mapOmieReceivedNfe,
   type MapResult,
-  omieXmlText,
   parseCategoria,
   parseDocumentoItem,
   parseDreLinha,
@@ -188,10 +187,10 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
               );
             }
             const mapped = mapOmieIssuedNfe(p.value, doc.data);
-            // A cancelled note (ide.dCan) is handed over only when its XML carries the cancellation event, so
-            // the NF-e module never imports it as authorised.
+            // A cancelled note (ide.dCan) whose XML lacks the cancellation event still lands cancelled: the
+            // NF-e module never keeps it as authorised (also when it was imported before the cancellation).
             if (mapped.ok && p.value.ide?.dCan?.trim() && !hasCancellation(mapped.value.xml)) {
-              return { ok: true, value: null };
+              return { ok: true, value: { ...mapped.value, erpCancelled: { source: 'Omie ide.dCan' } } };
             }
             return mapped;
           } catch (e) {
@@ -252,15 +251,18 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
           const id = `receb:${p.value.cabec.nIdReceb}`;
           try {
             const doc = await findReceivedXml(p.value.cabec.nIdReceb);
-            // cStatus 20 denegado / 40 pendente: no authorised note (skipped, not a failure); 10 cancelado only
-            // when its XML carries the cancellation event.
+            // cStatus 20 denegado / 40 pendente: no authorised note (skipped, not a failure); 10 cancelado lands
+            // cancelled (by its event when the XML carries it, else on Omie's word).
             const st = (doc?.cStatus ?? '').trim();
-            if (
-              doc && (st === '20' || st === '40' || (st === '10' && !hasCancellation(omieXmlText(doc.cXml))))
-            ) {
-              return { ok: true, value: null };
+            if (doc && (st === '20' || st === '40')) return { ok: true, value: null };
+            const mapped = mapOmieReceivedNfe(p.value, doc);
+            if (mapped.ok && st === '10' && !hasCancellation(mapped.value.xml)) {
+              return {
+                ok: true,
+                value: { ...mapped.value, erpCancelled: { source: 'Omie cStatus 10 (cancelado)' } },
+              };
             }
-            return mapOmieReceivedNfe(p.value, doc);
+            return mapped;
           } catch (e) {
             return asRecordFailure(e, id);
           }

@@ -146,3 +146,35 @@ Deno.test('tiny ground truth: code 21 (too many records) halves the window until
   assert.equal(pages.at(-1)!.checkpoint.phase, 'done');
   assert.ok(pages.some((p) => p.records.length > 0 || p.failed.length > 0));
 });
+
+Deno.test('tiny ground truth: a note with situação 3 (cancelada) and no cancellation XML lands cancelled', async () => {
+  const list = fixture('notas-pesquisa.json');
+  const note = { ...list.retorno.notas_fiscais[0].nota_fiscal, situacao: '3' };
+  const xmlAnswer = Deno.readTextFileSync(new URL('./fixtures/nota-obter-xml.xml', import.meta.url))
+    .replace(/<xml_cancelamento>[\s\S]*<\/xml_cancelamento>/, '');
+  const clock = new FakeClock('2026-02-01T12:00:00Z');
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const service = new URL(req.url).pathname.split('/').pop()!.replace(/\.php$/, '');
+    const form = new URLSearchParams(await req.text());
+    if (service === 'nota.fiscal.obter.xml') return new Response(xmlAnswer, { status: 200 });
+    const body = form.get('tipoNota') === 'S'
+      ? { retorno: { ...list.retorno, numero_paginas: '1', notas_fiscais: [{ nota_fiscal: note }] } }
+      : empty;
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  }) as typeof fetch;
+  const adapter = createTinyAdapter({
+    connectionId: 'conn-tiny-gt',
+    accountKey: 'tiny-gt',
+    baseUrl: 'http://tiny.test/api2',
+    credentials: new MemoryCredentialStore({ token: 'tok-12345678' }),
+    fetch: fetchFn,
+  }, { clock, limiter: new RateLimiter({ clock }), random: () => 0.5 });
+  const docs = (await all(adapter.nfe(WINDOW, null))).flatMap((p) => p.records);
+  assert.deepEqual(docs.map((d) => [d.externalId, d.erpCancelled?.source]), [
+    [note.id, 'Tiny situação 3 (Cancelada)'],
+  ]);
+});

@@ -39,6 +39,7 @@ import {
   mapTinyCompany,
   mapTinyProduct,
   mapTinyTitle,
+  NOTE_SITUACAO_CANCELADA,
   NOTE_SITUACOES_WITH_XML,
   toTinyDate,
   unwrapTinyXml,
@@ -201,11 +202,15 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     const problem = xmlProblem(nfe);
     if (problem) throw invalidRecord('tiny', 'nfe', n.id, problem);
     const key = (n.chave_acesso ?? '').replace(/\D/g, '');
+    const cancelledInErp = n.situacao === NOTE_SITUACAO_CANCELADA &&
+      !(cancellation && !xmlProblem(cancellation));
     const docs: NfeDocument[] = [{
       externalId: n.id,
       origin,
       xml: nfe,
       ...(key.length === 44 ? { accessKey: key } : {}),
+      // situação 3 (cancelada) without the event in the answer: the note still lands cancelled
+      ...(cancelledInErp ? { erpCancelled: { source: 'Tiny situação 3 (Cancelada)' } } : {}),
     }];
     if (cancellation && !xmlProblem(cancellation)) {
       docs.push({

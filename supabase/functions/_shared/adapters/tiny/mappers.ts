@@ -55,6 +55,7 @@ export function toTinyDate(iso: string): string {
 /** Note situations with an authorised XML (Tiny's "Situações das Notas Fiscais": 1 pendente ... 10 denegada): 2 emitida, 3 cancelada,
  * 6 autorizada, 7 emitida DANFE, 8 registrada. */
 export const NOTE_SITUACOES_WITH_XML = new Set(['2', '3', '6', '7', '8']);
+export const NOTE_SITUACAO_CANCELADA = '3';
 
 export function titleStatus(
   situacao: string | undefined,
