@@ -19,6 +19,7 @@
  * A record whose detail/XML is malformed becomes a FailedRecord (kind 'data'); auth, rate-limit and transient
  * errors end the sequence (the engine resumes from the last checkpoint).
  */
+import { nfeXmlProblem } from '../common/xml.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
@@ -45,7 +46,6 @@ import {
   NFE_SITUACAO_CANCELADA,
   NFE_SITUACOES_WITH_XML,
   nfeOrigin,
-  xmlProblem,
 } from './mappers.ts';
 import {
   type BlingCategory,
@@ -190,7 +190,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
         } catch {
           throw invalidRecord('bling', 'nfe', item.id, 'documento is not base64 of gzip');
         }
-        const problem = xmlProblem(xml);
+        const problem = nfeXmlProblem(xml, { events: true });
         if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
         return xml;
       } catch (e) {
@@ -202,7 +202,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     const link = d.xml?.trim();
     if (!link) throw invalidRecord('bling', 'nfe', item.id, 'no XML available');
     if (link.startsWith('<')) {
-      const problem = xmlProblem(link);
+      const problem = nfeXmlProblem(link, { events: true });
       if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
       return link; // inline XML (some accounts answer the detail with the XML itself)
     }
@@ -214,7 +214,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       label: '/nfe xml link',
       headers: { accept: 'application/xml' },
     });
-    const problem = xmlProblem(res.text);
+    const problem = nfeXmlProblem(res.text, { events: true });
     if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
     return res.text;
   }

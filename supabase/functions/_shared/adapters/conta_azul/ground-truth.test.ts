@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { buildCaDreResolver, mapCaEvento, mapCaStatus } from './mappers.ts';
 import { CaBuscarResponseSchema } from './schemas.ts';
-import { sharedDreFallback } from '../omie/mappers.ts';
+import { sharedDreFallback } from '../common/dre.ts';
 
 const fixture = (name: string) =>
   JSON.parse(Deno.readTextFileSync(new URL(`./fixtures/${name}.json`, import.meta.url)));

@@ -35,7 +35,6 @@ import type { Query } from '../../http/mod.ts';
 import type { z } from 'zod';
 import { type ContaAzulClientOptions, createContaAzulHttp } from './client.ts';
 import {
-  addDays,
   buildCaDreResolver,
   type DreFallback,
   mapCaContaConectada,
@@ -48,7 +47,8 @@ import {
   parseProdutoResumo,
   splitWindow,
 } from './mappers.ts';
-import { sharedDreFallback } from '../omie/mappers.ts';
+import { sharedDreFallback } from '../common/dre.ts';
+import { addDays } from '../common/normalize.ts';
 import {
   CaBuscarResponseSchema,
   type CaCategoria,

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import {
-  addDays,
   buildCaDreResolver,
   caDate,
   extractXml,
@@ -18,7 +17,8 @@ import {
   parseProdutoResumo,
   splitWindow,
 } from './mappers.ts';
-import { sharedDreFallback } from '../omie/mappers.ts';
+import { sharedDreFallback } from '../common/dre.ts';
+import { addDays } from '../common/normalize.ts';
 import {
   CaBuscarResponseSchema,
   type CaCategoria,

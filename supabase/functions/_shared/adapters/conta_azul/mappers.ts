@@ -1,6 +1,6 @@
 /**
  * Pure mappers from raw Conta Azul payloads (schemas.ts) to the domain records of contract.ts.
- * Generic helpers (decimals, NCM, XML sanity check, DRE text rules) are shared with the Omie mappers.
+ * Generic helpers (decimals, NCM, XML sanity check, DRE text rules) come from ../common/.
  */
 import type {
   CompanyProfile,
@@ -10,19 +10,18 @@ import type {
   NfeDocument,
   Product,
 } from '../contract.ts';
-import { AppError } from '../../errors.ts';
 import type { z } from 'zod';
+import { type DreFallback, dreLineFromText } from '../common/dre.ts';
 import {
-  checkNfeXml,
-  type DreFallback,
-  dreLineFromText,
-  type MapResult,
+  addDays,
   normalizeCest,
   normalizeCnpj,
   normalizeNcm,
   normText,
   toDecimalString,
-} from '../omie/mappers.ts';
+} from '../common/normalize.ts';
+import { fail, type MapResult, ok, parseItem, type RecordSource } from '../common/records.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import { ACCESS_KEY_RE } from '../../nfe/access-key.ts';
 import {
   type CaCategoria,
@@ -40,27 +39,13 @@ import {
 
 export type { DreFallback, MapResult };
 
-const ok = <T>(value: T): MapResult<T> => ({ ok: true, value });
-const fail = <T>(code: string, message: string, externalId?: string): MapResult<T> => ({
-  ok: false,
-  externalId,
-  error: new AppError('data', code, message),
-});
-
-export function parseCaItem<S extends z.ZodType>(
+const CONTA_AZUL: RecordSource = { label: 'Conta Azul', code: 'CONTA_AZUL_INVALID_RECORD' };
+export const parseCaItem = <S extends z.ZodType>(
   schema: S,
   raw: unknown,
   what: string,
   idOf: (raw: Record<string, unknown>) => unknown,
-): MapResult<z.infer<S>> {
-  const r = schema.safeParse(raw);
-  if (r.success) return ok(r.data);
-  let externalId: string | undefined;
-  const id = raw && typeof raw === 'object' ? idOf(raw as Record<string, unknown>) : undefined;
-  if (typeof id === 'string' || typeof id === 'number') externalId = String(id);
-  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  return fail('CONTA_AZUL_INVALID_RECORD', `Conta Azul: ${what} inválido (${issues.join('; ')})`, externalId);
-}
+) => parseItem(CONTA_AZUL, schema, raw, what, idOf);
 
 // --- dates / windows ----------------------------------------------------------------------------------------
 
@@ -72,14 +57,8 @@ export function caDate(d: string | null | undefined): string | null {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-const DAY_MS = 86_400_000;
 const toEpochDay = (iso: string) =>
   Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)));
-const fromEpoch = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-export function addDays(iso: string, days: number): string {
-  return fromEpoch(toEpochDay(iso) + days * DAY_MS);
-}
 
 /**
  * Splits an inclusive window into consecutive inclusive chunks of at most `maxDays` days
@@ -134,7 +113,7 @@ export function mapCaNfe(
 ): MapResult<NfeDocument> {
   const key = nota.chave_acesso.trim();
   const xml = extractXml(xmlBody, contentType);
-  const problem = checkNfeXml(xml);
+  const problem = nfeXmlProblem(xml);
   if (problem) return fail('CONTA_AZUL_BAD_XML', `Conta Azul: ${problem} na NF-e ${key}`, key);
   return ok({ externalId: key, accessKey: key, origin: 'issued', xml: xml! });
 }

@@ -30,26 +30,25 @@ import type {
   Product,
 } from '../contract.ts';
 import { mapLimit } from '../concurrency.ts';
+import { type DreFallback, sharedDreFallback } from '../common/dre.ts';
+import type { MapResult } from '../common/records.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { OmieClient } from './client.ts';
 import type { AdapterDeps } from '../../http/mod.ts';
 import {
   buildOmieDreResolver,
-  type DreFallback,
   isoToOmieDate,
   mapOmieConta,
   mapOmieEmpresa,
   mapOmieIssuedNfe,
   mapOmieProduct,
   mapOmieReceivedNfe,
-  type MapResult,
   parseCategoria,
   parseDocumentoItem,
   parseDreLinha,
   parseListarNfItem,
   parseRecebimentoItem,
   pickOmieEmpresa,
-  sharedDreFallback,
 } from './mappers.ts';
 import {
   type OmieCategoria,

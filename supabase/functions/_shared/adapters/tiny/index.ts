@@ -33,7 +33,7 @@ import type {
   Product,
 } from '../contract.ts';
 import { isDataError, mapLimit } from '../concurrency.ts';
-import { xmlProblem } from '../bling/mappers.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
 import {
   mapTinyCompany,
@@ -199,11 +199,11 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     });
     const { nfe, cancellation } = unwrapTinyXml(res.text);
     if (!nfe) throw invalidRecord('tiny', 'nfe', n.id, 'no <xml_nfe> in the response');
-    const problem = xmlProblem(nfe);
+    const problem = nfeXmlProblem(nfe);
     if (problem) throw invalidRecord('tiny', 'nfe', n.id, problem);
     const key = (n.chave_acesso ?? '').replace(/\D/g, '');
     const cancelledInErp = n.situacao === NOTE_SITUACAO_CANCELADA &&
-      !(cancellation && !xmlProblem(cancellation));
+      !(cancellation && !nfeXmlProblem(cancellation, { events: true }));
     const docs: NfeDocument[] = [{
       externalId: n.id,
       origin,
@@ -212,7 +212,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
       // situação 3 (cancelada) without the event in the answer: the note still lands cancelled
       ...(cancelledInErp ? { erpCancelled: { source: 'Tiny situação 3 (Cancelada)' } } : {}),
     }];
-    if (cancellation && !xmlProblem(cancellation)) {
+    if (cancellation && !nfeXmlProblem(cancellation, { events: true })) {
       docs.push({
         externalId: `${n.id}:cancelamento`,
         origin,

@@ -1,0 +1,49 @@
+/**
+ * Per-record results shared by every ERP adapter: a raw item either parses into its schema or becomes a data
+ * error for that record only (the page goes on).
+ */
+import type { z } from 'zod';
+import { AppError } from '../../errors.ts';
+
+export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
+
+export const ok = <T>(value: T): MapResult<T> => ({ ok: true, value });
+
+export const fail = <T>(
+  code: string,
+  message: string,
+  externalId?: string,
+  details?: Record<string, unknown>,
+): MapResult<T> => ({
+  ok: false,
+  externalId,
+  error: new AppError('data', code, message, details ? { details } : {}),
+});
+
+/** Who is parsing: the label in messages ('Omie') and the error code ('OMIE_INVALID_RECORD'). */
+export interface RecordSource {
+  label: string;
+  code: string;
+}
+
+/** Validates one raw list item; a bad item becomes a data error (`source.code`) for that record only. */
+export function parseItem<S extends z.ZodType>(
+  source: RecordSource,
+  schema: S,
+  raw: unknown,
+  what: string,
+  idOf: (raw: Record<string, unknown>) => unknown,
+): MapResult<z.infer<S>> {
+  const r = schema.safeParse(raw);
+  if (r.success) return ok(r.data);
+  let externalId: string | undefined;
+  try {
+    const id = raw && typeof raw === 'object' ? idOf(raw as Record<string, unknown>) : undefined;
+    if (typeof id === 'string' || typeof id === 'number') externalId = String(id);
+  } catch { /* keep undefined */ }
+  if (externalId === '') externalId = undefined;
+  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return fail(source.code, `${source.label}: ${what} inválido (${issues.join('; ')})`, externalId, {
+    issues,
+  });
+}
