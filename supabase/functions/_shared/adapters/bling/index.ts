@@ -20,6 +20,7 @@
  * errors end the sequence (the engine resumes from the last checkpoint).
  */
 import { nfeXmlProblem } from '../common/xml.ts';
+import { brasiliaDate, brasiliaDateTime } from '../common/normalize.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
@@ -140,7 +141,7 @@ function parseItems<S extends z.ZodType>(
 export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
   const { http } = createBlingTransport(ctx, deps);
-  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+  const today = () => brasiliaDate(clock.now());
 
   async function list(
     path: string,
@@ -272,7 +273,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
   }
 
   async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
-    const nowLocal = new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const nowLocal = brasiliaDateTime(clock.now());
     let pagina = 1;
     let since: string | null = null;
     let startedAt = nowLocal;

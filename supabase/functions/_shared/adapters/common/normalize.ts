@@ -66,7 +66,8 @@ function expandExponent(s: string): string {
 
 const DAY_MS = 86_400_000;
 /** Brasília time is UTC-3 (no daylight saving since 2019). */
-const BRT_OFFSET_MS = 3 * 3_600_000;
+export const BRASILIA_OFFSET_MS = 3 * 3_600_000;
+const BRT_OFFSET_MS = BRASILIA_OFFSET_MS;
 
 /** 'YYYY-MM-DD' + n days (n may be negative). */
 export function addDays(iso: string, days: number): string {

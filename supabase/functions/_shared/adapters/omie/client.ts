@@ -28,6 +28,7 @@ import {
   SECOND,
 } from '../../http/mod.ts';
 import { type OmieCredentials, OmieCredentialsSchema, OmieFaultSchema } from './schemas.ts';
+import { BRASILIA_OFFSET_MS } from '../common/normalize.ts';
 
 /**
  * Per app_key + method: 240/min and 4 simultaneous (Omie's help page on API errors above). We keep to 200/min:
@@ -49,8 +50,8 @@ export const OMIE_BLOCK_DEFAULT_WAIT_MS = 30 * MINUTE;
 /** Faults that mean "no records" (an empty page / empty result), never an error. */
 const EMPTY_RESULT = /Client-(5113|101)\b/;
 const BAD_KEY = /chave de acesso|app_key|app_secret|aplicativo.*(inv[aá]lid|bloquead)/i;
-/** Omie's clock is Brasília time (UTC-3, no DST since 2019). */
-const BRT_OFFSET_MS = 3 * 3_600_000;
+/** Omie's clock is Brasília time. */
+const BRT_OFFSET_MS = BRASILIA_OFFSET_MS;
 
 function waitSeconds(text: string): number | undefined {
   const m = /(\d+)\s*segundo/i.exec(text);

@@ -34,6 +34,7 @@ import type {
 } from '../contract.ts';
 import { isDataError, mapLimit } from '../concurrency.ts';
 import { nfeXmlProblem } from '../common/xml.ts';
+import { addDays, brasiliaDate } from '../common/normalize.ts';
 import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
 import {
   mapTinyCompany,
@@ -78,9 +79,6 @@ interface WindowCursor {
   pagina: number;
 }
 
-const addDays = (d: string, n: number) =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-
 /** The last day of the first half of [from, to] (from < to). */
 export function midDay(from: string, to: string): string {
   const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
@@ -106,7 +104,7 @@ function cursorOf(window: DateWindow, cp: Checkpoint | null): WindowCursor {
 export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
   const tiny = createTinyTransport(ctx, deps);
-  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+  const today = () => brasiliaDate(clock.now());
 
   /** A list service page: unwraps `retorno[listKey][].<itemKey>`; codigo 20/23 → empty. */
   async function listPage(
