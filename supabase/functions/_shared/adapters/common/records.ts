@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { AppError } from '../../errors.ts';
+import type { FailedRecord } from '../contract.ts';
 
 export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
 
@@ -46,4 +47,15 @@ export function parseItem<S extends z.ZodType>(
   return fail(source.code, `${source.label}: ${what} inválido (${issues.join('; ')})`, externalId, {
     issues,
   });
+}
+
+/** Splits per-record results into the records and the failures of a page. */
+export function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed: FailedRecord[] } {
+  const records: T[] = [];
+  const failed: FailedRecord[] = [];
+  for (const r of results) {
+    if (r.ok) records.push(r.value);
+    else failed.push({ ...(r.externalId ? { externalId: r.externalId } : {}), error: r.error });
+  }
+  return { records, failed };
 }

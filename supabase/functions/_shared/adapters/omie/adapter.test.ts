@@ -70,7 +70,7 @@ Deno.test('omie adapter: NF-e issued + received to the end, every call POST with
     assert.match(d.accessKey!, /^\d{44}$/);
     assert.match(d.xml, /<infNFe/);
   }
-  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done', page: 0 });
+  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done' });
   for (const r of t.requests) {
     assert.equal(r.method, 'POST');
     assert.match(new URL(r.url).pathname, /^\/api\/v1\/[a-z]+\/[a-z]+\/$/);
@@ -178,7 +178,7 @@ Deno.test('omie adapter: financials with DRE lines from codigo_dre, split apport
       e.dreLine === 'resultado_financeiro'
     ),
   );
-  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done', page: 0 });
+  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done' });
 });
 
 Deno.test('omie adapter: profile from ListarEmpresas', async () => {
