@@ -107,10 +107,10 @@ Deno.test('tiny ground truth: codes 35 and 99 are transient and retried', async 
 
 Deno.test('tiny ground truth: code 21 (too many records) halves the window until each part answers', async () => {
   assert.equal(midDay('2026-01-01', '2026-01-31'), '2026-01-16');
-  assert.deepEqual(nextCursor(WINDOW, { subFrom: '2026-01-01', subTo: '2026-01-16', pagina: 1 }, 1), {
+  assert.deepEqual(nextCursor(WINDOW, { subFrom: '2026-01-01', subTo: '2026-01-16', page: 1 }, 1), {
     subFrom: '2026-01-17',
     subTo: '2026-01-31',
-    pagina: 1,
+    page: 1,
   });
   const { adapter, calls } = adapterWith((service, form) => {
     if (service !== 'contas.receber.pesquisa' && service !== 'contas.pagar.pesquisa') {

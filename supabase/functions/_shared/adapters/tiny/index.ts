@@ -34,6 +34,7 @@ import type {
 } from '../contract.ts';
 import { isDataError, mapLimit } from '../concurrency.ts';
 import { nfeXmlProblem } from '../common/xml.ts';
+import { checkpointPage, type Cursor, pagedPhases } from '../common/paging.ts';
 import { addDays, brasiliaDate } from '../common/normalize.ts';
 import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
 import {
@@ -73,11 +74,7 @@ interface ListPage {
 }
 
 /** Where a date-filtered listing stands inside the sync window: the sub-window being read and its next page. */
-interface WindowCursor {
-  subFrom: string;
-  subTo: string;
-  pagina: number;
-}
+type WindowCursor = Cursor & { subFrom: string; subTo: string };
 
 /** The last day of the first half of [from, to] (from < to). */
 export function midDay(from: string, to: string): string {
@@ -87,19 +84,23 @@ export function midDay(from: string, to: string): string {
 
 /** After a page: the next page, the rest of the window, or null when the window is read. */
 export function nextCursor(window: DateWindow, cur: WindowCursor, pages: number): WindowCursor | null {
-  if (cur.pagina < pages) return { ...cur, pagina: cur.pagina + 1 };
-  if (cur.subTo < window.to) return { subFrom: addDays(cur.subTo, 1), subTo: window.to, pagina: 1 };
+  if (cur.page < pages) return { ...cur, page: cur.page + 1 };
+  if (cur.subTo < window.to) return { subFrom: addDays(cur.subTo, 1), subTo: window.to, page: 1 };
   return null;
 }
 
-/** The cursor a checkpoint of this window carries (older checkpoints: the whole window at `pagina`). */
-function cursorOf(window: DateWindow, cp: Checkpoint | null): WindowCursor {
-  const own = cp && cp.from === window.from && cp.to === window.to;
-  const pagina = own && typeof cp.pagina === 'number' ? cp.pagina : 1;
-  const subFrom = own && typeof cp.subFrom === 'string' ? cp.subFrom : window.from;
-  const subTo = own && typeof cp.subTo === 'string' ? cp.subTo : window.to;
-  return { subFrom, subTo, pagina };
+/** The cursor a checkpoint of this window resumes from (older checkpoints: the whole window). */
+function cursorOf(window: DateWindow, cp: Checkpoint): WindowCursor {
+  const subFrom = typeof cp.subFrom === 'string' ? cp.subFrom : window.from;
+  const subTo = typeof cp.subTo === 'string' ? cp.subTo : window.to;
+  return { subFrom, subTo, page: checkpointPage(cp) };
 }
+
+const wholeWindow = (window: DateWindow): WindowCursor => ({
+  subFrom: window.from,
+  subTo: window.to,
+  page: 1,
+});
 
 export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
@@ -143,14 +144,14 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
       try {
         const page = await listPage(
           service,
-          { ...params(cur.subFrom, cur.subTo), pagina: cur.pagina },
+          { ...params(cur.subFrom, cur.subTo), pagina: cur.page },
           listKey,
           itemKey,
         );
         return { page, cur };
       } catch (e) {
         if (!(isAppError(e) && e.code === TINY_TOO_MANY_RECORDS) || cur.subFrom === cur.subTo) throw e;
-        cur = { subFrom: cur.subFrom, subTo: midDay(cur.subFrom, cur.subTo), pagina: 1 };
+        cur = { subFrom: cur.subFrom, subTo: midDay(cur.subFrom, cur.subTo), page: 1 };
       }
     }
   }
@@ -221,127 +222,114 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     return docs;
   }
 
-  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
-    const phases = ['S', 'E'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'S')) : 0;
-    let cur = cursorOf(window, checkpoint);
-    while (phaseIdx < phases.length) {
-      const tipoNota = phases[phaseIdx];
-      const got = await windowPage(
-        'notas.fiscais.pesquisa',
-        (from, to) => ({ tipoNota, dataInicial: toTinyDate(from), dataFinal: toTinyDate(to) }),
-        'notas_fiscais',
-        'nota_fiscal',
-        cur,
-      );
-      const page = got.page;
-      cur = got.cur;
-      const failed: FailedRecord[] = [];
-      const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
-        .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
-      const origin = tipoNota === 'S' ? 'issued' : 'received';
-      const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
-        try {
-          return await noteDocuments(n, origin);
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: n.id, error: e });
-            return [];
+  function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
+    return pagedPhases({
+      phases: ['S', 'E'] as const,
+      window,
+      checkpoint,
+      first: () => wholeWindow(window),
+      resume: (_phase, cp) => cursorOf(window, cp),
+      read: async (tipoNota, start) => {
+        const { page, cur } = await windowPage(
+          'notas.fiscais.pesquisa',
+          (from, to) => ({ tipoNota, dataInicial: toTinyDate(from), dataFinal: toTinyDate(to) }),
+          'notas_fiscais',
+          'nota_fiscal',
+          start,
+        );
+        const failed: FailedRecord[] = [];
+        const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
+          .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
+        const origin = tipoNota === 'S' ? 'issued' : 'received';
+        const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
+          try {
+            return await noteDocuments(n, origin);
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: n.id, error: e });
+              return [];
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      const next = nextCursor(window, cur, page.pages);
-      if (next) cur = next;
-      else [phaseIdx, cur] = [phaseIdx + 1, { subFrom: window.from, subTo: window.to, pagina: 1 }];
-      yield {
-        records: docs.flat(),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', ...cur },
-      };
-    }
+        });
+        return { records: docs.flat(), failed, next: nextCursor(window, cur, page.pages) };
+      },
+    });
   }
 
-  async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
-    let pagina = checkpoint && checkpoint.done !== true && typeof checkpoint.pagina === 'number'
-      ? checkpoint.pagina
-      : 1;
-    for (;;) {
-      const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
-      const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyProductSummarySchema, 'product', failed);
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: item.id, error: e });
-            return null;
+  function products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
+    return pagedPhases({
+      phases: ['products'] as const,
+      checkpoint,
+      first: () => ({ page: 1 }),
+      read: async (_phase, { page: pagina }) => {
+        const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
+        const failed: FailedRecord[] = [];
+        const items = parseItems(page.items, TinyProductSummarySchema, 'product', failed);
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: item.id, error: e });
+              return null;
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      const last = pagina >= page.pages;
-      pagina++;
-      yield {
-        records: results.filter((r): r is Product => r !== null),
-        failed,
-        checkpoint: last ? { done: true } : { pagina },
-      };
-      if (last) return;
-    }
+        });
+        return {
+          records: results.filter((r): r is Product => r !== null),
+          failed,
+          next: pagina >= page.pages ? null : { page: pagina + 1 },
+        };
+      },
+    });
   }
 
-  async function* financials(
+  function financials(
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
-    const phases = ['receber', 'pagar'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
-    let cur = cursorOf(window, checkpoint);
-    while (phaseIdx < phases.length) {
-      const phase = phases[phaseIdx];
-      const kind = phase === 'receber' ? 'receivable' : 'payable';
-      const got = await windowPage(
-        `contas.${phase}.pesquisa`,
-        (from, to) => ({ data_ini_emissao: toTinyDate(from), data_fim_emissao: toTinyDate(to) }),
-        'contas',
-        'conta',
-        cur,
-      );
-      const page = got.page;
-      cur = got.cur;
-      const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
-      const day = today();
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          return mapTinyTitle(
-            kind,
-            await detail(`conta.${phase}.obter`, 'conta', TinyTitleSchema, item.id),
-            day,
-          );
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: `${phase}:${item.id}`, error: e });
-            return null;
+    return pagedPhases({
+      phases: ['receber', 'pagar'] as const,
+      window,
+      checkpoint,
+      first: () => wholeWindow(window),
+      resume: (_phase, cp) => cursorOf(window, cp),
+      read: async (phase, start) => {
+        const kind = phase === 'receber' ? 'receivable' : 'payable';
+        const { page, cur } = await windowPage(
+          `contas.${phase}.pesquisa`,
+          (from, to) => ({ data_ini_emissao: toTinyDate(from), data_fim_emissao: toTinyDate(to) }),
+          'contas',
+          'conta',
+          start,
+        );
+        const failed: FailedRecord[] = [];
+        const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
+        const day = today();
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            return mapTinyTitle(
+              kind,
+              await detail(`conta.${phase}.obter`, 'conta', TinyTitleSchema, item.id),
+              day,
+            );
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: `${phase}:${item.id}`, error: e });
+              return null;
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      const next = nextCursor(window, cur, page.pages);
-      if (next) cur = next;
-      else [phaseIdx, cur] = [phaseIdx + 1, { subFrom: window.from, subTo: window.to, pagina: 1 }];
-      yield {
-        records: results.filter((r): r is FinancialEntry => r !== null),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', ...cur },
-      };
-    }
+        });
+        return {
+          records: results.filter((r): r is FinancialEntry => r !== null),
+          failed,
+          next: nextCursor(window, cur, page.pages),
+        };
+      },
+    });
   }
 
   async function profile(): Promise<CompanyProfile> {
