@@ -7,20 +7,21 @@
  *   (base64 of gzip); when Bling answers that call with a 4xx, from the detail's `xml` link (a URL, fetched only
  *   when it is on the configured API/auth origin). Notes without an authorised XML (pending, rejected...) are
  *   skipped; a cancelled note (situação 2) is handed over with `erpCancelled`. Every date filter is split into
- *   ranges of at most one year. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', range, pagina }`.
+ *   ranges of at most one year. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', range, page }`.
  * - Products: `GET /produtos?criterio=5` (all), NCM only in `GET /produtos/{id}` (`tributacao.ncm`): one
- *   detail call per product within the limiter. Checkpoint `{ pagina, since, startedAt }`; a finished pass
+ *   detail call per product within the limiter. Checkpoint `{ page, since, startedAt }`; a finished pass
  *   leaves `{ done: true, since }` and the next call fetches only products changed since then (minus 1 day).
  * - Financials: categories (`/categorias/receitas-despesas`, hierarchy via `idCategoriaPai`), then receivables
  *   (`/contas/receber`, emission window) and payables (`/contas/pagar`, emission window); category and
  *   competence only exist in the detail → one detail call per title. DRE line from dre-mapping.ts.
- *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', range, pagina }`.
+ *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', range, page }`.
  * - Profile: `GET /empresas/me/dados-basicos` (CNPJ + name only; regime/CRT/CNAE/UF/city unavailable).
  * A record whose detail/XML is malformed becomes a FailedRecord (kind 'data'); auth, rate-limit and transient
  * errors end the sequence (the engine resumes from the last checkpoint).
  */
 import { nfeXmlProblem } from '../common/xml.ts';
 import { brasiliaDate, brasiliaDateTime } from '../common/normalize.ts';
+import { checkpointPage, type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
@@ -94,21 +95,22 @@ export function blingDateRanges(from: string, to: string): Array<{ from: string;
   return out;
 }
 
-/** Where a windowed listing resumes: phase, date range index and page (a checkpoint of another window: start). */
-function resumePoint<P extends string>(
-  phases: readonly P[],
-  window: DateWindow,
-  checkpoint: Checkpoint | null,
-): { phaseIdx: number; range: number; pagina: number } | null {
-  const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-  if (!resume) return { phaseIdx: 0, range: 0, pagina: 1 };
-  if (checkpoint.phase === 'done') return null;
-  return {
-    phaseIdx: Math.max(0, phases.indexOf(checkpoint.phase as P)),
-    range: typeof checkpoint.range === 'number' && checkpoint.range >= 0 ? checkpoint.range : 0,
-    pagina: typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1,
-  };
+/** Where a date-filtered listing stands: the ≤ 1-year range (`range`) and its next page. */
+type RangeCursor = Cursor & { range: number };
+
+const FIRST_RANGE: RangeCursor = { range: 0, page: 1 };
+
+function rangeCursorOf(cp: Checkpoint): RangeCursor {
+  const range = typeof cp.range === 'number' && Number.isInteger(cp.range) && cp.range >= 0 ? cp.range : 0;
+  return { range, page: checkpointPage(cp) };
 }
+
+/** After a page of `got` records: the next page, the next range, or null when the window is read. */
+function nextRange(cur: RangeCursor, got: number, ranges: number): RangeCursor | null {
+  if (got >= PAGE_SIZE) return { ...cur, page: cur.page + 1 };
+  return cur.range + 1 < ranges ? { range: cur.range + 1, page: 1 } : null;
+}
+
 /** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
 const DETAIL_CONCURRENCY = 3;
 
@@ -220,17 +222,27 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     return res.text;
   }
 
-  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
-    const phases = ['saida', 'entrada'] as const;
+  function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
     const ranges = blingDateRanges(window.from, window.to);
-    const at = resumePoint(phases, window, checkpoint);
-    if (!at) return;
-    let { phaseIdx, range, pagina } = at;
-    while (phaseIdx < phases.length) {
-      const tipo = phases[phaseIdx] === 'saida' ? 1 : 0;
-      const r = ranges[Math.min(range, ranges.length - 1)];
+    return pagedPhases({
+      phases: ['saida', 'entrada'] as const,
+      window,
+      checkpoint,
+      first: () => FIRST_RANGE,
+      resume: (_phase, cp) => rangeCursorOf(cp),
+      read: (phase, cur) => nfePage(phase === 'saida' ? 1 : 0, ranges, cur),
+    });
+  }
+
+  async function nfePage(
+    tipo: 0 | 1,
+    ranges: Array<{ from: string; to: string }>,
+    cur: RangeCursor,
+  ): Promise<PhasePage<NfeDocument, RangeCursor>> {
+    {
+      const r = ranges[Math.min(cur.range, ranges.length - 1)];
       const raw = await list('/nfe', {
-        pagina,
+        pagina: cur.page,
         limite: PAGE_SIZE,
         tipo,
         dataEmissaoInicial: `${r.from} 00:00:00`,
@@ -261,13 +273,10 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           throw e;
         }
       });
-      if (raw.length >= PAGE_SIZE) pagina++;
-      else if (range + 1 < ranges.length) [range, pagina] = [range + 1, 1];
-      else [phaseIdx, range, pagina] = [phaseIdx + 1, 0, 1];
-      yield {
+      return {
         records: results.filter((r): r is NfeDocument => r !== null),
         failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', range, pagina },
+        next: nextRange(cur, raw.length, ranges.length),
       };
     }
   }
@@ -281,8 +290,10 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       // Delta pass: products changed since the last finished pass (1-day overlap for clock skew).
       since = new Date(Date.parse(`${checkpoint.since.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString()
         .slice(0, 10);
-    } else if (checkpoint && typeof checkpoint.pagina === 'number') {
-      pagina = checkpoint.pagina;
+    } else if (
+      checkpoint && checkpoint.done !== true && (checkpoint.page ?? checkpoint.pagina) !== undefined
+    ) {
+      pagina = checkpointPage(checkpoint);
       since = typeof checkpoint.since === 'string' ? checkpoint.since : null;
       startedAt = typeof checkpoint.startedAt === 'string' ? checkpoint.startedAt : nowLocal;
     }
@@ -318,7 +329,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       yield {
         records: results.filter((r): r is Product => r !== null),
         failed,
-        checkpoint: last ? { done: true, since: startedAt } : { pagina, since, startedAt },
+        checkpoint: last ? { done: true, since: startedAt } : { page: pagina, since, startedAt },
       };
       if (last) return;
     }
@@ -346,50 +357,53 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
-    const phases = ['receber', 'pagar'] as const;
-    const ranges = blingDateRanges(window.from, window.to);
-    const at = resumePoint(phases, window, checkpoint);
-    if (!at) return;
-    let { phaseIdx, range, pagina } = at;
-    const categories = await loadCategories();
-    while (phaseIdx < phases.length) {
-      const phase = phases[phaseIdx];
-      const kind = phase === 'receber' ? 'receivable' : 'payable';
-      const r = ranges[Math.min(range, ranges.length - 1)];
-      const query = phase === 'receber'
-        ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: r.from, dataFinal: r.to }
-        : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: r.from, dataEmissaoFinal: r.to };
-      const raw = await list(`/contas/${phase}`, query);
-      const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
-      const day = today();
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          const d = await detail(
-            `/contas/${phase}/${item.id}`,
-            `/contas/${phase}/{id}`,
-            BlingTitleDetailSchema,
-            `contas/${phase}`,
-            item.id,
-          );
-          return mapBlingTitle(kind, d, categories, day);
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
-            return null;
-          }
-          throw e;
-        }
-      });
-      if (raw.length >= PAGE_SIZE) pagina++;
-      else if (range + 1 < ranges.length) [range, pagina] = [range + 1, 1];
-      else [phaseIdx, range, pagina] = [phaseIdx + 1, 0, 1];
-      yield {
-        records: results.filter((r): r is FinancialEntry => r !== null),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', range, pagina },
-      };
+    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
+      return;
     }
+    const ranges = blingDateRanges(window.from, window.to);
+    const categories = await loadCategories();
+    yield* pagedPhases({
+      phases: ['receber', 'pagar'] as const,
+      window,
+      checkpoint,
+      first: () => FIRST_RANGE,
+      resume: (_phase, cp) => rangeCursorOf(cp),
+      read: async (phase, cur): Promise<PhasePage<FinancialEntry, RangeCursor>> => {
+        const kind = phase === 'receber' ? 'receivable' : 'payable';
+        const r = ranges[Math.min(cur.range, ranges.length - 1)];
+        const pagina = cur.page;
+        const query = phase === 'receber'
+          ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: r.from, dataFinal: r.to }
+          : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: r.from, dataEmissaoFinal: r.to };
+        const raw = await list(`/contas/${phase}`, query);
+        const failed: FailedRecord[] = [];
+        const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
+        const day = today();
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            const d = await detail(
+              `/contas/${phase}/${item.id}`,
+              `/contas/${phase}/{id}`,
+              BlingTitleDetailSchema,
+              `contas/${phase}`,
+              item.id,
+            );
+            return mapBlingTitle(kind, d, categories, day);
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
+              return null;
+            }
+            throw e;
+          }
+        });
+        return {
+          records: results.filter((r): r is FinancialEntry => r !== null),
+          failed,
+          next: nextRange(cur, raw.length, ranges.length),
+        };
+      },
+    });
   }
 
   async function profile(): Promise<CompanyProfile> {
