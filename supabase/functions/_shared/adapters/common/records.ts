@@ -3,7 +3,7 @@
  * error for that record only (the page goes on).
  */
 import type { z } from 'zod';
-import { AppError } from '../../errors.ts';
+import { AppError, isAppError } from '../../errors.ts';
 import type { FailedRecord } from '../contract.ts';
 
 export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
@@ -58,4 +58,11 @@ export function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed
     else failed.push({ ...(r.externalId ? { externalId: r.externalId } : {}), error: r.error });
   }
   return { records, failed };
+}
+
+/** A per-record call that failed for that record only (bad payload, not found) becomes its failure; anything
+ * else (auth, rate limit, transient) is rethrown and ends the page. */
+export function recordFailure<T>(e: unknown, externalId: string): MapResult<T> {
+  if (isAppError(e) && e.kind === 'data') return { ok: false, externalId, error: e };
+  throw e;
 }

@@ -30,7 +30,7 @@ import type {
 } from '../contract.ts';
 import { mapLimit } from '../concurrency.ts';
 import { type DreFallback, sharedDreFallback } from '../common/dre.ts';
-import { collect, type MapResult } from '../common/records.ts';
+import { collect, type MapResult, recordFailure } from '../common/records.ts';
 import { type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { OmieClient } from './client.ts';
@@ -89,11 +89,6 @@ export interface OmieAdapterOptions extends AdapterDeps {
 
 const DEFAULT_PAGE_SIZES = { nfe: 50, received: 50, products: 200, financials: 200, categories: 500 };
 
-/** A per-record call failure that only concerns that record (bad payload / not found) becomes a FailedRecord. */
-function asRecordFailure<T>(e: unknown, externalId: string): MapResult<T> {
-  if (isAppError(e) && e.kind === 'data') return { ok: false, externalId, error: e };
-  throw e;
-}
 
 /** The XML carries a cancellation event (procEventoNFe / embedded retEvento with tpEvento 110111). */
 function hasCancellation(xml: string | null | undefined): boolean {
@@ -165,7 +160,7 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
             }
             return mapped;
           } catch (e) {
-            return asRecordFailure(e, id);
+            return recordFailure(e, id);
           }
         },
       );
@@ -234,7 +229,7 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
             }
             return mapped;
           } catch (e) {
-            return asRecordFailure(e, id);
+            return recordFailure(e, id);
           }
         },
       );
