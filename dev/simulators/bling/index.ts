@@ -439,6 +439,16 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
       };
     }
     if (path === '/produtos') {
+      for (
+        const [a, b] of [['dataInclusaoInicial', 'dataInclusaoFinal'], [
+          'dataAlteracaoInicial',
+          'dataAlteracaoFinal',
+        ]]
+      ) {
+        if (overOneYear(isoDate(u.searchParams.get(a)), isoDate(u.searchParams.get(b)))) {
+          return { res: rangeTooWide() };
+        }
+      }
       return { res: json({ data: page(filterProducts(d, u), pagina, limite).map(productList) }) };
     }
     if ((m = /^\/produtos\/(\d+)$/.exec(path))) {

@@ -139,6 +139,7 @@ Deno.test('bling ground truth: the simulator refuses a date filter over one year
     '/contas/receber?tipoFiltroData=E&dataInicial=2025-01-01&dataFinal=2026-01-01',
     '/contas/pagar?dataEmissaoInicial=2025-01-01&dataEmissaoFinal=2026-01-01',
     '/contas/pagar?dataVencimentoInicial=2025-01-01&dataVencimentoFinal=2026-01-01',
+    '/produtos?dataAlteracaoInicial=2025-01-01%2000:00:00&dataAlteracaoFinal=2026-01-01%2000:00:00',
   ];
   for (const q of queries) {
     clock.advance(1_000); // Bling's 3 req/s
