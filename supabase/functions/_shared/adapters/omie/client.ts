@@ -118,7 +118,8 @@ export function omieInspector(r: InspectInput, nowMs: number = Date.now()): Prov
   }
   if (BAD_KEY.test(text)) return { signal: 'auth', code: 'OMIE_INVALID_KEY', detail };
   if (EMPTY_RESULT.test(code)) return { signal: 'ok' };
-  if (/Client-1880\b/.test(code) || /sendo processada/i.test(text)) {
+  // Client-1880 "Já existe uma requisição desse método sendo executada": another call of the method is running.
+  if (/Client-1880\b/.test(code) || /sendo (processada|executada)/i.test(text)) {
     return { signal: 'transient', code: 'OMIE_IN_FLIGHT', detail };
   }
   if (/^SOAP-ENV:Server/i.test(code) || /^Server\b/i.test(code)) {
