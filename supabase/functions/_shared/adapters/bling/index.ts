@@ -21,6 +21,7 @@
  */
 import { nfeXmlProblem } from '../common/xml.ts';
 import { brasiliaDate, brasiliaDateTime } from '../common/normalize.ts';
+import { parseItems } from '../common/records.ts';
 import { checkpointPage, type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
@@ -113,32 +114,6 @@ function nextRange(cur: RangeCursor, got: number, ranges: number): RangeCursor |
 
 /** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
 const DETAIL_CONCURRENCY = 3;
-
-function parseItems<S extends z.ZodType>(
-  raw: unknown[],
-  schema: S,
-  entity: string,
-  failed: FailedRecord[],
-): Array<z.infer<S>> {
-  const out: Array<z.infer<S>> = [];
-  for (const item of raw) {
-    const p = schema.safeParse(item);
-    if (p.success) out.push(p.data);
-    else {
-      const id = (item as { id?: unknown })?.id;
-      failed.push({
-        externalId: id !== undefined ? String(id) : undefined,
-        error: invalidRecord(
-          'bling',
-          entity,
-          id !== undefined ? String(id) : undefined,
-          p.error.issues[0]?.message ?? 'invalid',
-        ),
-      });
-    }
-  }
-  return out;
-}
 
 export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
@@ -249,7 +224,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
         dataEmissaoFinal: `${r.to} 23:59:59`,
       });
       const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingNfeListItemSchema, 'nfe', failed);
+      const items = parseItems('bling', raw, BlingNfeListItemSchema, 'nfe', failed);
       const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
       const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
         try {
@@ -305,7 +280,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
         ...(since ? { dataAlteracaoInicial: `${since} 00:00:00` } : {}),
       });
       const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingProductListItemSchema, 'product', failed);
+      const items = parseItems('bling', raw, BlingProductListItemSchema, 'product', failed);
       const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
         try {
           const d = await detail(
@@ -377,7 +352,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
           : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: r.from, dataEmissaoFinal: r.to };
         const raw = await list(`/contas/${phase}`, query);
         const failed: FailedRecord[] = [];
-        const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
+        const items = parseItems('bling', raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
         const day = today();
         const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
           try {

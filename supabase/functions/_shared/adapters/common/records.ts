@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { AppError, isAppError } from '../../errors.ts';
 import type { FailedRecord } from '../contract.ts';
+import { invalidRecord } from '../../http/classify.ts';
 
 export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
 
@@ -65,4 +66,31 @@ export function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed
 export function recordFailure<T>(e: unknown, externalId: string): MapResult<T> {
   if (isAppError(e) && e.kind === 'data') return { ok: false, externalId, error: e };
   throw e;
+}
+
+/**
+ * Parses the items of a list page by their id (`item.id`); the valid ones are returned, each invalid one is
+ * pushed to `failed` as an INVALID_RECORD data error of `provider` — the page goes on.
+ */
+export function parseItems<S extends z.ZodType>(
+  provider: string,
+  raw: unknown[],
+  schema: S,
+  entity: string,
+  failed: FailedRecord[],
+): Array<z.infer<S>> {
+  const out: Array<z.infer<S>> = [];
+  for (const item of raw) {
+    const p = schema.safeParse(item);
+    if (p.success) out.push(p.data);
+    else {
+      const id = (item as { id?: unknown } | null | undefined)?.id;
+      const externalId = id !== undefined && id !== null ? String(id) : undefined;
+      failed.push({
+        externalId,
+        error: invalidRecord(provider, entity, externalId, p.error.issues[0]?.message ?? 'invalid'),
+      });
+    }
+  }
+  return out;
 }

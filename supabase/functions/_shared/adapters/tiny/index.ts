@@ -34,6 +34,7 @@ import type {
 } from '../contract.ts';
 import { isDataError, mapLimit } from '../concurrency.ts';
 import { nfeXmlProblem } from '../common/xml.ts';
+import { parseItems } from '../common/records.ts';
 import { checkpointPage, type Cursor, pagedPhases } from '../common/paging.ts';
 import { addDays, brasiliaDate } from '../common/normalize.ts';
 import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
@@ -170,28 +171,6 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     return p.data;
   }
 
-  function parseItems<S extends z.ZodType>(
-    raw: unknown[],
-    schema: S,
-    entity: string,
-    failed: FailedRecord[],
-  ): Array<z.infer<S>> {
-    const out: Array<z.infer<S>> = [];
-    for (const item of raw) {
-      const p = schema.safeParse(item);
-      if (p.success) out.push(p.data);
-      else {
-        const id = (item as { id?: unknown } | undefined)?.id;
-        const ext = id !== undefined ? String(id) : undefined;
-        failed.push({
-          externalId: ext,
-          error: invalidRecord('tiny', entity, ext, p.error.issues[0]?.message ?? 'invalid'),
-        });
-      }
-    }
-    return out;
-  }
-
   async function noteDocuments(n: TinyNoteSummary, origin: 'issued' | 'received'): Promise<NfeDocument[]> {
     const res = await tiny.call('nota.fiscal.obter.xml', { id: n.id }, {
       label: '/nota.fiscal.obter.xml.php',
@@ -238,7 +217,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
           start,
         );
         const failed: FailedRecord[] = [];
-        const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
+        const notes = parseItems('tiny', page.items, TinyNoteSummarySchema, 'nfe', failed)
           .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
         const origin = tipoNota === 'S' ? 'issued' : 'received';
         const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
@@ -265,7 +244,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
       read: async (_phase, { page: pagina }) => {
         const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
         const failed: FailedRecord[] = [];
-        const items = parseItems(page.items, TinyProductSummarySchema, 'product', failed);
+        const items = parseItems('tiny', page.items, TinyProductSummarySchema, 'product', failed);
         const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
           try {
             return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
@@ -306,7 +285,7 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
           start,
         );
         const failed: FailedRecord[] = [];
-        const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
+        const items = parseItems('tiny', page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
         const day = today();
         const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
           try {
