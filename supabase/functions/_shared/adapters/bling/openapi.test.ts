@@ -14,11 +14,10 @@
  *   - Bling names its date-time format `datetime` (`YYYY-MM-DD HH:MM:SS`, per its examples).
  */
 import assert from 'node:assert/strict';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { sample } from 'openapi-sampler';
 import { FakeClock, RateLimiter } from '../../http/mod.ts';
 import { MemoryCredentialStore } from '../testing/memory-store.ts';
+import { type Json, OpenApiChecker } from '../testing/openapi.ts';
 import type { AdapterContext, Page } from '../contract.ts';
 import { createBlingAdapter } from './index.ts';
 import { createBlingSimulator } from '../../../../../dev/simulators/bling/index.ts';
@@ -35,148 +34,30 @@ import {
 } from './schemas.ts';
 import type { z } from 'zod';
 
-// deno-lint-ignore no-explicit-any
-type Json = any;
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
 const spec: Json = JSON.parse(
   Deno.readTextFileSync(new URL('./openapi/bling-openapi-v3.json', import.meta.url)),
 );
 const API_PREFIX = '/Api/v3';
-const SPEC_ID = 'bling-openapi-v3.json';
-
-function makeAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({
-    strict: false,
-    allErrors: true,
-    validateSchema: false,
-    ...(coerce ? { coerceTypes: 'array' as const } : {}),
-  });
-  addFormats(ajv);
-  ajv.addFormat('datetime', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
-  ajv.addSchema(spec, SPEC_ID);
-  return ajv;
-}
-const queryAjv = makeAjv(true);
-const bodyAjv = makeAjv(false);
-
-const pointer = (...parts: string[]) =>
-  `${SPEC_ID}#/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
-
-/** Resolves a local `$ref` of the document. */
-function deref(node: Json): Json {
-  let n = node;
-  while (n && typeof n.$ref === 'string') {
-    n = n.$ref.slice(2).split('/').reduce(
-      (o: Json, k: string) => o[k.replace(/~1/g, '/').replace(/~0/g, '~')],
-      spec,
-    );
-  }
-  return n;
-}
-
-interface Operation {
-  template: string;
-  method: string;
-  op: Json;
-}
-
-/** The document's operation for a concrete path (templates like /nfe/{idNotaFiscal}; literal segments win). */
-function findOperation(method: string, path: string): Operation | null {
-  const candidates: Array<{ template: string; literal: number }> = [];
-  for (const template of Object.keys(spec.paths)) {
-    const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    if (re.test(path)) candidates.push({ template, literal: template.replace(/\{[^}]+\}/g, '').length });
-  }
-  candidates.sort((a, b) => b.literal - a.literal);
-  for (const c of candidates) {
-    const op = spec.paths[c.template][method.toLowerCase()];
-    if (op) return { template: c.template, method: method.toLowerCase(), op };
-  }
-  return null;
-}
-
-/** Digits → 9, letters → a: the shape of a value, to compare with the document's example. */
-const shape = (v: string) => v.replace(/\d/g, '9').replace(/[a-z]/gi, 'a');
-
-const validators = new Map<string, ValidateFunction>();
-function compiled(ajv: Ajv, key: string, schema: Json): ValidateFunction {
-  const k = `${ajv === queryAjv ? 'q' : 'b'}:${key}`;
-  let v = validators.get(k);
-  if (!v) {
-    v = ajv.compile(schema);
-    validators.set(k, v);
-  }
-  return v;
-}
-
-/** Problems of one request against the document (empty when it is an operation with valid parameters). */
-function requestProblems(method: string, url: URL): string[] {
-  const path = url.pathname.slice(API_PREFIX.length);
-  const found = findOperation(method, path);
-  if (!found) return [`${method} ${path}: no such operation`];
-  const params = new Map<string, Json>();
-  for (const p of [...(spec.paths[found.template].parameters ?? []), ...(found.op.parameters ?? [])]) {
-    const d = deref(p);
-    params.set(`${d.in}:${d.name}`, d);
-  }
-  const problems: string[] = [];
-  const names = new Set(url.searchParams.keys());
-  for (const name of names) {
-    const p = params.get(`query:${name}`);
-    if (!p) {
-      problems.push(`${found.template}: query parameter ${name} is not in the document`);
-      continue;
-    }
-    const values = url.searchParams.getAll(name);
-    const value = p.schema?.type === 'array' ? values : values[0];
-    const v = compiled(queryAjv, `${found.template} ${name}`, {
-      type: 'object',
-      properties: { v: p.schema ?? {} },
-    });
-    const ok = v({ v: value }) ||
-      (typeof value === 'string' && p.schema?.example !== undefined &&
-        shape(value) === shape(String(p.schema.example)));
-    if (!ok) problems.push(`${found.template}: ${name}=${values.join(',')} ${queryAjv.errorsText(v.errors)}`);
-  }
-  for (const [key, p] of params) {
-    if (p.required && key.startsWith('query:') && !names.has(p.name)) {
-      problems.push(`${found.template}: required query parameter ${p.name} missing`);
-    }
-  }
-  return problems;
-}
-
-/** Problems of one JSON answer against the operation's response schema for its status. */
+const checker = new OpenApiChecker(spec, {
+  prefix: API_PREFIX,
+  formats: { datetime: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/ },
+  exampleShapes: true,
+});
+/** Bling's error envelope `{ error: Error }` (see the header: ErrorResponse's own `required` is inconsistent). */
+const ERROR_ENVELOPE = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { $ref: checker.pointer('components', 'schemas', 'Error') } },
+};
+const requestProblems = (method: string, url: URL) => checker.requestProblems(method, url);
 function responseProblems(method: string, url: URL, status: number, body: Json): string[] {
-  const path = url.pathname.slice(API_PREFIX.length);
-  const found = findOperation(method, path);
+  const found = checker.findOperation(method, checker.apiPath(url.pathname));
   if (!found) return [];
-  if (status >= 400) {
-    const v = compiled(bodyAjv, 'error-envelope', {
-      type: 'object',
-      required: ['error'],
-      properties: { error: { $ref: pointer('components', 'schemas', 'Error') } },
-    });
-    return v(body) ? [] : [`${found.template} ${status}: ${bodyAjv.errorsText(v.errors)}`];
-  }
-  const response = deref(found.op.responses?.[String(status)]);
-  const schema = response?.content?.['application/json']?.schema;
-  if (!schema) return [`${found.template}: status ${status} is not documented`];
-  const v = compiled(bodyAjv, `${found.template} ${found.method} ${status}`, {
-    $ref: pointer(
-      'paths',
-      found.template,
-      found.method,
-      'responses',
-      String(status),
-      'content',
-      'application/json',
-      'schema',
-    ),
-  });
-  return v(body) ? [] : [`${found.template} ${status}: ${bodyAjv.errorsText(v.errors)}`];
+  if (status >= 400) return checker.validate(`${found.template} ${status}`, ERROR_ENVELOPE, body);
+  return checker.responseProblems(method, url, status, body);
 }
+const findOperation = (method: string, path: string) => checker.findOperation(method, path);
+const deref = (node: Json) => checker.deref(node);
 
 async function drain<T>(it: AsyncIterable<Page<T>>): Promise<number> {
   let n = 0;
