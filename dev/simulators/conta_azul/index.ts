@@ -35,6 +35,19 @@ type Out = { res: Response; injected?: string };
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** `fiscal.origem` (enum OrigemDoProduto of the inventory OpenAPI), indexed by the NF-e origin code 0–8. */
+const ORIGEM = [
+  'NACIONAL',
+  'ESTRANGEIRA_IMPORTACAO_DIRETA',
+  'ESTRANGEIRA_ADQUIRIDA_INTERNAMENTE',
+  'NACIONAL_IMPORTACAO_SUPERIOR_40',
+  'NACIONAL_PRODUCAO_CONFORMIDADE',
+  'NACIONAL_IMPORTACAO_INFERIOR_40',
+  'ESTRANGEIRA_IMPORTACAO_DIRETA_CAMEX',
+  'ESTRANGEIRA_ADQUIRIDA_INTERNAMENTE_CAMEX',
+  'NACIONAL_MERCDORIA_BEM_IMPORTACAO_SUPERIOR_70',
+];
+
 /** `entrada_dre` per category name (values from the official enum); null = not mapped (the adapter falls back). */
 const ENTRADA_DRE: Record<string, string | null> = {
   'Vendas de mercadorias': 'RECEITA_VENDA_PRODUTOS_SERVICOS',
@@ -259,7 +272,7 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
         minimumStock: 0,
       },
       fiscal: {
-        origem: Number(p.origin),
+        origem: ORIGEM[Number(p.origin)] ?? 'NACIONAL',
         tipo_produto: 'MERCADORIA_PARA_REVENDA',
         ncm: { id: Number(ncm), codigo: ncm, descricao: '' },
         cest: p.cest ? { id: Number(p.cest), codigo: p.cest, descricao: '' } : null,
@@ -277,7 +290,8 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
       nome: c.name,
       categoria_pai: c.parentId === null ? null : caUuid(core.seed, 'categoria', c.parentId),
       tipo: c.kind === 'receita' ? 'RECEITA' : 'DESPESA',
-      entrada_dre: c.parentId === null ? null : (ENTRADA_DRE[c.name] ?? null),
+      // a string when mapped; absent otherwise (the inventory OpenAPI declares it a non-nullable string)
+      ...(c.parentId !== null && ENTRADA_DRE[c.name] ? { entrada_dre: ENTRADA_DRE[c.name] } : {}),
       considera_custo_dre: c.name === 'Fretes sobre compras' ||
         c.name === 'Compra de mercadorias para revenda',
     };
