@@ -234,11 +234,11 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
     const sig = xmlSignature(accountId, n.accessKey);
     return {
       ...nfeListItem(n),
-      serie: String(n.series),
+      serie: n.series, // integer in NotasFiscaisDadosGetDTO
       valorNota: Number(n.total),
       valorFrete: Number(n.freight),
       finalidade: n.finNFe,
-      tipoNota: n.companyRole === 'issuer' ? n.tpNF : 0,
+      // `tipoNota` is present only for credit/debit notes (finalidade 5/6), which the simulator does not issue
       xml: `${publicBase(req)}/relatorios/nfe.xml.php?chaveAcesso=${n.accessKey}&signature=${sig}`,
       linkDanfe: `${publicBase(req)}/doc.view.php?id=${n.id}`,
       linkPDF: `${publicBase(req)}/doc.view.php?PDF=true&id=${n.id}`,

@@ -11,7 +11,10 @@
  *     `YYYY-MM-DD HH:MM:SS`: a value is valid when it matches the schema or has the shape of the example;
  *   - `ErrorResponse` lists `error.type`, `message`, `description` as required on the envelope itself, where its
  *     examples (and every Bling answer) carry them inside `error`: error bodies are checked as `{ error: Error }`;
- *   - Bling names its date-time format `datetime` (`YYYY-MM-DD HH:MM:SS`, per its examples).
+ *   - Bling names its date-time format `datetime` (`YYYY-MM-DD HH:MM:SS`, per its examples);
+ *   - some schemas require properties they do not declare (`NotasFiscaisDadosGetDTO`: `data`, `valor`), require
+ *     write-only ones in answers (`contato.contribuinte`), or give integer fields string enums
+ *     (`dimensoes.unidadeMedida`): the checker's `repairs` accept both readings.
  */
 import assert from 'node:assert/strict';
 import { sample } from 'openapi-sampler';
@@ -42,6 +45,7 @@ const checker = new OpenApiChecker(spec, {
   prefix: API_PREFIX,
   formats: { datetime: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/ },
   exampleShapes: true,
+  repairs: true,
 });
 /** Bling's error envelope `{ error: Error }` (see the header: ErrorResponse's own `required` is inconsistent). */
 const ERROR_ENVELOPE = {
@@ -237,4 +241,57 @@ Deno.test('bling OpenAPI: the request check refuses what the document does not a
   assert.ok(responseProblems('GET', u('/nfe'), 200, { data: 'x' }).length > 0);
   assert.ok(responseProblems('GET', u('/nfe'), 404, { message: 'not found' }).length > 0);
   assert.ok(responseProblems('GET', u('/nfe'), 201, { data: [] }).length > 0);
+});
+
+Deno.test('bling OpenAPI: every recorded fixture validates against its operation', () => {
+  const fixture = (name: string) =>
+    JSON.parse(Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+  const u = (path: string) => new URL(`http://bling.test${API_PREFIX}${path}`);
+  const cases: Array<[string, string, number]> = [
+    ['nfe-list.json', '/nfe', 200],
+    ['nfe-detail.json', '/nfe/1', 200],
+    ['nfe-documento.json', '/nfe/documento/1', 200],
+    ['produtos-list.json', '/produtos', 200],
+    ['produto-detail.json', '/produtos/1', 200],
+    ['categorias.json', '/categorias/receitas-despesas', 200],
+    ['contas-receber-list.json', '/contas/receber', 200],
+    ['conta-receber-detail.json', '/contas/receber/1', 200],
+    ['conta-pagar-detail.json', '/contas/pagar/1', 200],
+    ['empresa.json', '/empresas/me/dados-basicos', 200],
+    ['error-404.json', '/produtos/1', 404],
+    ['error-validation.json', '/nfe', 400],
+    ['error-429-second.json', '/nfe', 429],
+    ['error-429-day.json', '/nfe', 429],
+  ];
+  const problems = cases.flatMap(([name, path, status]) =>
+    responseProblems('GET', u(path), status, fixture(name)).map((p) => `${name}: ${p}`)
+  );
+  assert.deepEqual(problems, []);
+});
+
+Deno.test('bling OpenAPI: the simulator NF-e and product details the sync may skip validate too', async () => {
+  const clock = new FakeClock('2026-02-15T12:00:00Z');
+  const sim = createBlingSimulator({ seed: 11, clock });
+  const acc = sim.admin.provision({
+    accountId: 'bling-openapi-det',
+    nfeCount: 3,
+    productCount: 2,
+    financialCount: 2,
+  });
+  const get = async (path: string) => {
+    clock.advance(1_000); // 3 req/s
+    const url = new URL(`http://bling.sim${API_PREFIX}${path}`);
+    const res = await sim.handler(
+      new Request(url, { headers: { authorization: `Bearer ${acc.credentials.access_token}` } }),
+    );
+    return { url, status: res.status, body: await res.json() };
+  };
+  const list = await get('/nfe?pagina=1&tipo=1');
+  const problems: string[] = responseProblems('GET', list.url, list.status, list.body);
+  assert.ok(list.body.data.length > 0);
+  for (const n of list.body.data) {
+    const d = await get(`/nfe/${n.id}`);
+    problems.push(...responseProblems('GET', d.url, d.status, d.body));
+  }
+  assert.deepEqual(problems, []);
 });

@@ -21,6 +21,32 @@ export interface OpenApiCheckOptions {
    * 9, letters as a): for documents whose examples contradict their declared format.
    */
   exampleShapes?: boolean;
+  /**
+   * Repair self-contradictions of the document before checking answers (each one accepts both readings):
+   * `required` names a schema does not declare are dropped; `writeOnly` properties are not required in answers;
+   * an integer/number schema whose `enum` lists numeric strings gets the numbers.
+   */
+  repairs?: boolean;
+}
+
+/** A deep copy of an OpenAPI document with the self-contradictions listed in `OpenApiCheckOptions.repairs` fixed. */
+export function repairedDocument(spec: Json): Json {
+  const walk = (n: Json): Json => {
+    if (Array.isArray(n)) return n.map(walk);
+    if (!n || typeof n !== 'object') return n;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(n)) out[k] = walk(v);
+    if (out.properties && Array.isArray(out.required)) {
+      out.required = out.required.filter((r: string) => r in out.properties && !out.properties[r]?.writeOnly);
+    }
+    if ((out.type === 'integer' || out.type === 'number') && Array.isArray(out.enum)) {
+      out.enum = out.enum.map((
+        e: unknown,
+      ) => (typeof e === 'string' && /^-?\d+(\.\d+)?$/.test(e) ? Number(e) : e));
+    }
+    return out;
+  };
+  return walk(spec);
 }
 
 export interface Operation {
@@ -38,7 +64,10 @@ export class OpenApiChecker {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly id: string;
 
-  constructor(readonly spec: Json, private readonly opts: OpenApiCheckOptions = {}) {
+  readonly spec: Json;
+
+  constructor(spec: Json, private readonly opts: OpenApiCheckOptions = {}) {
+    this.spec = opts.repairs ? repairedDocument(spec) : spec;
     this.id = `spec-${crypto.randomUUID()}.json`;
     this.queryAjv = this.makeAjv(true);
     this.bodyAjv = this.makeAjv(false);
