@@ -117,26 +117,26 @@ function resolver() {
 
 Deno.test('conta azul DRE: entrada_dre first, then categorias-dre tree, then parent, then fallback', () => {
   const r = resolver();
-  assert.deepEqual(r({ id: 'cat-vendas' }, 'receivable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000007' }, 'receivable'), {
     categoryName: 'Vendas de produtos',
     line: 'receita_bruta',
     rule: 'conta_azul:entrada_dre=RECEITA_VENDA_PRODUTOS_SERVICOS',
   });
-  assert.equal(r({ id: 'cat-das' }, 'payable').line, 'deducoes');
-  assert.equal(r({ id: 'cat-juros' }, 'payable').line, 'resultado_financeiro'); // DESPESSAS_FINANCEIRAS (sic)
+  assert.equal(r({ id: 'ca7e0000-0000-4000-8000-000000000002' }, 'payable').line, 'deducoes');
+  assert.equal(r({ id: 'ca7e0000-0000-4000-8000-000000000004' }, 'payable').line, 'resultado_financeiro'); // DESPESSAS_FINANCEIRAS (sic)
   // no entrada_dre: the DRE tree says "Mercadorias" (nothing) under "Custos Operacionais"
-  assert.deepEqual(r({ id: 'cat-fornec' }, 'payable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000003' }, 'payable'), {
     categoryName: 'Fornecedores de mercadoria',
     line: 'custos',
     rule: 'conta_azul:categorias-dre=custos operacionais',
   });
   // root "Receitas" has nothing of its own and the shared mapping does not guess from "Receitas" alone
-  assert.deepEqual(r({ id: 'cat-rec-root' }, 'receivable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000006' }, 'receivable'), {
     categoryName: 'Receitas',
     line: 'nao_classificado',
     rule: 'mapping:none',
   });
-  assert.deepEqual(r({ id: 'cat-misc' }, 'payable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000005' }, 'payable'), {
     categoryName: 'Diversos',
     line: 'nao_classificado',
     rule: 'mapping:none',
@@ -162,7 +162,7 @@ Deno.test('conta azul contas-a-receber/buscar → receivable entries (competence
     date: '2026-01-15',
     amount: '150.00',
     status: 'paid',
-    categoryId: 'cat-vendas',
+    categoryId: 'ca7e0000-0000-4000-8000-000000000007',
     categoryName: 'Vendas de produtos',
     dreLine: 'receita_bruta',
     dreRule: 'conta_azul:entrada_dre=RECEITA_VENDA_PRODUTOS_SERVICOS',
