@@ -214,46 +214,44 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     ranges: Array<{ from: string; to: string }>,
     cur: RangeCursor,
   ): Promise<PhasePage<NfeDocument, RangeCursor>> {
-    {
-      const r = ranges[Math.min(cur.range, ranges.length - 1)];
-      const raw = await list('/nfe', {
-        pagina: cur.page,
-        limite: PAGE_SIZE,
-        tipo,
-        dataEmissaoInicial: `${r.from} 00:00:00`,
-        dataEmissaoFinal: `${r.to} 23:59:59`,
-      });
-      const failed: FailedRecord[] = [];
-      const items = parseItems('bling', raw, BlingNfeListItemSchema, 'nfe', failed);
-      const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
-      const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          const xml = await nfeXml(item);
-          const doc: NfeDocument = {
-            externalId: item.id,
-            origin: nfeOrigin(item.tipo ?? tipo),
-            xml,
-            ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
-            // situação 2 = Cancelada: the XML Bling hands over is the authorised one, without the event
-            ...(item.situacao === NFE_SITUACAO_CANCELADA
-              ? { erpCancelled: { source: 'Bling situação 2 (Cancelada)' } }
-              : {}),
-          };
-          return doc;
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: item.id, error: e as AppError });
-            return null;
-          }
-          throw e;
+    const r = ranges[Math.min(cur.range, ranges.length - 1)];
+    const raw = await list('/nfe', {
+      pagina: cur.page,
+      limite: PAGE_SIZE,
+      tipo,
+      dataEmissaoInicial: `${r.from} 00:00:00`,
+      dataEmissaoFinal: `${r.to} 23:59:59`,
+    });
+    const failed: FailedRecord[] = [];
+    const items = parseItems('bling', raw, BlingNfeListItemSchema, 'nfe', failed);
+    const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
+    const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
+      try {
+        const xml = await nfeXml(item);
+        const doc: NfeDocument = {
+          externalId: item.id,
+          origin: nfeOrigin(item.tipo ?? tipo),
+          xml,
+          ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
+          // situação 2 = Cancelada: the XML Bling hands over is the authorised one, without the event
+          ...(item.situacao === NFE_SITUACAO_CANCELADA
+            ? { erpCancelled: { source: 'Bling situação 2 (Cancelada)' } }
+            : {}),
+        };
+        return doc;
+      } catch (e) {
+        if (isDataError(e)) {
+          failed.push({ externalId: item.id, error: e as AppError });
+          return null;
         }
-      });
-      return {
-        records: results.filter((r): r is NfeDocument => r !== null),
-        failed,
-        next: nextRange(cur, raw.length, ranges.length),
-      };
-    }
+        throw e;
+      }
+    });
+    return {
+      records: results.filter((r): r is NfeDocument => r !== null),
+      failed,
+      next: nextRange(cur, raw.length, ranges.length),
+    };
   }
 
   async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {

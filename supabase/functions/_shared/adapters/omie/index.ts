@@ -89,7 +89,6 @@ export interface OmieAdapterOptions extends AdapterDeps {
 
 const DEFAULT_PAGE_SIZES = { nfe: 50, received: 50, products: 200, financials: 200, categories: 500 };
 
-
 /** The XML carries a cancellation event (procEventoNFe / embedded retEvento with tpEvento 110111). */
 function hasCancellation(xml: string | null | undefined): boolean {
   return !!xml && /<tpEvento>\s*110111\s*<\/tpEvento>/.test(xml);
@@ -117,61 +116,59 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
     window: DateWindow,
     page: number,
   ): Promise<PhasePage<NfeDocument, Cursor> | null> {
-    {
-      const res = await client.call('produtos/nfconsultar', 'ListarNF', {
-        pagina: page,
-        registros_por_pagina: size.nfe,
-        dEmiInicial: isoToOmieDate(window.from),
-        dEmiFinal: isoToOmieDate(window.to),
-      });
-      if (res.end) return null;
-      const body = parsePage(OmieListarNFResponseSchema, res.body, 'ListarNF');
-      const parsed = body.nfCadastro.map(parseListarNfItem);
-      // Denied / voided numbers have no authorised XML: skipped, not failures.
-      const live = parsed.filter((p) => {
-        if (!p.ok) return true;
-        const ide = p.value.ide;
-        return !(ide?.dInut?.trim() || (ide?.cDeneg ?? '').toUpperCase() === 'S');
-      });
-      const results = await mapLimit(
-        live,
-        xmlConcurrency,
-        async (p): Promise<MapResult<NfeDocument | null>> => {
-          if (!p.ok) return p;
-          const id = String(p.value.compl.nIdNF);
-          try {
-            const x = await client.call('produtos/dfedocs', 'ObterNfe', { nIdNfe: p.value.compl.nIdNF });
-            if (x.end) {
-              return recordError(id, 'OMIE_XML_UNAVAILABLE', `Omie: XML da NF-e ${id} não encontrado`);
-            }
-            const doc = OmieObterNfeResponseSchema.safeParse(x.body);
-            if (!doc.success) {
-              return recordError(
-                id,
-                'MALFORMED_RESPONSE',
-                `Omie: resposta de ObterNfe inválida (NF-e ${id})`,
-              );
-            }
-            const mapped = mapOmieIssuedNfe(p.value, doc.data);
-            // A cancelled note (ide.dCan) whose XML lacks the cancellation event still lands cancelled: the
-            // NF-e module never keeps it as authorised (also when it was imported before the cancellation).
-            if (mapped.ok && p.value.ide?.dCan?.trim() && !hasCancellation(mapped.value.xml)) {
-              return { ok: true, value: { ...mapped.value, erpCancelled: { source: 'Omie ide.dCan' } } };
-            }
-            return mapped;
-          } catch (e) {
-            return recordFailure(e, id);
+    const res = await client.call('produtos/nfconsultar', 'ListarNF', {
+      pagina: page,
+      registros_por_pagina: size.nfe,
+      dEmiInicial: isoToOmieDate(window.from),
+      dEmiFinal: isoToOmieDate(window.to),
+    });
+    if (res.end) return null;
+    const body = parsePage(OmieListarNFResponseSchema, res.body, 'ListarNF');
+    const parsed = body.nfCadastro.map(parseListarNfItem);
+    // Denied / voided numbers have no authorised XML: skipped, not failures.
+    const live = parsed.filter((p) => {
+      if (!p.ok) return true;
+      const ide = p.value.ide;
+      return !(ide?.dInut?.trim() || (ide?.cDeneg ?? '').toUpperCase() === 'S');
+    });
+    const results = await mapLimit(
+      live,
+      xmlConcurrency,
+      async (p): Promise<MapResult<NfeDocument | null>> => {
+        if (!p.ok) return p;
+        const id = String(p.value.compl.nIdNF);
+        try {
+          const x = await client.call('produtos/dfedocs', 'ObterNfe', { nIdNfe: p.value.compl.nIdNF });
+          if (x.end) {
+            return recordError(id, 'OMIE_XML_UNAVAILABLE', `Omie: XML da NF-e ${id} não encontrado`);
           }
-        },
-      );
-      const last = page >= body.total_de_paginas;
-      const { records, failed } = collect(results);
-      return {
-        records: records.filter((r): r is NfeDocument => r !== null),
-        failed,
-        next: last ? null : { page: page + 1 },
-      };
-    }
+          const doc = OmieObterNfeResponseSchema.safeParse(x.body);
+          if (!doc.success) {
+            return recordError(
+              id,
+              'MALFORMED_RESPONSE',
+              `Omie: resposta de ObterNfe inválida (NF-e ${id})`,
+            );
+          }
+          const mapped = mapOmieIssuedNfe(p.value, doc.data);
+          // A cancelled note (ide.dCan) whose XML lacks the cancellation event still lands cancelled: the
+          // NF-e module never keeps it as authorised (also when it was imported before the cancellation).
+          if (mapped.ok && p.value.ide?.dCan?.trim() && !hasCancellation(mapped.value.xml)) {
+            return { ok: true, value: { ...mapped.value, erpCancelled: { source: 'Omie ide.dCan' } } };
+          }
+          return mapped;
+        } catch (e) {
+          return recordFailure(e, id);
+        }
+      },
+    );
+    const last = page >= body.total_de_paginas;
+    const { records, failed } = collect(results);
+    return {
+      records: records.filter((r): r is NfeDocument => r !== null),
+      failed,
+      next: last ? null : { page: page + 1 },
+    };
   }
 
   async function findReceivedXml(nIdReceb: string | number): Promise<OmieDocumento | null> {
@@ -199,49 +196,47 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
     window: DateWindow,
     page: number,
   ): Promise<PhasePage<NfeDocument, Cursor> | null> {
-    {
-      const res = await client.call('produtos/recebimentonfe', 'ListarRecebimentos', {
-        nPagina: page,
-        nRegistrosPorPagina: size.received,
-        dtEmissaoDe: isoToOmieDate(window.from),
-        dtEmissaoAte: isoToOmieDate(window.to),
-      });
-      if (res.end) return null;
-      const body = parsePage(OmieListarRecebimentosResponseSchema, res.body, 'ListarRecebimentos');
-      const results = await mapLimit(
-        body.recebimentos.map(parseRecebimentoItem),
-        xmlConcurrency,
-        async (p): Promise<MapResult<NfeDocument | null>> => {
-          if (!p.ok) return p;
-          const id = `receb:${p.value.cabec.nIdReceb}`;
-          try {
-            const doc = await findReceivedXml(p.value.cabec.nIdReceb);
-            // cStatus 20 denegado / 40 pendente: no authorised note (skipped, not a failure); 10 cancelado lands
-            // cancelled (by its event when the XML carries it, else on Omie's word).
-            const st = (doc?.cStatus ?? '').trim();
-            if (doc && (st === '20' || st === '40')) return { ok: true, value: null };
-            const mapped = mapOmieReceivedNfe(p.value, doc);
-            if (mapped.ok && st === '10' && !hasCancellation(mapped.value.xml)) {
-              return {
-                ok: true,
-                value: { ...mapped.value, erpCancelled: { source: 'Omie cStatus 10 (cancelado)' } },
-              };
-            }
-            return mapped;
-          } catch (e) {
-            return recordFailure(e, id);
+    const res = await client.call('produtos/recebimentonfe', 'ListarRecebimentos', {
+      nPagina: page,
+      nRegistrosPorPagina: size.received,
+      dtEmissaoDe: isoToOmieDate(window.from),
+      dtEmissaoAte: isoToOmieDate(window.to),
+    });
+    if (res.end) return null;
+    const body = parsePage(OmieListarRecebimentosResponseSchema, res.body, 'ListarRecebimentos');
+    const results = await mapLimit(
+      body.recebimentos.map(parseRecebimentoItem),
+      xmlConcurrency,
+      async (p): Promise<MapResult<NfeDocument | null>> => {
+        if (!p.ok) return p;
+        const id = `receb:${p.value.cabec.nIdReceb}`;
+        try {
+          const doc = await findReceivedXml(p.value.cabec.nIdReceb);
+          // cStatus 20 denegado / 40 pendente: no authorised note (skipped, not a failure); 10 cancelado lands
+          // cancelled (by its event when the XML carries it, else on Omie's word).
+          const st = (doc?.cStatus ?? '').trim();
+          if (doc && (st === '20' || st === '40')) return { ok: true, value: null };
+          const mapped = mapOmieReceivedNfe(p.value, doc);
+          if (mapped.ok && st === '10' && !hasCancellation(mapped.value.xml)) {
+            return {
+              ok: true,
+              value: { ...mapped.value, erpCancelled: { source: 'Omie cStatus 10 (cancelado)' } },
+            };
           }
-        },
-      );
-      const pages = omieTotalPages(body, size.received);
-      const last = pages === null ? body.recebimentos.length < size.received : page >= pages;
-      const { records, failed } = collect(results);
-      return {
-        records: records.filter((r): r is NfeDocument => r !== null),
-        failed,
-        next: last ? null : { page: page + 1 },
-      };
-    }
+          return mapped;
+        } catch (e) {
+          return recordFailure(e, id);
+        }
+      },
+    );
+    const pages = omieTotalPages(body, size.received);
+    const last = pages === null ? body.recebimentos.length < size.received : page >= pages;
+    const { records, failed } = collect(results);
+    return {
+      records: records.filter((r): r is NfeDocument => r !== null),
+      failed,
+      next: last ? null : { page: page + 1 },
+    };
   }
 
   function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncGenerator<Page<NfeDocument>> {
