@@ -52,9 +52,15 @@ export interface Knobs {
   enforceLimits: boolean;
   /** Override of access token TTL in seconds (null = the ERP's real TTL). */
   accessTtlSeconds: number | null;
+  /**
+   * A date-filtered listing matching more records than this is refused the way the ERP refuses too-wide queries
+   * (Tiny `codigo_erro` 21 "A Consulta retornou muitos registros"); null = no such refusal.
+   */
+  maxRecordsPerQuery: number | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
+  maxRecordsPerQuery: null,
   latencyMs: 0,
   latencyJitterMs: 0,
   slowPageMs: 0,

@@ -6,7 +6,8 @@
  * list items wrapped (`notas_fiscais[].nota_fiscal`, `produtos[].produto`, `contas[].conta`), numbers as strings,
  * dates `dd/mm/yyyy`, 100-record pages with `numero_paginas`, empty result as `codigo_erro` 20, per-account
  * plan limit per minute (`x-limit-api` header; 30/60/120) → `codigo_erro` 6 "API Bloqueada", concurrent calls
- * above a quarter of the plan → `codigo_erro` 11, invalid token → `codigo_erro` 2, and
+ * above a quarter of the plan → `codigo_erro` 11, invalid token → `codigo_erro` 2, a date-filtered query over the
+ * `maxRecordsPerQuery` knob → `codigo_erro` 21, and
  * `nota.fiscal.obter.xml.php` answering XML even with formato=json (`<retorno>…<xml_nfe>` nfeProc
  * `</xml_nfe>[<xml_cancelamento>…]`).
  *
@@ -123,8 +124,13 @@ export function createTinySimulator(opts: SimulatorOptions = {}): Simulator {
     wrap: (t: T) => unknown,
     key: string,
     headers: Record<string, string>,
+    dateFiltered = true,
   ): Response {
     if (items.length === 0) return err('20', 'A consulta não retornou registros', headers);
+    const max = core.knobs.maxRecordsPerQuery;
+    if (dateFiltered && max !== null && items.length > max) {
+      return err('21', 'A Consulta retornou muitos registros', headers);
+    }
     const pagina = Math.max(1, Number(p.get('pagina') ?? '1') || 1);
     const pages = Math.ceil(items.length / PAGE_SIZE);
     if (pagina > pages) return err('23', 'A página que você está tentando obter não existe', headers);
@@ -289,7 +295,7 @@ export function createTinySimulator(opts: SimulatorOptions = {}): Simulator {
           (!situacao || (situacao === 'A' ? x.active : situacao === 'I' ? !x.active : false)) &&
           (!q || x.name.toLowerCase().includes(q) || x.code.toLowerCase().includes(q))
         );
-        return { res: paged(items, p, productSummary, 'produtos', headers) };
+        return { res: paged(items, p, productSummary, 'produtos', headers, false) };
       }
       case 'produto.obter': {
         const x = d.products.find((y) => String(y.id) === id);

@@ -11,6 +11,7 @@ import type { AdapterContext, Page } from '../contract.ts';
 import { authFailureMessage, logErrorMessage } from '../../sync/messages.ts';
 import { createTinyAdapter, midDay, nextCursor } from './index.ts';
 import { tinySignal } from './client.ts';
+import { createTinySimulator } from '../../../../../dev/simulators/tiny/index.ts';
 
 const fixture = (name: string) =>
   JSON.parse(Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
@@ -177,4 +178,38 @@ Deno.test('tiny ground truth: a note with situação 3 (cancelada) and no cancel
   assert.deepEqual(docs.map((d) => [d.externalId, d.erpCancelled?.source]), [
     [note.id, 'Tiny situação 3 (Cancelada)'],
   ]);
+});
+
+Deno.test('tiny ground truth: against the simulator refusing wide queries (codigo_erro 21), a full sync reads everything', async () => {
+  const clock = new FakeClock('2026-01-15T12:00:00Z');
+  const sim = createTinySimulator({ seed: 5, clock, knobs: { maxRecordsPerQuery: 4, enforceLimits: false } });
+  const window = { from: '2025-11-01', to: '2026-01-14' };
+  const acc = sim.admin.provision({
+    accountId: 'tiny-21',
+    nfeCount: 20,
+    productCount: 2,
+    financialCount: 24,
+    ...window,
+  });
+  const data = sim.admin.data!('tiny-21');
+  let listCalls = 0;
+  const adapter = createTinyAdapter({
+    connectionId: 'conn-tiny-21',
+    accountKey: 'tiny-21',
+    baseUrl: 'http://tiny.sim/api2',
+    credentials: new MemoryCredentialStore(acc.credentials),
+    fetch: ((input: string | URL | Request, init?: RequestInit) => {
+      const req = new Request(input, init);
+      if (/contas\.(receber|pagar)\.pesquisa/.test(req.url)) listCalls++;
+      return sim.handler(req);
+    }) as typeof fetch,
+  }, {
+    clock,
+    limiter: new RateLimiter({ clock }),
+    random: () => 0.5,
+  });
+  const fin = (await all(adapter.financials(window, null))).flatMap((p) => p.records);
+  const expected = data.titles.filter((t) => t.issueDate >= window.from && t.issueDate <= window.to);
+  assert.equal(new Set(fin.map((e) => e.externalId)).size, expected.length);
+  assert.ok(listCalls > 4, `the window was split (${listCalls} list calls for two phases)`);
 });
