@@ -1,31 +1,25 @@
 /**
- * Bling API v3 simulator (research/erp-apis.md §1): OAuth2 authorization code with Basic client auth on
- * /Api/v3/oauth/token (6 h access, 30-day rotating refresh, single-use 60 s codes, code reuse revokes),
- * /oauth/revoke, Bearer auth on the API, 3 req/s + 120,000/day per account with Bling's 429 body, 100-record
- * pages without totals, the 1-year date-window 400, Bling's `{"error":{type,message,description}}` envelope,
- * NF-e detail whose `xml` is a URL served by the simulator, /nfe/documento/{chave} with base64(gzip(xml)),
- * products without NCM in the list and `tributacao.ncm` in the detail, receivable/payable titles whose category
- * and competence only come in the detail, the category tree and /empresas/me/dados-basicos.
+ * Bling API v3 simulator. Shapes follow Bling's published OpenAPI 3.0 document (copy and URL in
+ * supabase/functions/_shared/adapters/bling/openapi/) and its developer pages (docs/erp-sources.md, Bling):
+ * OAuth2 authorization code with Basic client auth on /Api/v3/oauth/token (6 h access, 30-day rotating refresh,
+ * single-use 60 s codes, code reuse revokes; https://developer.bling.com.br/aplicativos), /oauth/revoke, Bearer
+ * auth on the API, 3 req/s + 120,000/day per account with Bling's 429 body and a date filter over one year
+ * refused with 400 on every date-filtered listing (https://developer.bling.com.br/limites), 100-record pages
+ * without totals, Bling's `{"error":{type,message,description}}` envelope, NF-e detail whose `xml` is a URL
+ * served by the simulator, /nfe/documento/{chave} with base64(gzip(xml)), products without NCM in the list and
+ * `tributacao.ncm` in the detail, receivable/payable titles whose category and competence only come in the
+ * detail, the category tree and /empresas/me/dados-basicos.
  *
- * Assumptions marked [U] in the research are documented where used: no Retry-After on the real 3/s 429 (the
- * storm knob adds one), token-endpoint abuse modelled as 429 while >20 calls in 60 s (no 60-min IP block),
- * categories' `tipo` 1 despesa / 2 receita, entry notes listed as `tipo` 0.
+ * Simulator choices where no source says: no Retry-After on the 3/s 429 (the storm knob adds one), token-endpoint
+ * abuse modelled as 429 while >20 calls in 60 s, categories' `tipo` 1 despesa / 2 receita, entry notes listed as
+ * `tipo` 0.
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';
 import type { AccountData, SimNote, SimTitle } from '../common/dataset.ts';
 import { seedFor } from '../common/prng.ts';
 import { OAuthServer } from '../common/tokens.ts';
 import type { ProvisionedAccount, ProvisionInput, Simulator, SimulatorOptions } from '../common/types.ts';
-import {
-  daysBetween,
-  formatCnpj,
-  formatCpf,
-  gzipBase64,
-  intParam,
-  isoDate,
-  localDateTime,
-  page,
-} from '../common/util.ts';
+import { formatCnpj, formatCpf, gzipBase64, intParam, isoDate, localDateTime, page } from '../common/util.ts';
 
 const API = '/Api/v3';
 const ACCESS_TTL = 21_600;
@@ -52,6 +46,22 @@ function noteSituacao(n: SimNote): number {
   if (!n.authorised) return 1;
   return n.companyRole === 'issuer' ? 6 : 7; // emitida DANFE / registrada (entry notes)
 }
+
+/** A date filter that spans more than one year (`to` on or after the same date of the next year). */
+function overOneYear(from: string | null, to: string | null): boolean {
+  if (!from || !to) return false;
+  const [y, m, d] = from.split('-').map(Number);
+  return to >= new Date(Date.UTC(y + 1, m - 1, d)).toISOString().slice(0, 10);
+}
+
+/** Bling's answer to a date filter over one year (https://developer.bling.com.br/limites). */
+const rangeTooWide = () =>
+  blingError(
+    400,
+    'VALIDATION_ERROR',
+    'O intervalo de datas não pode ser superior a 1 ano',
+    'Filtro de data inválido',
+  );
 
 function titleSituacao(t: SimTitle): number {
   return { open: 1, paid: 2, partial: 3, cancelled: 5 }[t.status];
@@ -224,11 +234,11 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
     const sig = xmlSignature(accountId, n.accessKey);
     return {
       ...nfeListItem(n),
-      serie: String(n.series),
+      serie: n.series, // integer in NotasFiscaisDadosGetDTO
       valorNota: Number(n.total),
       valorFrete: Number(n.freight),
       finalidade: n.finNFe,
-      tipoNota: n.companyRole === 'issuer' ? n.tpNF : 0,
+      // `tipoNota` is present only for credit/debit notes (finalidade 5/6), which the simulator does not issue
       xml: `${publicBase(req)}/relatorios/nfe.xml.php?chaveAcesso=${n.accessKey}&signature=${sig}`,
       linkDanfe: `${publicBase(req)}/doc.view.php?id=${n.id}`,
       linkPDF: `${publicBase(req)}/doc.view.php?PDF=true&id=${n.id}`,
@@ -255,14 +265,7 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
   function filterNotes(d: AccountData, u: URL): SimNote[] | Response {
     const from = isoDate(u.searchParams.get('dataEmissaoInicial'));
     const to = isoDate(u.searchParams.get('dataEmissaoFinal'));
-    if (from && to && daysBetween(from, to) > 366) {
-      return blingError(
-        400,
-        'VALIDATION_ERROR',
-        'O intervalo de datas não pode ser superior a 1 ano',
-        'Filtro de data inválido',
-      );
-    }
+    if (overOneYear(from, to)) return rangeTooWide();
     const tipo = u.searchParams.get('tipo');
     const situacao = u.searchParams.get('situacao');
     const chave = u.searchParams.get('chaveAcesso');
@@ -334,7 +337,7 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
     };
   }
 
-  function filterTitles(d: AccountData, u: URL, kind: 'receivable' | 'payable'): SimTitle[] {
+  function filterTitles(d: AccountData, u: URL, kind: 'receivable' | 'payable'): SimTitle[] | Response {
     let from: string | null;
     let to: string | null;
     let field: (t: SimTitle) => string | null;
@@ -351,6 +354,7 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
       else if (p[0] || p[1]) [from, to, field] = [isoDate(p[0]), isoDate(p[1]), (t) => t.paidDate];
       else [from, to, field] = [isoDate(v[0]), isoDate(v[1]), (t) => t.dueDate];
     }
+    if (overOneYear(from, to)) return rangeTooWide();
     const situacoes = [...u.searchParams.getAll('situacoes[]'), ...u.searchParams.getAll('situacao')].map(
       Number,
     );
@@ -435,6 +439,16 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
       };
     }
     if (path === '/produtos') {
+      for (
+        const [a, b] of [['dataInclusaoInicial', 'dataInclusaoFinal'], [
+          'dataAlteracaoInicial',
+          'dataAlteracaoFinal',
+        ]]
+      ) {
+        if (overOneYear(isoDate(u.searchParams.get(a)), isoDate(u.searchParams.get(b)))) {
+          return { res: rangeTooWide() };
+        }
+      }
       return { res: json({ data: page(filterProducts(d, u), pagina, limite).map(productList) }) };
     }
     if ((m = /^\/produtos\/(\d+)$/.exec(path))) {
@@ -471,8 +485,9 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
     }
     if ((m = /^\/contas\/(receber|pagar)$/.exec(path))) {
       const kind = m[1] === 'receber' ? 'receivable' : 'payable';
-      const list = filterTitles(d, u, kind).map(titleList);
-      return { res: json({ data: page(list, pagina, limite) }) };
+      const titles = filterTitles(d, u, kind);
+      if (titles instanceof Response) return { res: titles };
+      return { res: json({ data: page(titles.map(titleList), pagina, limite) }) };
     }
     if ((m = /^\/contas\/(receber|pagar)\/(\d+)$/.exec(path))) {
       const kind = m[1] === 'receber' ? 'receivable' : 'payable';

@@ -1,7 +1,7 @@
 /**
  * The shape every ERP simulator follows (Bling, Tiny, Omie, Conta Azul). Simulators are local dev tools (never
  * deployed): they answer the ERP's real paths, methods, auth/token endpoints, paging, limits and error
- * envelopes (research/erp-apis.md), with data generated deterministically per account from a seed.
+ * envelopes as the public sources in docs/erp-sources.md describe them, with data generated deterministically per account from a seed.
  *
  *   import { createBlingSimulator } from '../bling/index.ts';
  *   const sim = createBlingSimulator({ seed: 7, clock, publicUrl: 'http://127.0.0.1:54331' });
@@ -52,9 +52,15 @@ export interface Knobs {
   enforceLimits: boolean;
   /** Override of access token TTL in seconds (null = the ERP's real TTL). */
   accessTtlSeconds: number | null;
+  /**
+   * A date-filtered listing matching more records than this is refused the way the ERP refuses too-wide queries
+   * (Tiny `codigo_erro` 21 "A Consulta retornou muitos registros"); null = no such refusal.
+   */
+  maxRecordsPerQuery: number | null;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
+  maxRecordsPerQuery: null,
   latencyMs: 0,
   latencyJitterMs: 0,
   slowPageMs: 0,

@@ -1,16 +1,20 @@
 /**
- * Conta Azul simulator (new API, research/erp-apis.md §4): Cognito-like OAuth2 at `/oauth2/authorize` and
+ * Conta Azul simulator (new API), on Conta Azul's developer pages (https://developers.contaazul.com/auth,
+ * /requestingcode, /renewingaccesstoken) and OpenAPI documents (financial, inventory, invoice; copies in
+ * clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307 docs/; docs/erp-sources.md): Cognito-like OAuth2 at
+ * `/oauth2/authorize` and
  * `/oauth2/token` (Basic client auth, 3-min codes, 1-h access tokens, rotating refresh tokens: a reused or
  * revoked one answers 400 `{"error":"invalid_grant","error_subtype":"invalid_refresh_token"|"access_revoked"}`),
- * `DELETE /oauth/connections/{id}` [S], Bearer auth on `/v1/...`, 10 req/s and 600 req/min per connected
+ * `DELETE /oauth/connections/{id}`, Bearer auth on `/v1/...`, 10 req/s and 600 req/min per connected
  * account (sliding windows) → 429, per-module envelopes (`{itens, paginacao}` for notas fiscais,
  * `{items, totalItems}` for produtos, `{itens_totais, itens}` for financeiro/categorias), required filters
  * (400) and the 15-day NF-e window, the XML as the body of `/v1/notas-fiscais/{chave_acesso}`, NCM only in the
  * product detail, categories with `entrada_dre`, the categorias-dre tree and `/v1/pessoas/conta-conectada`.
  *
- * Assumptions for [U] items: the NF-e list item fields beyond `chave_acesso` (id, numero_nota, status,
- * data_emissao, valor, cliente), the XML content type (application/xml), a Retry-After header on 429s,
- * 401 body `{"message":"Unauthorized"}`, the payable status vocabulary (same as receivables),
+ * The XML comes as `application/xml` and payables share the receivables' status vocabulary, as the OpenAPI
+ * documents say. Simulator choices where no source says: the NF-e list item fields beyond `chave_acesso` (id,
+ * numero_nota, status, data_emissao, valor, cliente), a Retry-After header on 429s, 401 body
+ * `{"message":"Unauthorized"}`,
  * conta-conectada without an address. API and auth share the simulator's origin (set baseUrl and authUrl to it).
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';
@@ -30,6 +34,19 @@ const MAX_NFE_WINDOW_DAYS = 15;
 type Out = { res: Response; injected?: string };
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `fiscal.origem` (enum OrigemDoProduto of the inventory OpenAPI), indexed by the NF-e origin code 0–8. */
+const ORIGEM = [
+  'NACIONAL',
+  'ESTRANGEIRA_IMPORTACAO_DIRETA',
+  'ESTRANGEIRA_ADQUIRIDA_INTERNAMENTE',
+  'NACIONAL_IMPORTACAO_SUPERIOR_40',
+  'NACIONAL_PRODUCAO_CONFORMIDADE',
+  'NACIONAL_IMPORTACAO_INFERIOR_40',
+  'ESTRANGEIRA_IMPORTACAO_DIRETA_CAMEX',
+  'ESTRANGEIRA_ADQUIRIDA_INTERNAMENTE_CAMEX',
+  'NACIONAL_MERCDORIA_BEM_IMPORTACAO_SUPERIOR_70',
+];
 
 /** `entrada_dre` per category name (values from the official enum); null = not mapped (the adapter falls back). */
 const ENTRADA_DRE: Record<string, string | null> = {
@@ -77,25 +94,25 @@ function slice<T>(items: T[], pagina: number, size: number): T[] {
   return items.slice((pagina - 1) * size, pagina * size);
 }
 
-function titleStatus(t: SimTitle, today: string): string {
+/**
+ * The search endpoints' `status` is an English enum and `status_traduzido` its Portuguese name (a captured answer:
+ * `"status": "ACQUITTED", "status_traduzido": "RECEBIDO"`; PENDING ↔ EM_ABERTO; docs/erp-sources.md). The English
+ * names of the partial and lost statuses are the simulator's choice (no public capture found).
+ */
+function titleStatus(t: SimTitle, today: string): { status: string; status_traduzido: string } {
   switch (t.status) {
     case 'paid':
-      return 'RECEBIDO';
+      return { status: 'ACQUITTED', status_traduzido: 'RECEBIDO' };
     case 'partial':
-      return 'RECEBIDO_PARCIAL';
+      return { status: 'PARTIAL', status_traduzido: 'RECEBIDO_PARCIAL' };
     case 'cancelled':
-      return 'PERDIDO';
+      return { status: 'LOST', status_traduzido: 'PERDIDO' };
     default:
-      return t.dueDate < today ? 'ATRASADO' : 'EM_ABERTO';
+      return t.dueDate < today
+        ? { status: 'OVERDUE', status_traduzido: 'ATRASADO' }
+        : { status: 'PENDING', status_traduzido: 'EM_ABERTO' };
   }
 }
-const STATUS_LABEL: Record<string, string> = {
-  RECEBIDO: 'Recebido',
-  RECEBIDO_PARCIAL: 'Recebido parcial',
-  PERDIDO: 'Perdido',
-  ATRASADO: 'Atrasado',
-  EM_ABERTO: 'Em aberto',
-};
 
 export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator {
   const core = new SimCore('conta_azul', opts);
@@ -255,7 +272,7 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
         minimumStock: 0,
       },
       fiscal: {
-        origem: Number(p.origin),
+        origem: ORIGEM[Number(p.origin)] ?? 'NACIONAL',
         tipo_produto: 'MERCADORIA_PARA_REVENDA',
         ncm: { id: Number(ncm), codigo: ncm, descricao: '' },
         cest: p.cest ? { id: Number(p.cest), codigo: p.cest, descricao: '' } : null,
@@ -273,7 +290,8 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
       nome: c.name,
       categoria_pai: c.parentId === null ? null : caUuid(core.seed, 'categoria', c.parentId),
       tipo: c.kind === 'receita' ? 'RECEITA' : 'DESPESA',
-      entrada_dre: c.parentId === null ? null : (ENTRADA_DRE[c.name] ?? null),
+      // a string when mapped; absent otherwise (the inventory OpenAPI declares it a non-nullable string)
+      ...(c.parentId !== null && ENTRADA_DRE[c.name] ? { entrada_dre: ENTRADA_DRE[c.name] } : {}),
       considera_custo_dre: c.name === 'Fretes sobre compras' ||
         c.name === 'Compra de mercadorias para revenda',
     };
@@ -335,8 +353,7 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
       id: caUuid(core.seed, 'parcela', t.id),
       descricao: t.description,
       data_vencimento: t.dueDate,
-      status,
-      status_traduzido: STATUS_LABEL[status],
+      ...status,
       total,
       nao_pago: naoPago,
       pago: Math.round((total - naoPago) * 100) / 100,

@@ -1,22 +1,29 @@
 /**
- * Omie API simulator (research/erp-apis.md §2): every service is `POST /api/v1/{module}/{service}/` (trailing
- * slash required: 301 without it; GET shows a doc page), JSON body `{call, app_key, app_secret, param:[{...}]}`,
- * `{"faultstring","faultcode"}` envelopes with HTTP 500, pages with `total_de_paginas`/`nTotPaginas`, an empty
- * or past-the-end page as fault `SOAP-ENV:Client-5113`, wrong/revoked keys as `SOAP-ENV:Client-101`,
- * 240 req/min and 4 in flight per app_key + method ("429: Too many Requests"), the 60 s redundant-call rule
- * (same method + same params → fault "Consumo redundante ... Aguarde N segundos", `SOAP-ENV:Client-6`) and
- * `MISUSE_API_PROCESS` blocks after repeated violations.
+ * Omie API simulator. Every shape rests on a public source (docs/erp-sources.md, Omie): every service is
+ * `POST /api/v1/{module}/{service}/` (trailing slash required: 301 without it; GET shows a doc page), JSON body
+ * `{call, app_key, app_secret, param:[{...}]}`, `{"faultstring","faultcode"}` envelopes with HTTP 500
+ * (https://ajuda.omie.com.br/pt-BR/articles/5412721-caracteristicas-e-recomendacoes). Paging fields per service
+ * as the client generated from Omie's service definitions names them
+ * (pauloracunha/omie-lib@b7c0b4eb4a5dbea31a14cabd000e6c140279d05d): `total_de_paginas` (snake_case services),
+ * `nTotalPaginas`/`nTotalRegistros` (ListarRecebimentos), `nRegPorPagina`/`nTotRegistros` and no page count
+ * (ListarDocumentos). Faults as captured in OmieSharp/OmieSharp@c00c24d897ba4163ea067bfeefcfabe3ffa6ed59
+ * (src/OmieSharp/OmieSharpClient.cs): an empty or past-the-end page is `SOAP-ENV:Client-5113`, the same request
+ * repeated within 60 s is `SOAP-ENV:Client-1100` "... você pode tentar novamente às HH:MM:SS"; a wrong or revoked
+ * key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida." (as open-source clients
+ * quote it from live answers); https://ajuda.omie.com.br/pt-BR/articles/8001888-tratando-os-erros-de-api gives 240 req/min and
+ * 4 in flight per app_key + method, "429: Too many Requests", redundant requests freed every 60 s);
+ * `MISUSE_API_PROCESS` "API bloqueada por consumo indevido. Tente novamente em N segundos." after repeated
+ * violations. `cXmlNfe` comes plain for odd note ids and HTML-escaped for even ones: clients see both.
  *
  * Services: produtos/nfconsultar ListarNF · produtos/dfedocs ObterNfe · produtos/recebimentonfe
  * ListarRecebimentos · contador/xml ListarDocumentos · geral/produtos ListarProdutos · geral/categorias
  * ListarCategorias · geral/dre ListarCadastroDRE · financas/contareceber ListarContasReceber ·
  * financas/contapagar ListarContasPagar · geral/empresas ListarEmpresas.
  *
- * Assumptions for [U] items: the code list of `regime_tributario` (rendered as text: "Simples Nacional",
+ * Simulator choices where no source says: the text rendering of `regime_tributario` ("Simples Nacional",
  * "Lucro Presumido", ...), a Retry-After header on storm 429s (knob), the 4-in-flight excess answered like the
- * per-minute limit, MISUSE after 10 repeats that ignore the announced wait within 10 min (blocks 30 min),
- * receipts' paging named
- * like their request (nPagina...). The `/api/v1` prefix is optional so a bare origin also works as baseUrl.
+ * per-minute limit, MISUSE after 10 repeats that ignore the announced time within 10 min (blocks 30 min).
+ * The `/api/v1` prefix is optional so a bare origin also works as baseUrl.
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';
 import type { AccountData, SimCategory, SimNote, SimProduct, SimTitle } from '../common/dataset.ts';
@@ -52,6 +59,10 @@ type Out =
 function fault(faultstring: string, faultcode: string, status = 500): Response {
   return json({ faultstring, faultcode }, status);
 }
+
+/** The XML text HTML-escaped once, as Omie sends `cXmlNfe` to some clients. */
+const escapeXml = (x: string) =>
+  x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const noRecords = (page: number): Out => ({
   fault: {
@@ -486,7 +497,7 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
             cNumNfe: String(n.number),
             nChaveNfe: n.accessKey,
             dDataEmisNfe: toBr(n.issuedDate),
-            cXmlNfe: bad ? corrupt(n.xml) : n.xml,
+            cXmlNfe: bad ? corrupt(n.xml) : n.id % 2 === 0 ? escapeXml(n.xml) : n.xml,
             cPdf: '',
             cLinkPortal: '',
             cCodStatus: '0',
@@ -508,9 +519,9 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
           list: true,
           body: {
             nPagina: pagina,
-            nTotPaginas: p.pages,
+            nTotalPaginas: p.pages,
             nRegistros: p.slice.length,
-            nTotRegistros: p.total,
+            nTotalRegistros: p.total,
             recebimentos: p.slice.map(renderRecebimento),
           },
         };
@@ -529,7 +540,8 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
           (param.nIdNF === undefined || num(param.nIdNF, -1) === n.id) &&
           (param.nChave === undefined || str(param.nChave) === n.accessKey)
         );
-        const p = paginate(notes, pagina, size(param.nRegPorPagina, 50));
+        const perPage = size(param.nRegPorPagina, 50);
+        const p = paginate(notes, pagina, perPage);
         if (!p) return noRecords(pagina);
         let malformed = false;
         const docs = p.slice.map((n) => {
@@ -542,7 +554,7 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
           malformed,
           body: {
             nPagina: pagina,
-            nTotPaginas: p.pages,
+            nRegPorPagina: perPage,
             nRegistros: p.slice.length,
             nTotRegistros: p.total,
             documentosEncontrados: docs,
@@ -695,7 +707,7 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
   /**
    * Same method + same params within the window after a call that returned data → "consumo redundante".
    * Repeating it again before the announced wait is over counts as misuse; MISUSE_THRESHOLD of those within
-   * MISUSE_WINDOW_MS block the key (MISUSE_API_PROCESS). A client that honours "Aguarde N segundos" is never
+   * MISUSE_WINDOW_MS block the key (MISUSE_API_PROCESS). A client that waits until the stated time is never
    * blocked.
    */
   function redundant(appKey: string, sig: string, now: number): Response | null {
@@ -712,10 +724,11 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
       }
     }
     warned.set(sig, until);
-    const wait = Math.max(1, Math.ceil((until - now) / 1000));
+    // Omie states the time in Brasília (UTC-3), rounded up to the second.
+    const hhmmss = new Date(Math.ceil((until - 3 * 3_600_000) / 1000) * 1000).toISOString().slice(11, 19);
     return fault(
-      `ERROR: Consumo redundante detectado. Aguarde ${wait} segundos para realizar uma nova requisição com os mesmos parâmetros.`,
-      'SOAP-ENV:Client-6',
+      `ERROR: Esta requisição já foi processada ou está sendo processada e você pode tentar novamente às ${hhmmss}. (1)`,
+      'SOAP-ENV:Client-1100',
     );
   }
 
@@ -743,7 +756,10 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
     }
     const accountId = accountOf(body.app_key, body.app_secret);
     if (!accountId) {
-      return { res: fault('ERROR: A chave de acesso não é válida!', 'SOAP-ENV:Client-101'), accountId: null };
+      return {
+        res: fault('A chave de acesso não está preenchida ou não é válida.', 'SOAP-ENV:Server'),
+        accountId: null,
+      };
     }
     const appKey = str(body.app_key);
     const call = str(body.call);

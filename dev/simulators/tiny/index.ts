@@ -1,15 +1,20 @@
 /**
- * Tiny ERP (Olist ERP) API v2 simulator (research/erp-apis.md §3.2): `/api2/<service>.php` over GET query or
+ * Tiny ERP (Olist ERP) API v2 simulator, on Tiny's service pages (https://tiny.com.br/api-docs/api2-*, e.g.
+ * api2-notas-fiscais-pesquisar; limits https://tiny.com.br/api-docs/api2-limites-api; docs/erp-sources.md):
+ * `/api2/<service>.php` over GET query or
  * POST form, `token` + `formato=json`, HTTP 200 for everything with `{"retorno":{status, codigo_erro, erros}}`,
  * list items wrapped (`notas_fiscais[].nota_fiscal`, `produtos[].produto`, `contas[].conta`), numbers as strings,
  * dates `dd/mm/yyyy`, 100-record pages with `numero_paginas`, empty result as `codigo_erro` 20, per-account
  * plan limit per minute (`x-limit-api` header; 30/60/120) → `codigo_erro` 6 "API Bloqueada", concurrent calls
- * above a quarter of the plan → `codigo_erro` 11, invalid token → `codigo_erro` 2, and
+ * above a quarter of the plan → `codigo_erro` 11, invalid token → `codigo_erro` 2, a date-filtered query over the
+ * `maxRecordsPerQuery` knob → `codigo_erro` 21, and
  * `nota.fiscal.obter.xml.php` answering XML even with formato=json (`<retorno>…<xml_nfe>` nfeProc
  * `</xml_nfe>[<xml_cancelamento>…]`).
  *
- * Assumptions [U] in the research, documented here: page past the end → codigo_erro 23; note `situacao` codes
- * as Tiny v3 (3 cancelada, 7 emitida DANFE, 8 registrada, 1 pendente); title `competencia` as dd/mm/yyyy;
+ * Error codes per Tiny's code table (reproduced in linkiez/TinyERPv2-SDK@d8b4221221729fdff67dc49407b9df82827511a5
+ * src/types/CodigoErro.ts): page past the end → codigo_erro 23; note `situacao` codes per Tiny's "Situações das
+ * Notas Fiscais" (3 cancelada, 7 emitida DANFE, 8 registrada, 1 pendente). Simulator choices where no source
+ * says: title `competencia` as dd/mm/yyyy;
  * `regime_tributario` texts; the failure knob answers HTTP 503 (an infrastructure error, not a Tiny envelope).
  */
 import { corrupt, json, SimCore, text } from '../common/core.ts';
@@ -119,8 +124,13 @@ export function createTinySimulator(opts: SimulatorOptions = {}): Simulator {
     wrap: (t: T) => unknown,
     key: string,
     headers: Record<string, string>,
+    dateFiltered = true,
   ): Response {
     if (items.length === 0) return err('20', 'A consulta não retornou registros', headers);
+    const max = core.knobs.maxRecordsPerQuery;
+    if (dateFiltered && max !== null && items.length > max) {
+      return err('21', 'A Consulta retornou muitos registros', headers);
+    }
     const pagina = Math.max(1, Number(p.get('pagina') ?? '1') || 1);
     const pages = Math.ceil(items.length / PAGE_SIZE);
     if (pagina > pages) return err('23', 'A página que você está tentando obter não existe', headers);
@@ -285,7 +295,7 @@ export function createTinySimulator(opts: SimulatorOptions = {}): Simulator {
           (!situacao || (situacao === 'A' ? x.active : situacao === 'I' ? !x.active : false)) &&
           (!q || x.name.toLowerCase().includes(q) || x.code.toLowerCase().includes(q))
         );
-        return { res: paged(items, p, productSummary, 'produtos', headers) };
+        return { res: paged(items, p, productSummary, 'produtos', headers, false) };
       }
       case 'produto.obter': {
         const x = d.products.find((y) => String(y.id) === id);

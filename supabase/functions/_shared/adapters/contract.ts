@@ -44,6 +44,8 @@ export interface NfeDocument {
   /** 'issued' = the company is the issuer (saída); 'received' = supplier notes (entrada). */
   origin: 'issued' | 'received';
   xml: string;
+  /** The ERP lists the note as cancelled and its XML carries no cancellation event (stored cancelled). */
+  erpCancelled?: { source: string };
 }
 
 export interface Product {

@@ -31,6 +31,20 @@ export async function upsertProducts(sql: Sql, companyId: string, connectionId: 
   return rows.length;
 }
 
+/**
+ * After a complete pass over the ERP's product list: products of the connection the ERP no longer lists (deleted
+ * or merged there) are marked inactive — never deleted — so analyses stop counting them. `listed` holds every
+ * external id the pass saw; an empty pass marks nothing (an empty answer is no proof of deletion).
+ */
+export async function markUnlistedProductsInactive(sql: Sql, connectionId: string, listed: string[]): Promise<number> {
+  if (!listed.length) return 0;
+  const rows = await sql`
+    update public.company_products set active = false, updated_at = now()
+    where connection_id = ${connectionId} and active and external_id <> all(${listed}::text[])
+    returning external_id`;
+  return rows.length;
+}
+
 export async function upsertFinancialEntries(
   sql: Sql,
   companyId: string,

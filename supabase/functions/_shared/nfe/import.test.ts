@@ -264,6 +264,29 @@ stackTest('a cancellation after the note marks it cancelled', async (env) => {
   });
 });
 
+stackTest(
+  'a note the ERP lists as cancelled (no event in its XML) lands cancelled, also after it was imported',
+  async (env) => {
+    await withCompany(env, async (c) => {
+      const note = buildNfeXml(purchase());
+      assert.equal((await c.run([{ xml: note.xml }])).imported, 1);
+      assert.equal((await c.note(note.accessKey))!.status, 'authorized');
+      // the next sync: Bling now lists it with situação 2 and hands over the same authorised XML
+      const r = await importNfeDocuments(c.sql, {
+        companyId: c.companyId,
+        source: 'bling',
+        documents: [{ xml: note.xml, erpCancelled: { source: 'Bling situação 2 (Cancelada)' } }],
+      });
+      assert.deepEqual([r.updated, r.failed.length], [1, 0]);
+      const row = await c.note(note.accessKey);
+      assert.equal(row!.status, 'cancelled');
+      const [{ warnings }] = await c.sql<{ warnings: Array<{ code: string }> }[]>`
+      select warnings from public.xml_imports where company_id = ${c.companyId} and access_key = ${note.accessKey}`;
+      assert.ok(warnings.some((w) => w.code === 'ERP_CANCELLED'));
+    });
+  },
+);
+
 stackTest('a cancellation that arrives before its note cancels the note when it lands', async (env) => {
   await withCompany(env, async (c) => {
     const spec = purchase();

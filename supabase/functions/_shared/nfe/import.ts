@@ -51,6 +51,11 @@ export interface ImportDocument {
   externalId?: string;
   xml: string;
   fileName?: string;
+  /**
+   * The ERP lists this note as cancelled but hands over no cancellation event (e.g. Bling `situacao` 2): the
+   * note is stored cancelled, with a warning naming the ERP as the source. An event in the XML wins.
+   */
+  erpCancelled?: { source: string };
 }
 
 export interface ImportOptions {
@@ -268,7 +273,7 @@ function prepareDocuments(
       const raw = slices?.get(note.accessKey) ?? doc.xml;
       let prepared: PreparedNote;
       try {
-        prepared = mapNote(note, raw, companyDoc, parsed.warnings, origin);
+        prepared = mapNote(note, raw, companyDoc, parsed.warnings, origin, doc.erpCancelled);
       } catch (e) {
         if (!(e instanceof RecordError)) throw e;
         result.failed.push(issue(origin, e.code, e.message, note.accessKey));
@@ -405,7 +410,11 @@ export function directionFor(
   );
 }
 
-function noteStatus(note: ParsedNfe): { status: NoteRow['status']; cancelledAt: string | null } {
+function noteStatus(
+  note: ParsedNfe,
+  erpCancelled?: { source: string },
+): { status: NoteRow['status']; cancelledAt: string | null } {
+  if (!note.cancelled && erpCancelled) return { status: 'cancelled', cancelledAt: null };
   if (note.cancelled) {
     const ev = note.events.find((e) => e.cancels);
     const at = ev ? (ev.registeredAt ?? ev.at) : note.protocol?.dhRecbto;
@@ -424,6 +433,7 @@ function mapNote(
   companyDoc: string,
   docWarnings: ParseWarning[],
   origin: Origin,
+  erpCancelled?: { source: string },
 ): PreparedNote {
   if (!ACCESS_KEY_RE.test(note.accessKey)) {
     throw new RecordError(
@@ -453,7 +463,16 @@ function mapNote(
       message: 'arquivo sem protocolo de autorização (protNFe): nota registrada como não autorizada',
     });
   }
-  const { status, cancelledAt } = noteStatus(note);
+  const { status, cancelledAt } = noteStatus(note, erpCancelled);
+  const byErp = !note.cancelled && !!erpCancelled;
+  if (byErp) {
+    warnings.push({
+      code: 'ERP_CANCELLED',
+      message: `nota cancelada segundo o ERP (${
+        erpCancelled!.source
+      }); o XML não traz o evento de cancelamento`,
+    });
+  }
   const protocolStatus = note.protocol?.cStat;
   const r = note.recipient;
 
@@ -492,7 +511,8 @@ function mapNote(
     cancelled_at: cancelledAt,
     warnings: JSON.stringify(warnings),
     raw_xml: raw,
-    content_hash: contentHash(raw),
+    // the ERP's word is part of what was imported: the same XML later listed as cancelled is a change
+    content_hash: contentHash(byErp ? `${raw}\n<!-- erp-cancelled -->` : raw),
   };
 
   const items: ItemRow[] = [];

@@ -13,7 +13,13 @@ import type { Sql } from '../db/client.ts';
 import { loadCheckpoints, saveCheckpoint } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
-import { rebuildDre, upsertFinancialEntries, upsertProducts, upsertProfile } from '../db/synced-data.ts';
+import {
+  markUnlistedProductsInactive,
+  rebuildDre,
+  upsertFinancialEntries,
+  upsertProducts,
+  upsertProfile,
+} from '../db/synced-data.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { ImportOptions, ImportResult } from '../nfe/import.ts';
 import { entityEnabled, parseSyncConfig, type SyncConfig } from './config.ts';
@@ -245,7 +251,7 @@ export async function syncConnection(
   let message: string | null = null;
   if (authError) {
     connStatus = 'error';
-    message = authFailureMessage(conn.erp_type);
+    message = authFailureMessage(conn.erp_type, authError.code);
   } else if (configError) {
     connStatus = 'error';
     message = configFailureMessage(conn.erp_type);
@@ -324,7 +330,7 @@ async function runEntity(
           companyCnpj: conn.company_cnpj ?? undefined,
           connectionId: conn.id,
           source: conn.erp_type,
-          documents: page.records.map((r) => ({ externalId: r.externalId, xml: r.xml })),
+          documents: page.records.map((r) => ({ externalId: r.externalId, xml: r.xml, erpCancelled: r.erpCancelled })),
         });
         report.synced += res.imported + res.updated + res.unchanged + res.events;
         report.failed += page.failed.length + res.failed.length;
@@ -339,8 +345,10 @@ async function runEntity(
     }
     case 'products': {
       let last: Checkpoint | null = null;
+      const listed = new Set<string>();
       for await (const page of adapter.products(resumeFrom)) {
         checkAbort();
+        for (const r of [...page.records, ...page.failed]) if (r.externalId) listed.add(r.externalId);
         report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records);
         report.failed += page.failed.length;
         keepErrors(failedToErrors(page.failed));
@@ -352,6 +360,8 @@ async function runEntity(
       // With failed records the cursor stays where this run started, so the next run fetches them again. A
       // finished pass without an incremental cursor (phase 'done') starts over next time: products change.
       const next = report.failed ? resumeFrom : last?.phase === 'done' ? null : last ?? resumeFrom;
+      // A complete pass read from the first page in this run: what the ERP no longer lists becomes inactive.
+      if (!resumeFrom && last?.phase === 'done') await markUnlistedProductsInactive(sql, conn.id, [...listed]);
       await saveCheckpoint(sql, conn.id, 'products', next ?? {}, syncedThrough(localDay(now)));
       return;
     }

@@ -12,7 +12,17 @@ export const ERP_NAMES: Record<ErpType, string> = {
   conta_azul: 'Conta Azul',
 };
 
-export function authFailureMessage(erp: ErpType): string {
+/** Account problems the ERP reports (not a revoked grant): what the user has to do in the ERP itself. */
+const ACCOUNT_MESSAGES: Record<string, (name: string) => string> = {
+  TINY_API_NO_ACCESS: (name) =>
+    `O ${name} informou que a API está bloqueada ou sem acesso para esta conta. Verifique no ${name} se o plano inclui acesso à API e se o token da integração está ativo; depois clique em "Sincronizar agora".`,
+  TINY_ACCOUNT_BLOCKED: (name) =>
+    `O ${name} informou que a empresa está bloqueada. Regularize a conta com o ${name} e depois clique em "Sincronizar agora".`,
+};
+
+export function authFailureMessage(erp: ErpType, code?: string): string {
+  const account = code ? ACCOUNT_MESSAGES[code] : undefined;
+  if (account) return account(ERP_NAMES[erp]);
   return `A autorização do ${ERP_NAMES[erp]} foi revogada ou expirou. Reconecte a integração em Integrações › ${ERP_NAMES[erp]} para retomar a sincronização.`;
 }
 
@@ -49,7 +59,7 @@ export function logErrorMessage(erp: ErpType, kind: string, code: string, entity
   const name = ERP_NAMES[erp];
   const what = entity ? ` (${ENTITY_NAMES[entity] ?? entity})` : '';
   const text: Record<string, string> = {
-    auth: authFailureMessage(erp),
+    auth: authFailureMessage(erp, code),
     rate_limited: `O ${name} limitou o uso da API${what}. Tentaremos novamente no próximo horário.`,
     transient: `O ${name} não respondeu${what} (falha temporária). Tentaremos novamente no próximo horário.`,
     data: `O ${name} enviou dados que não puderam ser lidos${what}.`,

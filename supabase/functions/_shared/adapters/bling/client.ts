@@ -5,6 +5,7 @@
  * error signals (429 body `{"error":{"type":"TOO_MANY_REQUESTS","limit","period"}}`).
  * Docs: https://developer.bling.com.br/limites, /erros-comuns, /aplicativos
  */
+import { BRASILIA_OFFSET_MS } from '../common/normalize.ts';
 import type { AdapterContext } from '../contract.ts';
 import {
   type AdapterDeps,
@@ -42,7 +43,7 @@ export const BLING_TOKEN_LIMITS: LimitSpec[] = [
 
 /** Milliseconds until the next midnight in Brasília (UTC-3, no DST since 2019) + 1 s. */
 export function msUntilBrasiliaMidnight(nowMs: number): number {
-  const offset = 3 * 3_600_000;
+  const offset = BRASILIA_OFFSET_MS;
   const local = nowMs - offset;
   const nextMidnightLocal = (Math.floor(local / DAY) + 1) * DAY;
   return nextMidnightLocal + offset - nowMs + 1000;

@@ -1,23 +1,28 @@
 /**
- * Bling API v3 adapter (research/erp-apis.md §1). Exports the factory `createBlingAdapter`.
+ * Bling API v3 adapter (sources: docs/erp-sources.md; the OpenAPI copy in ./openapi/). Exports the factory `createBlingAdapter`.
  *
  * - NF-e: `GET /nfe` by emission window (`dataEmissaoInicial/Final`), saídas (`tipo=1`, origin 'issued') then
- *   entradas (`tipo=0`, entry notes registered in Bling, origin 'received' [U]); 100-record pages without
+ *   entradas (`tipo=0`, entry notes registered in Bling, origin 'received'); 100-record pages without
  *   totals (a short page ends the phase). XML per note from `GET /nfe/documento/{chave}?formato=xml`
  *   (base64 of gzip); when Bling answers that call with a 4xx, from the detail's `xml` link (a URL, fetched only
  *   when it is on the configured API/auth origin). Notes without an authorised XML (pending, rejected...) are
- *   skipped. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', pagina }`.
+ *   skipped; a cancelled note (situação 2) is handed over with `erpCancelled`. Every date filter is split into
+ *   ranges of at most one year. Checkpoint: `{ from, to, phase: 'saida'|'entrada'|'done', range, page }`.
  * - Products: `GET /produtos?criterio=5` (all), NCM only in `GET /produtos/{id}` (`tributacao.ncm`): one
- *   detail call per product within the limiter. Checkpoint `{ pagina, since, startedAt }`; a finished pass
+ *   detail call per product within the limiter. Checkpoint `{ page, since, startedAt }`; a finished pass
  *   leaves `{ done: true, since }` and the next call fetches only products changed since then (minus 1 day).
  * - Financials: categories (`/categorias/receitas-despesas`, hierarchy via `idCategoriaPai`), then receivables
  *   (`/contas/receber`, emission window) and payables (`/contas/pagar`, emission window); category and
  *   competence only exist in the detail → one detail call per title. DRE line from dre-mapping.ts.
- *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ *   Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', range, page }`.
  * - Profile: `GET /empresas/me/dados-basicos` (CNPJ + name only; regime/CRT/CNAE/UF/city unavailable).
  * A record whose detail/XML is malformed becomes a FailedRecord (kind 'data'); auth, rate-limit and transient
  * errors end the sequence (the engine resumes from the last checkpoint).
  */
+import { nfeXmlProblem } from '../common/xml.ts';
+import { brasiliaDate, brasiliaDateTime } from '../common/normalize.ts';
+import { parseItems } from '../common/records.ts';
+import { checkpointPage, type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
@@ -33,7 +38,7 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
-import { mapLimit, isDataError } from '../concurrency.ts';
+import { isDataError, mapLimit } from '../concurrency.ts';
 import { createBlingTransport } from './client.ts';
 import {
   decodeBlingDocumento,
@@ -41,9 +46,9 @@ import {
   mapBlingCompany,
   mapBlingProduct,
   mapBlingTitle,
+  NFE_SITUACAO_CANCELADA,
   NFE_SITUACOES_WITH_XML,
   nfeOrigin,
-  xmlProblem,
 } from './mappers.ts';
 import {
   type BlingCategory,
@@ -71,39 +76,49 @@ export const BLING_CAPABILITIES: Capabilities = {
 };
 
 const PAGE_SIZE = 100;
-/** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
-const DETAIL_CONCURRENCY = 3;
 
-function parseItems<S extends z.ZodType>(
-  raw: unknown[],
-  schema: S,
-  entity: string,
-  failed: FailedRecord[],
-): Array<z.infer<S>> {
-  const out: Array<z.infer<S>> = [];
-  for (const item of raw) {
-    const p = schema.safeParse(item);
-    if (p.success) out.push(p.data);
-    else {
-      const id = (item as { id?: unknown })?.id;
-      failed.push({
-        externalId: id !== undefined ? String(id) : undefined,
-        error: invalidRecord(
-          'bling',
-          entity,
-          id !== undefined ? String(id) : undefined,
-          p.error.issues[0]?.message ?? 'invalid',
-        ),
-      });
-    }
+/**
+ * Bling refuses a date filter wider than one year with 400 (https://developer.bling.com.br/limites). Every
+ * date-filtered listing walks the window in ranges of at most one year (a range ends the day before the same
+ * date of the next year). Pure; exported for the tests.
+ */
+export function blingDateRanges(from: string, to: string): Array<{ from: string; to: string }> {
+  const out: Array<{ from: string; to: string }> = [];
+  let start = from;
+  while (start <= to) {
+    const [y, m, d] = start.split('-').map(Number);
+    const nextYear = new Date(Date.UTC(y + 1, m - 1, d));
+    const end = new Date(nextYear.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const chunkEnd = end < to ? end : to;
+    out.push({ from: start, to: chunkEnd });
+    start = new Date(Date.parse(`${chunkEnd}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   }
   return out;
 }
 
+/** Where a date-filtered listing stands: the ≤ 1-year range (`range`) and its next page. */
+type RangeCursor = Cursor & { range: number };
+
+const FIRST_RANGE: RangeCursor = { range: 0, page: 1 };
+
+function rangeCursorOf(cp: Checkpoint): RangeCursor {
+  const range = typeof cp.range === 'number' && Number.isInteger(cp.range) && cp.range >= 0 ? cp.range : 0;
+  return { range, page: checkpointPage(cp) };
+}
+
+/** After a page of `got` records: the next page, the next range, or null when the window is read. */
+function nextRange(cur: RangeCursor, got: number, ranges: number): RangeCursor | null {
+  if (got >= PAGE_SIZE) return { ...cur, page: cur.page + 1 };
+  return cur.range + 1 < ranges ? { range: cur.range + 1, page: 1 } : null;
+}
+
+/** Detail calls in flight per adapter (the limiter still caps the account at 3 req/s). */
+const DETAIL_CONCURRENCY = 3;
+
 export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
   const { http } = createBlingTransport(ctx, deps);
-  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+  const today = () => brasiliaDate(clock.now());
 
   async function list(
     path: string,
@@ -153,7 +168,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
         } catch {
           throw invalidRecord('bling', 'nfe', item.id, 'documento is not base64 of gzip');
         }
-        const problem = xmlProblem(xml);
+        const problem = nfeXmlProblem(xml, { events: true });
         if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
         return xml;
       } catch (e) {
@@ -165,9 +180,9 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     const link = d.xml?.trim();
     if (!link) throw invalidRecord('bling', 'nfe', item.id, 'no XML available');
     if (link.startsWith('<')) {
-      const problem = xmlProblem(link);
+      const problem = nfeXmlProblem(link, { events: true });
       if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
-      return link; // inline XML (seen in one client's fixtures [U])
+      return link; // inline XML (some accounts answer the detail with the XML itself)
     }
     if (!http.isAllowed(link)) {
       throw invalidRecord('bling', 'nfe', item.id, 'XML link outside the configured Bling origins');
@@ -177,62 +192,70 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       label: '/nfe xml link',
       headers: { accept: 'application/xml' },
     });
-    const problem = xmlProblem(res.text);
+    const problem = nfeXmlProblem(res.text, { events: true });
     if (problem) throw invalidRecord('bling', 'nfe', item.id, problem);
     return res.text;
   }
 
-  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
-    const phases = ['saida', 'entrada'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'saida')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
-    while (phaseIdx < phases.length) {
-      const tipo = phases[phaseIdx] === 'saida' ? 1 : 0;
-      const raw = await list('/nfe', {
-        pagina,
-        limite: PAGE_SIZE,
-        tipo,
-        dataEmissaoInicial: `${window.from} 00:00:00`,
-        dataEmissaoFinal: `${window.to} 23:59:59`,
-      });
-      const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingNfeListItemSchema, 'nfe', failed);
-      const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
-      const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          const xml = await nfeXml(item);
-          const doc: NfeDocument = {
-            externalId: item.id,
-            origin: nfeOrigin(item.tipo ?? tipo),
-            xml,
-            ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
-          };
-          return doc;
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: item.id, error: e as AppError });
-            return null;
-          }
-          throw e;
+  function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
+    const ranges = blingDateRanges(window.from, window.to);
+    return pagedPhases({
+      phases: ['saida', 'entrada'] as const,
+      window,
+      checkpoint,
+      first: () => FIRST_RANGE,
+      resume: (_phase, cp) => rangeCursorOf(cp),
+      read: (phase, cur) => nfePage(phase === 'saida' ? 1 : 0, ranges, cur),
+    });
+  }
+
+  async function nfePage(
+    tipo: 0 | 1,
+    ranges: Array<{ from: string; to: string }>,
+    cur: RangeCursor,
+  ): Promise<PhasePage<NfeDocument, RangeCursor>> {
+    const r = ranges[Math.min(cur.range, ranges.length - 1)];
+    const raw = await list('/nfe', {
+      pagina: cur.page,
+      limite: PAGE_SIZE,
+      tipo,
+      dataEmissaoInicial: `${r.from} 00:00:00`,
+      dataEmissaoFinal: `${r.to} 23:59:59`,
+    });
+    const failed: FailedRecord[] = [];
+    const items = parseItems('bling', raw, BlingNfeListItemSchema, 'nfe', failed);
+    const withXml = items.filter((i) => NFE_SITUACOES_WITH_XML.has(i.situacao));
+    const results = await mapLimit(withXml, DETAIL_CONCURRENCY, async (item) => {
+      try {
+        const xml = await nfeXml(item);
+        const doc: NfeDocument = {
+          externalId: item.id,
+          origin: nfeOrigin(item.tipo ?? tipo),
+          xml,
+          ...(item.chaveAcesso ? { accessKey: item.chaveAcesso.replace(/\D/g, '') } : {}),
+          // situação 2 = Cancelada: the XML Bling hands over is the authorised one, without the event
+          ...(item.situacao === NFE_SITUACAO_CANCELADA
+            ? { erpCancelled: { source: 'Bling situação 2 (Cancelada)' } }
+            : {}),
+        };
+        return doc;
+      } catch (e) {
+        if (isDataError(e)) {
+          failed.push({ externalId: item.id, error: e as AppError });
+          return null;
         }
-      });
-      const last = raw.length < PAGE_SIZE;
-      if (last) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
-      yield {
-        records: results.filter((r): r is NfeDocument => r !== null),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
-      };
-    }
+        throw e;
+      }
+    });
+    return {
+      records: results.filter((r): r is NfeDocument => r !== null),
+      failed,
+      next: nextRange(cur, raw.length, ranges.length),
+    };
   }
 
   async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
-    const nowLocal = new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const nowLocal = brasiliaDateTime(clock.now());
     let pagina = 1;
     let since: string | null = null;
     let startedAt = nowLocal;
@@ -240,8 +263,10 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       // Delta pass: products changed since the last finished pass (1-day overlap for clock skew).
       since = new Date(Date.parse(`${checkpoint.since.slice(0, 10)}T00:00:00Z`) - 86_400_000).toISOString()
         .slice(0, 10);
-    } else if (checkpoint && typeof checkpoint.pagina === 'number') {
-      pagina = checkpoint.pagina;
+    } else if (
+      checkpoint && checkpoint.done !== true && (checkpoint.page ?? checkpoint.pagina) !== undefined
+    ) {
+      pagina = checkpointPage(checkpoint);
       since = typeof checkpoint.since === 'string' ? checkpoint.since : null;
       startedAt = typeof checkpoint.startedAt === 'string' ? checkpoint.startedAt : nowLocal;
     }
@@ -253,7 +278,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
         ...(since ? { dataAlteracaoInicial: `${since} 00:00:00` } : {}),
       });
       const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingProductListItemSchema, 'product', failed);
+      const items = parseItems('bling', raw, BlingProductListItemSchema, 'product', failed);
       const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
         try {
           const d = await detail(
@@ -277,7 +302,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
       yield {
         records: results.filter((r): r is Product => r !== null),
         failed,
-        checkpoint: last ? { done: true, since: startedAt } : { pagina, since, startedAt },
+        checkpoint: last ? { done: true, since: startedAt } : { page: pagina, since, startedAt },
       };
       if (last) return;
     }
@@ -305,50 +330,53 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
-    const phases = ['receber', 'pagar'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
-    const categories = await loadCategories();
-    while (phaseIdx < phases.length) {
-      const phase = phases[phaseIdx];
-      const kind = phase === 'receber' ? 'receivable' : 'payable';
-      const query = phase === 'receber'
-        ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: window.from, dataFinal: window.to }
-        : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: window.from, dataEmissaoFinal: window.to };
-      const raw = await list(`/contas/${phase}`, query);
-      const failed: FailedRecord[] = [];
-      const items = parseItems(raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
-      const day = today();
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          const d = await detail(
-            `/contas/${phase}/${item.id}`,
-            `/contas/${phase}/{id}`,
-            BlingTitleDetailSchema,
-            `contas/${phase}`,
-            item.id,
-          );
-          return mapBlingTitle(kind, d, categories, day);
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
-            return null;
-          }
-          throw e;
-        }
-      });
-      if (raw.length < PAGE_SIZE) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
-      yield {
-        records: results.filter((r): r is FinancialEntry => r !== null),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
-      };
+    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
+      return;
     }
+    const ranges = blingDateRanges(window.from, window.to);
+    const categories = await loadCategories();
+    yield* pagedPhases({
+      phases: ['receber', 'pagar'] as const,
+      window,
+      checkpoint,
+      first: () => FIRST_RANGE,
+      resume: (_phase, cp) => rangeCursorOf(cp),
+      read: async (phase, cur): Promise<PhasePage<FinancialEntry, RangeCursor>> => {
+        const kind = phase === 'receber' ? 'receivable' : 'payable';
+        const r = ranges[Math.min(cur.range, ranges.length - 1)];
+        const pagina = cur.page;
+        const query = phase === 'receber'
+          ? { pagina, limite: PAGE_SIZE, tipoFiltroData: 'E', dataInicial: r.from, dataFinal: r.to }
+          : { pagina, limite: PAGE_SIZE, dataEmissaoInicial: r.from, dataEmissaoFinal: r.to };
+        const raw = await list(`/contas/${phase}`, query);
+        const failed: FailedRecord[] = [];
+        const items = parseItems('bling', raw, BlingTitleListItemSchema, `contas/${phase}`, failed);
+        const day = today();
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            const d = await detail(
+              `/contas/${phase}/${item.id}`,
+              `/contas/${phase}/{id}`,
+              BlingTitleDetailSchema,
+              `contas/${phase}`,
+              item.id,
+            );
+            return mapBlingTitle(kind, d, categories, day);
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: `${phase}:${item.id}`, error: e as AppError });
+              return null;
+            }
+            throw e;
+          }
+        });
+        return {
+          records: results.filter((r): r is FinancialEntry => r !== null),
+          failed,
+          next: nextRange(cur, raw.length, ranges.length),
+        };
+      },
+    });
   }
 
   async function profile(): Promise<CompanyProfile> {

@@ -1,5 +1,6 @@
-/** Bling mappers and error signals replayed on responses shaped as research/erp-apis.md §1 documents them. */
+/** Bling mappers and error signals replayed on the recorded fixtures (each names its public source). */
 import assert from 'node:assert/strict';
+import { nfeXmlProblem } from '../common/xml.ts';
 import { blingInspector, msUntilBrasiliaMidnight } from './client.ts';
 import {
   decodeBlingDocumento,
@@ -9,7 +10,6 @@ import {
   mapBlingTitle,
   NFE_SITUACOES_WITH_XML,
   nfeOrigin,
-  xmlProblem,
 } from './mappers.ts';
 import {
   BlingCategorySchema,
@@ -45,9 +45,9 @@ Deno.test('bling: /nfe/documento base64(gzip(xml)) decodes to the NF-e', async (
   const doc = BlingDocumentoSchema.parse(fixture('nfe-documento.json'));
   const xml = await decodeBlingDocumento(doc.data[0].conteudo);
   assert.ok(xml.startsWith('<?xml'));
-  assert.equal(xmlProblem(xml), null);
-  assert.match(xmlProblem(xml.slice(0, 120)) ?? '', /not well-formed/);
-  assert.equal(xmlProblem('{"json":true}'), 'not XML');
+  assert.equal(nfeXmlProblem(xml), null);
+  assert.match(nfeXmlProblem(xml.slice(0, 120)) ?? '', /XML malformado/);
+  assert.equal(nfeXmlProblem('{"json":true}'), 'conteúdo não é XML');
   await assert.rejects(() => decodeBlingDocumento('H4sI!!!not-base64'));
 });
 

@@ -2,24 +2,10 @@
  * Pure mappers: raw Bling v3 payloads (schemas.ts) → domain records (contract.ts). No I/O here except the
  * base64+gzip decoding of /nfe/documento, which is pure but async.
  */
-import { XMLValidator } from 'fast-xml-parser';
 import type { CompanyProfile, FinancialEntry, Product } from '../contract.ts';
 import { mapCategoryToDre } from '../dre-mapping.ts';
+import { normalizeCest, normalizeNcm, onlyDigits } from '../common/normalize.ts';
 import type { BlingCategory, BlingCompany, BlingProductDetail, BlingTitleDetail } from './schemas.ts';
-
-export const onlyDigits = (s: string | null | undefined): string => (s ?? '').replace(/\D+/g, '');
-
-/** '3004.90.99' / '30049099' → '30049099'; anything that is not 8 digits → null. */
-export function normaliseNcm(raw: string | null | undefined): string | null {
-  const d = onlyDigits(raw);
-  return d.length === 8 ? d : null;
-}
-
-/** CEST: 7 digits or null. */
-export function normaliseCest(raw: string | null | undefined): string | null {
-  const d = onlyDigits(raw);
-  return d.length === 7 ? d : null;
-}
 
 /** A JSON number (Bling money) → decimal string with `scale` places; null for non-finite. */
 export function decimalFromNumber(n: number | null | undefined, scale = 2): string | null {
@@ -27,7 +13,7 @@ export function decimalFromNumber(n: number | null | undefined, scale = 2): stri
   return n.toFixed(scale);
 }
 
-/** NF-e `tipo` (0 entrada, 1 saída) → contract origin. Entry notes are the ones registered in Bling [U]. */
+/** NF-e `tipo` (0 entrada, 1 saída) → contract origin. `tipo` per GET /nfe in the OpenAPI document. */
 export function nfeOrigin(tipo: number | undefined): 'issued' | 'received' {
   return tipo === 0 ? 'received' : 'issued';
 }
@@ -38,6 +24,8 @@ export function nfeOrigin(tipo: number | undefined): 'issued' | 'received' {
  * notes have no authorised XML and are skipped.
  */
 export const NFE_SITUACOES_WITH_XML = new Set([2, 5, 6, 7]);
+/** NF-e `situacao` 2 = Cancelada (GET /nfe in the Bling v3 OpenAPI document). */
+export const NFE_SITUACAO_CANCELADA = 2;
 
 /** Bling title `situacao` → contract status (1 em aberto, 2 recebido/pago, 3 parcial, 4 devolvido,
  * 5 cancelado, 6 devolvido parcial, 7 confirmado). An open title past its due date is 'overdue'. */
@@ -96,8 +84,8 @@ export function mapBlingProduct(d: BlingProductDetail): Product {
     externalId: d.id,
     code: d.codigo?.trim() || null,
     name: d.nome.trim(),
-    ncm: normaliseNcm(d.tributacao?.ncm),
-    cest: normaliseCest(d.tributacao?.cest),
+    ncm: normalizeNcm(d.tributacao?.ncm),
+    cest: normalizeCest(d.tributacao?.cest),
     unit: d.unidade?.trim() || null,
     price: decimalFromNumber(d.preco ?? null),
     active: (d.situacao ?? 'A') === 'A',
@@ -164,14 +152,4 @@ export async function decodeBlingDocumento(conteudo: string): Promise<string> {
   if (!isGzip) return new TextDecoder().decode(bytes); // tolerate plain base64 XML
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
   return await new Response(stream).text();
-}
-
-/** A well-formed XML document that looks like an NF-e / event; returns the reason otherwise. */
-export function xmlProblem(xml: string): string | null {
-  const body = xml.replace(/^\uFEFF/, '').trimStart();
-  if (!body.startsWith('<')) return 'not XML';
-  const v = XMLValidator.validate(body);
-  if (v !== true) return `XML not well-formed at line ${v.err.line}`;
-  if (!/<(infNFe|infEvento)\b/.test(body)) return 'XML without infNFe/infEvento';
-  return null;
 }

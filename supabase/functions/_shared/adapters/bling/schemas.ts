@@ -1,5 +1,5 @@
 /**
- * Raw Bling API v3 payloads (research/erp-apis.md §1), field names exactly as Bling spells them. Loose objects:
+ * Raw Bling API v3 payloads, field names exactly as Bling's OpenAPI document (./openapi/) spells them. Loose objects:
  * unknown fields pass through, only what the mappers read is declared. Numbers are JSON numbers in Bling.
  * Docs: https://developer.bling.com.br/referencia
  */
@@ -38,7 +38,8 @@ export const BlingNfeListItemSchema = z.looseObject({
 });
 export type BlingNfeListItem = z.infer<typeof BlingNfeListItemSchema>;
 
-/** GET /nfe/{id} detail (what the adapter reads: the `xml` link, a URL in real responses [S]). */
+/** GET /nfe/{id} detail (what the adapter reads: `xml`, a readOnly string — the XML link — in
+ * NotasFiscaisDadosGetDTO). */
 export const BlingNfeDetailSchema = z.looseObject({
   id,
   chaveAcesso: z.string().nullable().optional(),

@@ -1,5 +1,6 @@
 /**
- * Conta Azul transport (research/erp-apis.md §4.3, §4.9, §4.10):
+ * Conta Azul transport (https://developers.contaazul.com/auth, /requestingcode, /renewingaccesstoken; the
+ * OpenAPI documents' 401/429 answers; docs/erp-sources.md):
  *   - API `https://api-v2.contaazul.com/v1/...`, Bearer access token (1 h);
  *   - tokens from `POST https://auth.contaazul.com/oauth2/token` (AWS Cognito) with HTTP Basic client auth;
  *     the refresh token ROTATES: refreshed ahead of expiry, single-flight, persisted before use (adapters/oauth.ts);
@@ -23,8 +24,8 @@ export const CONTA_AZUL_DEFAULT_AUTH_URL = 'https://auth.contaazul.com';
 export const CONTA_AZUL_TOKEN_PATH = '/oauth2/token';
 
 /**
- * 600 req/min and 10 req/s per connected account (§4.9); we keep to 8/s and 500/min (research §6.3: headroom
- * for other apps connected to the same account).
+ * 600 req/min and 10 req/s per connected account (Conta Azul's API limits, https://developers.contaazul.com/faq);
+ * we keep to 8/s and 500/min: headroom for other apps connected to the same account.
  */
 export const CONTA_AZUL_LIMITS: LimitPolicy = {
   windows: [{ limit: 8, intervalMs: 1_000 }, { limit: 500, intervalMs: 60_000 }],

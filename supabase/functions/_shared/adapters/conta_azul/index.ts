@@ -1,5 +1,5 @@
 /**
- * Conta Azul adapter (new API "v2", research/erp-apis.md §4). Credentials (Vault JSON):
+ * Conta Azul adapter (new API "v2"; sources: docs/erp-sources.md, Conta Azul). Credentials (Vault JSON):
  * `{ access_token, refresh_token, expires_at }`; OAuth client id/secret come from the function secrets
  * (`ctx.oauthClient`). Base URL `https://api-v2.contaazul.com`, auth URL `https://auth.contaazul.com`.
  *
@@ -23,7 +23,6 @@ import type {
   CompanyProfile,
   DateWindow,
   ErpAdapter,
-  FailedRecord,
   FinancialEntry,
   NfeDocument,
   Page,
@@ -35,20 +34,21 @@ import type { Query } from '../../http/mod.ts';
 import type { z } from 'zod';
 import { type ContaAzulClientOptions, createContaAzulHttp } from './client.ts';
 import {
-  addDays,
   buildCaDreResolver,
   type DreFallback,
   mapCaContaConectada,
   mapCaEvento,
   mapCaNfe,
   mapCaProduct,
-  type MapResult,
   parseCaCategoria,
   parseNotaFiscal,
   parseProdutoResumo,
   splitWindow,
 } from './mappers.ts';
-import { sharedDreFallback } from '../omie/mappers.ts';
+import { sharedDreFallback } from '../common/dre.ts';
+import { addDays } from '../common/normalize.ts';
+import { collect, recordFailure } from '../common/records.ts';
+import { checkpointPage, pagedPhases } from '../common/paging.ts';
 import {
   CaBuscarResponseSchema,
   type CaCategoria,
@@ -81,16 +81,6 @@ export interface ContaAzulAdapterOptions extends ContaAzulClientOptions {
 
 const DEFAULT_PAGE_SIZES = { nfe: 50, products: 50, financials: 200, categories: 100 };
 
-function collect<T>(results: Array<MapResult<T>>): { records: T[]; failed: FailedRecord[] } {
-  const records: T[] = [];
-  const failed: FailedRecord[] = [];
-  for (const r of results) {
-    if (r.ok) records.push(r.value);
-    else failed.push({ ...(r.externalId ? { externalId: r.externalId } : {}), error: r.error });
-  }
-  return { records, failed };
-}
-
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(body);
   if (!r.success) {
@@ -106,11 +96,6 @@ function hasMore(page: number, size: number, got: number, total?: number, totalP
   return got >= size;
 }
 
-function sameWindow(cp: Checkpoint | null, w: DateWindow): cp is Checkpoint {
-  return !!cp && cp.from === w.from && cp.to === w.to;
-}
-const intOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
-
 export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapterOptions = {}): ErpAdapter {
   const { http } = createContaAzulHttp(ctx, opts);
   const size = { ...DEFAULT_PAGE_SIZES, ...opts.pageSizes };
@@ -120,24 +105,22 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
 
   const get = (path: string, query?: Query) => http.getJson<unknown>(path, query);
 
-  /** A per-record call failing for that record only (404, bad payload) becomes a FailedRecord. */
-  function recordFailure<T>(e: unknown, externalId: string): MapResult<T> {
-    if (isAppError(e) && e.kind === 'data') return { ok: false, externalId, error: e };
-    throw e;
-  }
 
-  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncGenerator<Page<NfeDocument>> {
+  function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncGenerator<Page<NfeDocument>> {
     const chunks = splitWindow(window, opts.nfeWindowDays ?? 15);
-    let chunk = 0;
-    let page = 1;
-    if (sameWindow(checkpoint, window)) {
-      if (checkpoint.phase === 'done') return;
-      chunk = intOr(checkpoint.chunk, 0);
-      page = Math.max(1, intOr(checkpoint.page, 1));
-    }
-    for (; chunk < chunks.length; chunk++, page = 1) {
-      const c = chunks[chunk];
-      for (;; page++) {
+    return pagedPhases({
+      phases: ['nfe'] as const,
+      window,
+      checkpoint,
+      first: () => ({ chunk: 0, page: 1 }),
+      resume: (_phase, cp) => ({
+        chunk: typeof cp.chunk === 'number' && Number.isInteger(cp.chunk) && cp.chunk >= 0 ? cp.chunk : 0,
+        page: checkpointPage(cp),
+      }),
+      read: async (_phase, cur) => {
+        const c = chunks[cur.chunk];
+        if (!c) return null;
+        const page = cur.page;
         const body = parseBody(
           CaNotasFiscaisResponseSchema,
           await get('/v1/notas-fiscais', {
@@ -170,44 +153,42 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
           body.paginacao?.total_paginas,
         );
         const next = more
-          ? { phase: 'nfe', chunk, page: page + 1 }
-          : chunk + 1 < chunks.length
-          ? { phase: 'nfe', chunk: chunk + 1, page: 1 }
-          : { phase: 'done', chunk, page: 0 };
-        const { records, failed } = collect(results);
-        yield { records, failed, checkpoint: { from: window.from, to: window.to, ...next } };
-        if (!more) break;
-      }
-    }
+          ? { chunk: cur.chunk, page: page + 1 }
+          : cur.chunk + 1 < chunks.length
+          ? { chunk: cur.chunk + 1, page: 1 }
+          : null;
+        return { ...collect(results), next };
+      },
+    });
   }
 
-  async function* products(checkpoint: Checkpoint | null): AsyncGenerator<Page<Product>> {
-    if (checkpoint?.phase === 'done') return;
-    for (let page = Math.max(1, intOr(checkpoint?.page, 1));; page++) {
-      const body = parseBody(
-        CaProdutosResponseSchema,
-        await get('/v1/produtos', { pagina: page, tamanho_pagina: size.products }),
-        'GET /v1/produtos',
-      );
-      const results = await mapLimit(body.items.map(parseProdutoResumo), concurrency, async (p) => {
-        if (!p.ok) return p;
-        const id = String(p.value.id);
-        try {
-          const detail = await http.getJson<unknown>(`/v1/produtos/${encodeURIComponent(id)}`, undefined, {
-            label: '/v1/produtos/{id}',
-          });
-          return mapCaProduct(detail);
-        } catch (e) {
-          return recordFailure<Product>(e, id);
-        }
-      });
-      const more = hasMore(page, size.products, body.items.length, body.totalItems);
-      yield {
-        ...collect(results),
-        checkpoint: more ? { phase: 'products', page: page + 1 } : { phase: 'done', page: 0 },
-      };
-      if (!more) return;
-    }
+  function products(checkpoint: Checkpoint | null): AsyncGenerator<Page<Product>> {
+    return pagedPhases({
+      phases: ['products'] as const,
+      checkpoint,
+      first: () => ({ page: 1 }),
+      read: async (_phase, { page }) => {
+        const body = parseBody(
+          CaProdutosResponseSchema,
+          await get('/v1/produtos', { pagina: page, tamanho_pagina: size.products }),
+          'GET /v1/produtos',
+        );
+        const results = await mapLimit(body.items.map(parseProdutoResumo), concurrency, async (p) => {
+          if (!p.ok) return p;
+          const id = String(p.value.id);
+          try {
+            const detail = await http.getJson<unknown>(`/v1/produtos/${encodeURIComponent(id)}`, undefined, {
+              label: '/v1/produtos/{id}',
+            });
+            return mapCaProduct(detail);
+          } catch (e) {
+            return recordFailure<Product>(e, id);
+          }
+        });
+        const more = hasMore(page, size.products, body.items.length, body.totalItems);
+        return { ...collect(results), next: more ? { page: page + 1 } : null };
+      },
+    });
   }
 
   async function loadCategories(): Promise<CaCategoria[]> {
@@ -254,28 +235,29 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
     return resolverPromise;
   };
 
+  const FINANCIAL_PATHS = {
+    receivable: '/v1/financeiro/eventos-financeiros/contas-a-receber/buscar',
+    payable: '/v1/financeiro/eventos-financeiros/contas-a-pagar/buscar',
+  } as const;
+
   async function* financials(
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncGenerator<Page<FinancialEntry>> {
-    const phases = [
-      { kind: 'receivable' as const, path: '/v1/financeiro/eventos-financeiros/contas-a-receber/buscar' },
-      { kind: 'payable' as const, path: '/v1/financeiro/eventos-financeiros/contas-a-pagar/buscar' },
-    ];
-    let phaseIdx = 0;
-    let page = 1;
-    if (sameWindow(checkpoint, window)) {
-      if (checkpoint.phase === 'done') return;
-      phaseIdx = checkpoint.phase === 'payable' ? 1 : 0;
-      page = Math.max(1, intOr(checkpoint.page, 1));
+    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
+      return;
     }
     const resolve = await resolver();
-    for (; phaseIdx < phases.length; phaseIdx++, page = 1) {
-      const ph = phases[phaseIdx];
-      for (;; page++) {
+    yield* pagedPhases({
+      phases: ['receivable', 'payable'] as const,
+      window,
+      checkpoint,
+      first: () => ({ page: 1 }),
+      read: async (kind, { page }) => {
+        const path = FINANCIAL_PATHS[kind];
         const body = parseBody(
           CaBuscarResponseSchema,
-          await get(ph.path, {
+          await get(path, {
             data_vencimento_de: addDays(window.from, -margin),
             data_vencimento_ate: addDays(window.to, margin),
             data_competencia_de: window.from,
@@ -283,21 +265,15 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
             pagina: page,
             tamanho_pagina: size.financials,
           }),
-          `GET ${ph.path}`,
+          `GET ${path}`,
         );
-        const { records, failed } = collect(body.itens.map((raw) => mapCaEvento(raw, ph.kind, resolve)));
+        const { records, failed } = collect(body.itens.map((raw) => mapCaEvento(raw, kind, resolve)));
         // entries whose competence falls outside the window (when the server ignores the competence filter)
         const inWindow = records.filter((r) => r.date >= window.from && r.date <= window.to);
         const more = hasMore(page, size.financials, body.itens.length, body.itens_totais);
-        const next = more
-          ? { phase: ph.kind, page: page + 1 }
-          : phaseIdx + 1 < phases.length
-          ? { phase: phases[phaseIdx + 1].kind, page: 1 }
-          : { phase: 'done', page: 0 };
-        yield { records: inWindow, failed, checkpoint: { from: window.from, to: window.to, ...next } };
-        if (!more) break;
-      }
-    }
+        return { records: inWindow, failed, next: more ? { page: page + 1 } : null };
+      },
+    });
   }
 
   async function profile(): Promise<CompanyProfile> {

@@ -1,10 +1,9 @@
 /**
- * Conta Azul mapper tests: replay responses shaped as research/erp-apis.md §4 (and the official OpenAPI
- * pages it cites) documents them, field names as the API spells them.
+ * Conta Azul mapper tests: replay the recorded responses (each fixture names its public source: Conta Azul's
+ * OpenAPI documents), field names as the API spells them.
  */
 import assert from 'node:assert/strict';
 import {
-  addDays,
   buildCaDreResolver,
   caDate,
   extractXml,
@@ -18,7 +17,8 @@ import {
   parseProdutoResumo,
   splitWindow,
 } from './mappers.ts';
-import { sharedDreFallback } from '../omie/mappers.ts';
+import { sharedDreFallback } from '../common/dre.ts';
+import { addDays } from '../common/normalize.ts';
 import {
   CaBuscarResponseSchema,
   type CaCategoria,
@@ -68,7 +68,7 @@ Deno.test('conta azul notas-fiscais list + XML by chave_acesso → issued NfeDoc
   assert.equal(doc.value.origin, 'issued');
   assert.match(doc.value.xml, /<infNFe Id="NFe3526/);
 
-  // one client reads the XML endpoint as JSON [U]: accepted when a string field holds the XML
+  // some clients read the XML endpoint as JSON: accepted when a string field holds the XML
   assert.match(extractXml(JSON.stringify(f.xmlResponseJson), 'application/json')!, /^<nfeProc>/);
   const broken = mapCaNfe(first.value, '<nfeProc><NFe><infNFe Id="x"></nfeProc>', 'text/xml');
   assert.ok(!broken.ok);
@@ -117,26 +117,26 @@ function resolver() {
 
 Deno.test('conta azul DRE: entrada_dre first, then categorias-dre tree, then parent, then fallback', () => {
   const r = resolver();
-  assert.deepEqual(r({ id: 'cat-vendas' }, 'receivable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000007' }, 'receivable'), {
     categoryName: 'Vendas de produtos',
     line: 'receita_bruta',
     rule: 'conta_azul:entrada_dre=RECEITA_VENDA_PRODUTOS_SERVICOS',
   });
-  assert.equal(r({ id: 'cat-das' }, 'payable').line, 'deducoes');
-  assert.equal(r({ id: 'cat-juros' }, 'payable').line, 'resultado_financeiro'); // DESPESSAS_FINANCEIRAS (sic)
+  assert.equal(r({ id: 'ca7e0000-0000-4000-8000-000000000002' }, 'payable').line, 'deducoes');
+  assert.equal(r({ id: 'ca7e0000-0000-4000-8000-000000000004' }, 'payable').line, 'resultado_financeiro'); // DESPESSAS_FINANCEIRAS (sic)
   // no entrada_dre: the DRE tree says "Mercadorias" (nothing) under "Custos Operacionais"
-  assert.deepEqual(r({ id: 'cat-fornec' }, 'payable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000003' }, 'payable'), {
     categoryName: 'Fornecedores de mercadoria',
     line: 'custos',
     rule: 'conta_azul:categorias-dre=custos operacionais',
   });
   // root "Receitas" has nothing of its own and the shared mapping does not guess from "Receitas" alone
-  assert.deepEqual(r({ id: 'cat-rec-root' }, 'receivable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000006' }, 'receivable'), {
     categoryName: 'Receitas',
     line: 'nao_classificado',
     rule: 'mapping:none',
   });
-  assert.deepEqual(r({ id: 'cat-misc' }, 'payable'), {
+  assert.deepEqual(r({ id: 'ca7e0000-0000-4000-8000-000000000005' }, 'payable'), {
     categoryName: 'Diversos',
     line: 'nao_classificado',
     rule: 'mapping:none',
@@ -162,7 +162,7 @@ Deno.test('conta azul contas-a-receber/buscar → receivable entries (competence
     date: '2026-01-15',
     amount: '150.00',
     status: 'paid',
-    categoryId: 'cat-vendas',
+    categoryId: 'ca7e0000-0000-4000-8000-000000000007',
     categoryName: 'Vendas de produtos',
     dreLine: 'receita_bruta',
     dreRule: 'conta_azul:entrada_dre=RECEITA_VENDA_PRODUTOS_SERVICOS',

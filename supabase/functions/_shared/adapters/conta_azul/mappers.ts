@@ -1,6 +1,6 @@
 /**
  * Pure mappers from raw Conta Azul payloads (schemas.ts) to the domain records of contract.ts.
- * Generic helpers (decimals, NCM, XML sanity check, DRE text rules) are shared with the Omie mappers.
+ * Generic helpers (decimals, NCM, XML sanity check, DRE text rules) come from ../common/.
  */
 import type {
   CompanyProfile,
@@ -10,19 +10,18 @@ import type {
   NfeDocument,
   Product,
 } from '../contract.ts';
-import { AppError } from '../../errors.ts';
 import type { z } from 'zod';
+import { type DreFallback, dreLineFromText } from '../common/dre.ts';
 import {
-  checkNfeXml,
-  type DreFallback,
-  dreLineFromText,
-  type MapResult,
+  addDays,
   normalizeCest,
   normalizeCnpj,
   normalizeNcm,
   normText,
   toDecimalString,
-} from '../omie/mappers.ts';
+} from '../common/normalize.ts';
+import { fail, type MapResult, ok, parseItem, type RecordSource } from '../common/records.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import { ACCESS_KEY_RE } from '../../nfe/access-key.ts';
 import {
   type CaCategoria,
@@ -40,27 +39,13 @@ import {
 
 export type { DreFallback, MapResult };
 
-const ok = <T>(value: T): MapResult<T> => ({ ok: true, value });
-const fail = <T>(code: string, message: string, externalId?: string): MapResult<T> => ({
-  ok: false,
-  externalId,
-  error: new AppError('data', code, message),
-});
-
-export function parseCaItem<S extends z.ZodType>(
+const CONTA_AZUL: RecordSource = { label: 'Conta Azul', code: 'CONTA_AZUL_INVALID_RECORD' };
+export const parseCaItem = <S extends z.ZodType>(
   schema: S,
   raw: unknown,
   what: string,
   idOf: (raw: Record<string, unknown>) => unknown,
-): MapResult<z.infer<S>> {
-  const r = schema.safeParse(raw);
-  if (r.success) return ok(r.data);
-  let externalId: string | undefined;
-  const id = raw && typeof raw === 'object' ? idOf(raw as Record<string, unknown>) : undefined;
-  if (typeof id === 'string' || typeof id === 'number') externalId = String(id);
-  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  return fail('CONTA_AZUL_INVALID_RECORD', `Conta Azul: ${what} inválido (${issues.join('; ')})`, externalId);
-}
+) => parseItem(CONTA_AZUL, schema, raw, what, idOf);
 
 // --- dates / windows ----------------------------------------------------------------------------------------
 
@@ -72,14 +57,8 @@ export function caDate(d: string | null | undefined): string | null {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-const DAY_MS = 86_400_000;
 const toEpochDay = (iso: string) =>
   Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)));
-const fromEpoch = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-export function addDays(iso: string, days: number): string {
-  return fromEpoch(toEpochDay(iso) + days * DAY_MS);
-}
 
 /**
  * Splits an inclusive window into consecutive inclusive chunks of at most `maxDays` days
@@ -106,8 +85,9 @@ export function parseNotaFiscal(raw: unknown): MapResult<CaNotaFiscal> {
 }
 
 /**
- * Body of GET /v1/notas-fiscais/{chave_acesso}: the XML itself (text/xml, per two clients [S]); one client
- * reads JSON [U], so a JSON body carrying the XML in a string field is accepted too.
+ * Body of GET /v1/notas-fiscais/{chave}: the XML itself (`application/xml`, string, in Conta Azul's invoice
+ * OpenAPI; copy clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307 docs/open-api-invoice.yaml). A
+ * JSON body carrying the XML in a string field is accepted too (some clients read it as JSON).
  */
 export function extractXml(body: string, contentType: string | null): string | null {
   const t = body.trim();
@@ -133,7 +113,7 @@ export function mapCaNfe(
 ): MapResult<NfeDocument> {
   const key = nota.chave_acesso.trim();
   const xml = extractXml(xmlBody, contentType);
-  const problem = checkNfeXml(xml);
+  const problem = nfeXmlProblem(xml);
   if (problem) return fail('CONTA_AZUL_BAD_XML', `Conta Azul: ${problem} na NF-e ${key}`, key);
   return ok({ externalId: key, accessKey: key, origin: 'issued', xml: xml! });
 }
@@ -266,17 +246,37 @@ export function parseCaCategoria(raw: unknown): MapResult<CaCategoria> {
 // --- financials ---------------------------------------------------------------------------------------------
 
 /**
- * Search endpoints: EM_ABERTO, RECEBIDO, ATRASADO, RECEBIDO_PARCIAL, RENEGOCIADO, PERDIDO (+ payables' PAGO...);
- * installment endpoints: PENDENTE, QUITADO, CANCELADO. `status_traduzido` may be a label ("Em aberto").
- * A renegotiated installment is replaced by new ones, so it counts as cancelled (no double counting).
+ * Financial status. The search endpoints send an English enum in `status` (ACQUITTED, PENDING, OVERDUE, ...) and
+ * the Portuguese label in `status_traduzido` (RECEBIDO, EM_ABERTO, ATRASADO, RECEBIDO_PARCIAL, RENEGOCIADO,
+ * PERDIDO; payables PAGO...): see docs/erp-sources.md (Conta Azul) and
+ * https://developers.contaazul.com/docs/financial-apis-openapi. Installment endpoints use PENDENTE, QUITADO,
+ * CANCELADO. Both vocabularies are read; `null` for a value neither knows. A renegotiated installment is replaced by
+ * new ones, so it counts as cancelled (no double counting).
  */
-export function mapCaStatus(status: string | null | undefined): FinancialEntry['status'] {
+function caStatusOf(status: string | null | undefined): FinancialEntry['status'] | null {
   const t = normText(status).toUpperCase().replace(/[\s-]+/g, '_');
-  if (t.includes('PARCIAL')) return 'partial';
-  if (['RECEBIDO', 'PAGO', 'QUITADO', 'LIQUIDADO', 'CONCILIADO'].includes(t)) return 'paid';
-  if (t === 'ATRASADO' || t === 'VENCIDO') return 'overdue';
-  if (['CANCELADO', 'PERDIDO', 'RENEGOCIADO', 'ESTORNADO'].includes(t)) return 'cancelled';
-  return 'open'; // EM_ABERTO, PENDENTE, unknown
+  if (!t) return null;
+  if (t.includes('PARCIAL') || t.startsWith('PARTIAL')) return 'partial';
+  if (
+    ['RECEBIDO', 'PAGO', 'QUITADO', 'LIQUIDADO', 'CONCILIADO', 'ACQUITTED', 'PAID', 'RECEIVED'].includes(t)
+  ) {
+    return 'paid';
+  }
+  if (['ATRASADO', 'VENCIDO', 'OVERDUE'].includes(t)) return 'overdue';
+  if (
+    ['CANCELADO', 'PERDIDO', 'RENEGOCIADO', 'ESTORNADO', 'CANCELLED', 'CANCELED', 'LOST', 'RENEGOTIATED']
+      .includes(t)
+  ) return 'cancelled';
+  if (['EM_ABERTO', 'PENDENTE', 'ABERTO', 'PENDING', 'OPEN'].includes(t)) return 'open';
+  return null;
+}
+
+/** The entry's status from whichever of `status_traduzido` / `status` is known; 'open' when neither is. */
+export function mapCaStatus(
+  status: string | null | undefined,
+  statusTraduzido?: string | null,
+): FinancialEntry['status'] {
+  return caStatusOf(statusTraduzido) ?? caStatusOf(status) ?? 'open';
 }
 
 export function mapCaEvento(
@@ -307,7 +307,7 @@ export function mapCaEvento(
     kind,
     date,
     amount: amount.replace(/^-/, ''),
-    status: mapCaStatus(e.status ?? e.status_traduzido),
+    status: mapCaStatus(e.status, e.status_traduzido),
     categoryId: cats[0]?.id ?? null,
     categoryName: r.categoryName,
     dreLine: r.line,
@@ -318,7 +318,7 @@ export function mapCaEvento(
 
 // --- company ------------------------------------------------------------------------------------------------
 
-/** conta-conectada has no regime/CRT/CNAE (§4.7): those are always declared unavailable, never guessed. */
+/** conta-conectada has no regime/CRT/CNAE: those are always declared unavailable, never guessed. */
 export function mapCaContaConectada(c: CaContaConectada): CompanyProfile {
   const uf = (c.endereco?.estado ?? c.endereco?.uf ?? '').trim().toUpperCase();
   const profile: CompanyProfile = {

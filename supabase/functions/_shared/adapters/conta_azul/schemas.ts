@@ -1,6 +1,7 @@
 /**
  * Raw Conta Azul (new API, https://api-v2.contaazul.com) payloads, field names exactly as the API spells them
- * (research/erp-apis.md §4, plus the official OpenAPI pages at developers.contaazul.com/open-api-docs/...).
+ * (Conta Azul's OpenAPI documents at https://developers.contaazul.com — financial, inventory, invoice, person;
+ * copies in clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307 docs/; docs/erp-sources.md).
  * Envelopes differ per module: financeiro `{itens_totais, itens}`, produtos `{items, totalItems}`,
  * notas fiscais `{itens, paginacao{...}}`, categorias-dre `{itens}`.
  * Only what the adapter reads is required; the rest is optional so a missing optional field fails nothing.
@@ -10,10 +11,10 @@ import { z } from 'zod';
 const optStr = z.string().nullish();
 const numLike = z.union([z.number(), z.string()]);
 
-// --- NF-e: GET /v1/notas-fiscais (§4.4) ---------------------------------------------------------------------
+// --- NF-e: GET /v1/notas-fiscais (invoice OpenAPI) ---------------------------------------------------------------------
 
 /**
- * Item fields beyond `chave_acesso` are only partly documented [U]; the adapter needs the key (the XML is
+ * Item fields beyond `chave_acesso` are only partly documented; the adapter needs the key (the XML is
  * fetched by it) and reads the rest when present.
  */
 export const CaNotaFiscalSchema = z.object({
@@ -39,7 +40,7 @@ export const CaNotasFiscaisResponseSchema = z.object({
     .optional(),
 });
 
-// --- products: GET /v1/produtos, GET /v1/produtos/{id} (§4.5) -----------------------------------------------
+// --- products: GET /v1/produtos, GET /v1/produtos/{id} ----------------------------------------------------
 
 export const CaProdutoResumoSchema = z.object({
   id: z.union([z.string(), z.number()]),
@@ -93,7 +94,7 @@ export const CaProdutoDetalheSchema = z.object({
 });
 export type CaProdutoDetalhe = z.infer<typeof CaProdutoDetalheSchema>;
 
-// --- financials (§4.6) --------------------------------------------------------------------------------------
+// --- financials -------------------------------------------------------------------------------------------
 
 /** GET /v1/categorias → `{itens_totais, itens:[{id, versao, nome, categoria_pai, tipo, entrada_dre, considera_custo_dre}]}`. */
 export const CaCategoriaSchema = z.object({
@@ -164,7 +165,7 @@ export const CaBuscarResponseSchema = z.object({
   itens: z.array(z.unknown()).default([]),
 });
 
-// --- company: GET /v1/pessoas/conta-conectada (§4.7; full field list [U]) -----------------------------------
+// --- company: GET /v1/pessoas/conta-conectada (person API; full field list not published) -----------------------------------
 
 export const CaContaConectadaSchema = z.object({
   documento: optStr,
@@ -178,7 +179,7 @@ export const CaContaConectadaSchema = z.object({
 });
 export type CaContaConectada = z.infer<typeof CaContaConectadaSchema>;
 
-// --- errors (§4.10) -----------------------------------------------------------------------------------------
+// --- errors ----------------------------------------------------------------------------------------------
 
 /** Module-dependent error bodies: financeiro `{code, message}`, pessoas/notas `{error}`, OAuth `{error, error_description, error_subtype}`. */
 export const CaErrorSchema = z.object({

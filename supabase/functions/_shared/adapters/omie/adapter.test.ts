@@ -10,7 +10,6 @@ import { MemoryCredentialStore } from '../testing/memory-store.ts';
 import type { AdapterContext, Checkpoint, Page } from '../contract.ts';
 import { AppError } from '../../errors.ts';
 import { createOmieAdapter, type OmieAdapterOptions } from './index.ts';
-import { omieInspector } from './client.ts';
 
 const WINDOW = { from: '2025-10-01', to: '2026-01-14' };
 
@@ -71,7 +70,7 @@ Deno.test('omie adapter: NF-e issued + received to the end, every call POST with
     assert.match(d.accessKey!, /^\d{44}$/);
     assert.match(d.xml, /<infNFe/);
   }
-  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done', page: 0 });
+  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done' });
   for (const r of t.requests) {
     assert.equal(r.method, 'POST');
     assert.match(new URL(r.url).pathname, /^\/api\/v1\/[a-z]+\/[a-z]+\/$/);
@@ -179,7 +178,7 @@ Deno.test('omie adapter: financials with DRE lines from codigo_dre, split apport
       e.dreLine === 'resultado_financeiro'
     ),
   );
-  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done', page: 0 });
+  assert.deepEqual(pages.at(-1)!.checkpoint, { ...WINDOW, phase: 'done' });
 });
 
 Deno.test('omie adapter: profile from ListarEmpresas', async () => {
@@ -192,27 +191,4 @@ Deno.test('omie adapter: profile from ListarEmpresas', async () => {
   assert.equal(p.city, 'CURITIBA');
   assert.match(p.cnae!, /^\d{7}$/);
   assert.deepEqual(p.unavailable, ['crt']);
-});
-
-Deno.test('omie inspector: faults → kinds and waits', () => {
-  const faults = JSON.parse(Deno.readTextFileSync(new URL('./fixtures/faults.json', import.meta.url)));
-  const sig = (f: { status: number; body?: unknown; text?: string }) =>
-    omieInspector({
-      status: f.status,
-      headers: new Headers(),
-      text: f.text ?? JSON.stringify(f.body),
-      json: () => f.body,
-      facts: { provider: 'omie', method: 'POST', path: '/x/' },
-    });
-  assert.deepEqual(sig(faults.endOfData), { signal: 'ok' });
-  assert.equal(sig(faults.invalidKey)?.signal, 'auth');
-  assert.equal(sig(faults.faultWith200)?.signal, 'auth');
-  assert.deepEqual(
-    [sig(faults.redundant)?.signal, (sig(faults.redundant) as { retryAfterMs: number }).retryAfterMs],
-    ['rate_limited', 37_000],
-  );
-  assert.equal((sig(faults.misuse) as { retryAfterMs: number }).retryAfterMs, 1_678_000);
-  assert.equal(sig(faults.server)?.signal, 'transient');
-  assert.equal(sig(faults.notFound)?.signal, 'data');
-  assert.equal(sig(faults.tooMany)?.signal, 'rate_limited');
 });

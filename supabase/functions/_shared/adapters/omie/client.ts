@@ -1,14 +1,19 @@
 /**
- * Omie transport (research/erp-apis.md §2.2, §2.7-2.9):
+ * Omie transport (sources: docs/erp-sources.md, Omie):
  *   - every call is `POST https://app.omie.com.br/api/v1/{module}/{service}/` (trailing slash required, else 301)
- *     with `{"call", "app_key", "app_secret", "param":[{...}]}`;
+ *     with `{"call", "app_key", "app_secret", "param":[{...}]}`
+ *     (https://ajuda.omie.com.br/pt-BR/articles/5412721-caracteristicas-e-recomendacoes);
  *   - errors come as `{"faultstring","faultcode"}`, usually with HTTP 500 and sometimes with 200, so the body
  *     is always inspected; the fault → AppError translation lives in `omieInspector` (a ProviderSignal handed
  *     to http/classify.ts);
- *   - an empty page is the fault `SOAP-ENV:Client-5113` ("Não existem registros para a página [N]!") = end of
- *     data, not an error;
- *   - limits: 240 req/min and 4 in flight per app_key + method; the same method with the same parameters within
- *     60 s is refused as "consumo redundante" (wait N s); repeated abuse blocks the key (MISUSE_API_PROCESS).
+ *   - an empty result is a fault, not an error: `SOAP-ENV:Client-5113` ("Não existem registros para a página
+ *     [N]!") and `SOAP-ENV:Client-101` ("Nenhuma conta corrente foi encontrada!") — both quoted from live answers
+ *     in OmieSharp/OmieSharp@c00c24d897ba4163ea067bfeefcfabe3ffa6ed59 src/OmieSharp/OmieSharpClient.cs;
+ *   - a bad key is `SOAP-ENV:Server` "A chave de acesso não está preenchida ou não é válida.", as open-source
+ *     clients quote it from live answers (no vendor page states it; docs/erp-sources.md);
+ *   - limits: 240 req/min and 4 in flight per app_key + method; the same request repeated within 60 s is refused
+ *     (`SOAP-ENV:Client-1100` "Esta requisição já foi processada ou está sendo processada e você pode tentar
+ *     novamente às 19:04:08." — OmieSharpClient.cs above); repeated abuse blocks the key (MISUSE_API_PROCESS).
  */
 import { AppError, registerSecret } from '../../errors.ts';
 import type { AdapterContext } from '../contract.ts';
@@ -23,34 +28,59 @@ import {
   SECOND,
 } from '../../http/mod.ts';
 import { type OmieCredentials, OmieCredentialsSchema, OmieFaultSchema } from './schemas.ts';
+import { BRASILIA_OFFSET_MS } from '../common/normalize.ts';
 
 /**
- * Per app_key + method (§2.8): 240/min and 4 simultaneous. We keep to 200/min (research §6.3: headroom for the
- * customer's other integrations on the same key). Omie's 960/min per source IP is not per account (see report).
+ * Per app_key + method: 240/min and 4 simultaneous (Omie's help page on API errors above). We keep to 200/min:
+ * headroom for the customer's other integrations on the same key.
  */
 export const OMIE_METHOD_LIMITS: LimitPolicy = {
   windows: [{ limit: 200, intervalMs: MINUTE }],
   maxConcurrent: 4,
 };
 
-/** Wait used when a redundant-call fault does not say how long (the rule is "within 60 s"). */
-export const OMIE_REDUNDANT_DEFAULT_WAIT_MS = 60 * SECOND;
+/**
+ * The shortest wait after a redundant-call refusal: Omie frees a repeated request only after 60 s
+ * ("Requisições redundantes liberadas a cada 60 segundos"), and retrying sooner counts towards a key block.
+ */
+export const OMIE_REDUNDANT_MIN_WAIT_MS = 60 * SECOND;
 /** Wait used when a MISUSE_API_PROCESS block does not say how long (clients report ~30 min). */
 export const OMIE_BLOCK_DEFAULT_WAIT_MS = 30 * MINUTE;
 
-const END_OF_DATA = /Client-5113\b/;
+/** Faults that mean "no records" (an empty page / empty result), never an error. */
+const EMPTY_RESULT = /Client-(5113|101)\b/;
+const BAD_KEY = /chave de acesso|app_key|app_secret|aplicativo.*(inv[aá]lid|bloquead)/i;
+/** Omie's clock is Brasília time. */
+const BRT_OFFSET_MS = BRASILIA_OFFSET_MS;
 
-function waitFromText(text: string): number | undefined {
+function waitSeconds(text: string): number | undefined {
   const m = /(\d+)\s*segundo/i.exec(text);
   return m ? Number(m[1]) * SECOND : undefined;
 }
 
-/** Translates Omie's body-level signals into ProviderSignals (the one place an Omie fault is classified). */
-export function omieInspector(r: InspectInput): ProviderSignal | undefined {
+/** "... tentar novamente às 19:04:08" → ms from `nowMs` until that Brasília wall-clock time (next occurrence). */
+export function waitUntilStatedTime(text: string, nowMs: number): number | undefined {
+  const m = /(?:^|\s)(?:à|a)s\s+(\d{1,2}):(\d{2})(?::(\d{2}))?/i.exec(text);
+  if (!m) return undefined;
+  const [h, mi, se] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h > 23 || mi > 59 || se > 59) return undefined;
+  const local = new Date(nowMs - BRT_OFFSET_MS);
+  let at = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), h, mi, se) +
+    BRT_OFFSET_MS;
+  // A time a little in the past is our clock running ahead of Omie's; far in the past means tomorrow.
+  if (at < nowMs - 12 * 3_600_000) at += 24 * 3_600_000;
+  return at - nowMs;
+}
+
+/**
+ * Translates Omie's body-level signals into ProviderSignals (the one place an Omie fault is classified).
+ * `nowMs` places a stated "tente novamente às HH:MM:SS" on our clock.
+ */
+export function omieInspector(r: InspectInput, nowMs: number = Date.now()): ProviderSignal | undefined {
   const parsed = OmieFaultSchema.safeParse(r.json());
   if (!parsed.success) {
     if (r.status === 429) {
-      // "429: Too many Requests" (plain text) on the per-minute limits; no Retry-After documented [U].
+      // "Too Many Requests" on the per-minute limits (Omie's help page on API errors); Retry-After if sent.
       const ra = r.headers.get('retry-after');
       return {
         signal: 'rate_limited',
@@ -65,30 +95,31 @@ export function omieInspector(r: InspectInput): ProviderSignal | undefined {
   const code = faultcode.trim();
   const text = faultstring;
   const detail = `${code}: ${text}`;
-  if (END_OF_DATA.test(code)) return { signal: 'ok' };
-  if (
-    /Client-101\b/.test(code) ||
-    /chave de acesso|app_key|app_secret|aplicativo.*(inv[aá]lid|bloquead)/i.test(text)
-  ) {
-    if (!/consumo/i.test(text)) return { signal: 'auth', code: 'OMIE_INVALID_KEY', detail };
-  }
   if (/MISUSE_API_PROCESS/.test(code) || /consumo indevido/i.test(text)) {
     return {
       signal: 'rate_limited',
       code: 'OMIE_BLOCKED',
       detail,
-      retryAfterMs: waitFromText(text) ?? OMIE_BLOCK_DEFAULT_WAIT_MS,
+      retryAfterMs: waitSeconds(text) ?? OMIE_BLOCK_DEFAULT_WAIT_MS,
     };
   }
-  if (/REDUNDANT/i.test(code) || /Client-6\b/.test(code) || /redundante/i.test(text)) {
+  if (
+    /Client-1100\b/.test(code) || /REDUNDANT/i.test(code) || /Client-6\b/.test(code) ||
+    /redundante|j[aá] foi processada/i.test(text)
+  ) {
+    // Never a quick retry: wait until the stated time, and never less than Omie's 60 s rule.
+    const stated = waitUntilStatedTime(text, nowMs) ?? waitSeconds(text) ?? 0;
     return {
       signal: 'rate_limited',
       code: 'OMIE_REDUNDANT',
       detail,
-      retryAfterMs: waitFromText(text) ?? OMIE_REDUNDANT_DEFAULT_WAIT_MS,
+      retryAfterMs: Math.max(OMIE_REDUNDANT_MIN_WAIT_MS, stated),
     };
   }
-  if (/Client-1880\b/.test(code) || /sendo processada/i.test(text)) {
+  if (BAD_KEY.test(text)) return { signal: 'auth', code: 'OMIE_INVALID_KEY', detail };
+  if (EMPTY_RESULT.test(code)) return { signal: 'ok' };
+  // Client-1880 "Já existe uma requisição desse método sendo executada": another call of the method is running.
+  if (/Client-1880\b/.test(code) || /sendo (processada|executada)/i.test(text)) {
     return { signal: 'transient', code: 'OMIE_IN_FLIGHT', detail };
   }
   if (/^SOAP-ENV:Server/i.test(code) || /^Server\b/i.test(code)) {
@@ -106,18 +137,21 @@ export class OmieClient {
   private creds: Promise<OmieCredentials> | null = null;
 
   constructor(private readonly ctx: AdapterContext, deps: AdapterDeps = {}) {
+    const clock = clockFor(ctx, deps);
     this.http = new HttpClient({
       provider: 'omie',
       baseUrl: ctx.baseUrl,
       fetch: ctx.fetch,
-      clock: clockFor(ctx, deps),
+      clock,
       limiter: deps.limiter,
-      retry: deps.retry,
+      // A redundant-call refusal asks for 60 s (plus the stated time's rounding): slept through in process;
+      // longer stated waits go back to the engine, which reschedules.
+      retry: { maxRetryAfterMs: OMIE_REDUNDANT_MIN_WAIT_MS + 5 * SECOND, ...deps.retry },
       timeoutMs: deps.timeoutMs ?? 60_000,
       random: deps.random,
       onEvent: deps.onEvent,
       signal: ctx.signal,
-      inspect: omieInspector,
+      inspect: (r) => omieInspector(r, clock.now()),
       limits: [],
     });
   }
@@ -142,7 +176,7 @@ export class OmieClient {
 
   /**
    * Calls `{service}` (e.g. 'produtos/nfconsultar') method `call` with one `param` object. Returns
-   * `{end:true}` for the "no records for this page" fault (Client-5113), the parsed body otherwise.
+   * `{end:true}` for the "no records" faults (Client-5113, Client-101), the parsed body otherwise.
    * Every Omie call we make is a read, so retries are safe (`idempotent: true`).
    */
   async call(service: string, call: string, param: Record<string, unknown>): Promise<OmieCallResult> {
@@ -159,7 +193,7 @@ export class OmieClient {
     const body = res.json<unknown>();
     const fault = OmieFaultSchema.safeParse(body);
     if (fault.success) {
-      if (END_OF_DATA.test(fault.data.faultcode)) return { end: true };
+      if (EMPTY_RESULT.test(fault.data.faultcode)) return { end: true };
       // the inspector classifies every other fault; reaching here means a fault it let through
       throw new AppError('data', 'OMIE_FAULT', `omie ${path} ${call}: ${fault.data.faultcode}`);
     }

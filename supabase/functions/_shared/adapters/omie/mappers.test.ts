@@ -1,12 +1,10 @@
 /**
- * Omie mapper tests: replay responses shaped exactly as research/erp-apis.md §2 documents them
+ * Omie mapper tests: replay the recorded responses (each fixture names its public source)
  * (fixtures/*.json, field names as Omie spells them) through the pure mappers.
  */
 import assert from 'node:assert/strict';
 import {
   buildOmieDreResolver,
-  checkNfeXml,
-  dreLineFromText,
   isoToOmieDate,
   mapOmieConta,
   mapOmieEmpresa,
@@ -14,7 +12,6 @@ import {
   mapOmieProduct,
   mapOmieReceivedNfe,
   mapOmieStatus,
-  normalizeNcm,
   omieDateToIso,
   parseCategoria,
   parseDocumentoItem,
@@ -22,9 +19,10 @@ import {
   parseListarNfItem,
   parseRecebimentoItem,
   pickOmieEmpresa,
-  sharedDreFallback,
-  toDecimalString,
 } from './mappers.ts';
+import { dreLineFromText, sharedDreFallback } from '../common/dre.ts';
+import { normalizeNcm, toDecimalString } from '../common/normalize.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import {
   OmieListarCadastroDREResponseSchema,
   OmieListarCategoriasResponseSchema,
@@ -113,12 +111,12 @@ Deno.test('omie ListarRecebimentos + ListarDocumentos → received NfeDocument',
   assert.equal(missing.error.code, 'OMIE_XML_NOT_FOUND');
 });
 
-Deno.test('checkNfeXml flags garbage, accepts an nfeProc', () => {
-  assert.equal(checkNfeXml(''), 'XML vazio');
-  assert.equal(checkNfeXml('{"not":"xml"}'), 'conteúdo não é XML');
-  assert.equal(checkNfeXml('<a/>'), 'XML sem infNFe');
-  assert.match(checkNfeXml('<NFe><infNFe Id="1"><ide></NFe>')!, /malformado/);
-  assert.equal(checkNfeXml('<NFe xmlns="http://www.portalfiscal.inf.br/nfe"><infNFe Id="1"/></NFe>'), null);
+Deno.test('nfeXmlProblem flags garbage, accepts an nfeProc', () => {
+  assert.equal(nfeXmlProblem(''), 'XML vazio');
+  assert.equal(nfeXmlProblem('{"not":"xml"}'), 'conteúdo não é XML');
+  assert.equal(nfeXmlProblem('<a/>'), 'XML sem infNFe');
+  assert.match(nfeXmlProblem('<NFe><infNFe Id="1"><ide></NFe>')!, /malformado/);
+  assert.equal(nfeXmlProblem('<NFe xmlns="http://www.portalfiscal.inf.br/nfe"><infNFe Id="1"/></NFe>'), null);
 });
 
 Deno.test('omie ListarProdutos → Product with NCM from the list', () => {

@@ -10,11 +10,20 @@ import type {
   Product,
   TaxRegime,
 } from '../contract.ts';
-import { AppError } from '../../errors.ts';
-import { XMLValidator } from 'fast-xml-parser';
+import { decodeXML } from 'entities';
 import { ACCESS_KEY_RE } from '../../nfe/access-key.ts';
-import { CNPJ_RE } from '../../nfe/documents.ts';
-import { mapCategoryToDre } from '../dre-mapping.ts';
+import { AppError } from '../../errors.ts';
+import { type DreFallback, dreLineFromText } from '../common/dre.ts';
+import {
+  normalizeCest,
+  normalizeCnpj,
+  normalizeNcm,
+  normText,
+  onlyDigits,
+  toDecimalString,
+} from '../common/normalize.ts';
+import { fail, type MapResult, ok, parseItem as parseRecord, type RecordSource } from '../common/records.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import {
   type OmieCategoria,
   OmieCategoriaSchema,
@@ -35,39 +44,13 @@ import {
 } from './schemas.ts';
 import type { z } from 'zod';
 
-// --- results ------------------------------------------------------------------------------------------------
-
-export type MapResult<T> = { ok: true; value: T } | { ok: false; externalId?: string; error: AppError };
-
-const ok = <T>(value: T): MapResult<T> => ({ ok: true, value });
-const fail = <T>(
-  code: string,
-  message: string,
-  externalId?: string,
-  details?: Record<string, unknown>,
-): MapResult<T> => ({
-  ok: false,
-  externalId,
-  error: new AppError('data', code, message, { details }),
-});
-
-/** Validates one raw list item; a bad item becomes a data error for that record only. */
-export function parseItem<S extends z.ZodType>(
+const OMIE: RecordSource = { label: 'Omie', code: 'OMIE_INVALID_RECORD' };
+const parseItem = <S extends z.ZodType>(
   schema: S,
   raw: unknown,
   what: string,
   idOf: (raw: Record<string, unknown>) => unknown,
-): MapResult<z.infer<S>> {
-  const r = schema.safeParse(raw);
-  if (r.success) return ok(r.data);
-  let externalId: string | undefined;
-  try {
-    const id = raw && typeof raw === 'object' ? idOf(raw as Record<string, unknown>) : undefined;
-    if (id !== undefined && id !== null && id !== '') externalId = String(id);
-  } catch { /* keep undefined */ }
-  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  return fail('OMIE_INVALID_RECORD', `Omie: ${what} inválido (${issues.join('; ')})`, externalId, { issues });
-}
+) => parseRecord(OMIE, schema, raw, what, idOf);
 
 // --- scalar helpers -----------------------------------------------------------------------------------------
 
@@ -89,55 +72,6 @@ export function isoToOmieDate(iso: string): string {
   return `${m[3]}/${m[2]}/${m[1]}`;
 }
 
-export const digitsOnly = (s: string | null | undefined): string => (s ?? '').replace(/\D/g, '');
-
-/** NCM '9999.99.99' → '99999999'; not 8 digits, or '00000000' (services / "sem NCM"), → null. */
-export function normalizeNcm(ncm: string | null | undefined): string | null {
-  const d = digitsOnly(ncm);
-  return d.length === 8 && d !== '00000000' ? d : null;
-}
-
-/** CEST '99.999.99' → 7 digits, else null. */
-export function normalizeCest(cest: string | null | undefined): string | null {
-  const d = digitsOnly(cest);
-  return d.length === 7 ? d : null;
-}
-
-/**
- * A JSON number (or numeric string) as a plain decimal string, exactly as the ERP wrote it (shortest
- * round-trip form), never re-rounded. `minScale` pads decimals (2 for money).
- */
-export function toDecimalString(v: number | string | null | undefined, minScale = 0): string | null {
-  if (v === null || v === undefined || v === '') return null;
-  let s: string;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return null;
-    s = String(v);
-    if (/e/i.test(s)) s = expandExponent(s);
-  } else {
-    s = v.trim();
-    if (/^-?\d+,\d+$/.test(s)) s = s.replace(',', '.'); // pt-BR decimal comma
-    if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
-  }
-  let [int, frac = ''] = s.split('.');
-  if (frac.length < minScale) frac = frac.padEnd(minScale, '0');
-  int = int.replace(/^(-?)0+(?=\d)/, '$1');
-  return frac ? `${int}.${frac}` : int;
-}
-
-function expandExponent(s: string): string {
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/i.exec(s);
-  if (!m) return s;
-  const [, sign, lead, rest = '', expStr] = m;
-  const exp = Number(expStr);
-  const digits = lead + rest;
-  if (exp >= 0) {
-    const intPart = digits.padEnd(exp + 1, '0');
-    return sign + intPart.slice(0, exp + 1) + (intPart.length > exp + 1 ? '.' + intPart.slice(exp + 1) : '');
-  }
-  return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-}
-
 /** Decimal string → integer cents (money has at most 2 decimals in these APIs; extra digits are truncated). */
 function toCents(dec: string): bigint {
   const neg = dec.startsWith('-');
@@ -152,35 +86,21 @@ function centsToDecimal(c: bigint): string {
 }
 const abs = (dec: string): string => dec.replace(/^-/, '');
 
-/** Lowercase, accents removed, spaces collapsed: the form every text rule matches against. */
-export function normText(s: string | null | undefined): string {
-  return (s ?? '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
 // --- NF-e ---------------------------------------------------------------------------------------------------
 
 /**
- * Cheap well-formedness check of an NF-e XML handed over by the ERP: well-formed XML with an NF-e root.
- * The NF-e module parses it for real; this only turns garbage into a per-record data error.
+ * Omie sends the XML either as is or HTML-escaped once (`&lt;?xml ...`): clients decode `cXmlNfe` with
+ * html.unescape / html_entity_decode (docs/erp-sources.md). An escaped document is decoded once; anything else
+ * is returned untouched.
  */
-export function checkNfeXml(xml: string | null | undefined): string | null {
-  if (!xml || !xml.trim()) return 'XML vazio';
+export function omieXmlText(xml: string | null | undefined): string | null {
+  if (xml == null) return null;
   const t = xml.trim();
-  if (!t.startsWith('<')) return 'conteúdo não é XML';
-  if (!/<(?:\w+:)?infNFe[\s>]/.test(t)) return 'XML sem infNFe';
-  const v = XMLValidator.validate(t);
-  if (v !== true) return `XML malformado (linha ${v.err.line})`;
-  return null;
+  return t.startsWith('&lt;') ? decodeXML(t).trim() : t;
 }
 
 /** 44-character key (alphanumeric CNPJ positions allowed, NT 2025.001). */
 const isAccessKey = (k: string | null | undefined): k is string => !!k && ACCESS_KEY_RE.test(k);
-
-/** '11.222.333/0001-81' → '11222333000181'; alphanumeric CNPJs (2026) keep their letters. Invalid → null. */
-export function normalizeCnpj(s: string | null | undefined): string | null {
-  const c = (s ?? '').toUpperCase().replace(/[.\-/\s]/g, '');
-  return CNPJ_RE.test(c) ? c : null;
-}
 
 export function parseListarNfItem(raw: unknown): MapResult<OmieNfCadastro> {
   return parseItem(
@@ -202,14 +122,15 @@ export function mapOmieIssuedNfe(nf: OmieNfCadastro, doc: OmieObterNfeResponse):
       cCodStatus: status,
     });
   }
-  const problem = checkNfeXml(doc.cXmlNfe);
+  const xml = omieXmlText(doc.cXmlNfe);
+  const problem = nfeXmlProblem(xml);
   if (problem) return fail('OMIE_BAD_XML', `Omie: ${problem} na NF-e ${externalId}`, externalId);
   const key = nf.compl.cChaveNFe ?? (doc.nChaveNfe != null ? String(doc.nChaveNfe) : null);
   return ok({
     externalId,
     ...(isAccessKey(key) ? { accessKey: key } : {}),
     origin: 'issued',
-    xml: doc.cXmlNfe!.trim(),
+    xml: xml!,
   });
 }
 
@@ -239,7 +160,8 @@ export function mapOmieReceivedNfe(rec: OmieRecebimento, doc: OmieDocumento | nu
       externalId,
     );
   }
-  const problem = checkNfeXml(doc.cXml);
+  const xml = omieXmlText(doc.cXml);
+  const problem = nfeXmlProblem(xml);
   if (problem) {
     return fail('OMIE_BAD_XML', `Omie: ${problem} no recebimento ${rec.cabec.nIdReceb}`, externalId);
   }
@@ -248,7 +170,7 @@ export function mapOmieReceivedNfe(rec: OmieRecebimento, doc: OmieDocumento | nu
     externalId,
     ...(isAccessKey(key) ? { accessKey: key } : {}),
     origin: 'received',
-    xml: doc.cXml!.trim(),
+    xml: xml!,
   });
 }
 
@@ -271,46 +193,6 @@ export function mapOmieProduct(raw: unknown): MapResult<Product> {
 }
 
 // --- DRE ----------------------------------------------------------------------------------------------------
-
-/** Chooses a DRE line for a category that carries no ERP DRE mapping (the shared mapping table in production). */
-export type DreFallback = (input: {
-  name: string | null;
-  kind: FinancialEntry['kind'];
-  /** Parent category names, nearest first. */
-  parents?: string[];
-  code?: string | null;
-}) => { line: DreLine; rule: string };
-
-/** The shared, documented category-name mapping (adapters/dre-mapping.ts). */
-export const sharedDreFallback: DreFallback = ({ name, kind, parents }) =>
-  mapCategoryToDre({ name, parents, side: kind });
-
-/**
- * Keyword rules for DRE *line descriptions* (Omie `descricaoDRE`), ordered from specific to generic.
- * Matched against normText(). Exported for tests and for the Conta Azul mappers' fallback on DRE tree names.
- */
-export const DRE_TEXT_RULES: Array<[RegExp, DreLine]> = [
-  [/\b(irpj|csll)\b|imposto de renda|contribuicao social|sobre o lucro/, 'impostos_sobre_lucro'],
-  [
-    /deduc|devoluc|abatiment|impostos? (sobre|incidentes sobre) (as )?(vendas|receita|faturamento)|tributos sobre (as )?(vendas|receita)|simples nacional|\b(icms|pis|cofins|iss)\b/,
-    'deducoes',
-  ],
-  [/\bcustos?\b|\bcmv\b|\bcpv\b|\bcsp\b/, 'custos'],
-  [/financeir|juros|rendimento|aplicac|tarifas? banc|\biof\b/, 'resultado_financeiro'],
-  [
-    /nao operac|outras receitas|outras despesas|ganho de capital|venda de (ativo|imobilizado)/,
-    'outras_receitas_despesas',
-  ],
-  [/receita|vendas?\b|faturamento/, 'receita_bruta'],
-  [/despesa|administrativ|comercia|pessoal|salario|aluguel|marketing/, 'despesas_operacionais'],
-];
-
-export function dreLineFromText(text: string | null | undefined): DreLine | null {
-  const t = normText(text);
-  if (!t) return null;
-  for (const [re, line] of DRE_TEXT_RULES) if (re.test(t)) return line;
-  return null;
-}
 
 export interface OmieDreResolution {
   categoryName: string | null;
@@ -388,7 +270,7 @@ export function parseDreLinha(raw: unknown): MapResult<OmieDreLinha> {
 
 // --- financials ---------------------------------------------------------------------------------------------
 
-/** `status_titulo` → contract status. Values per §2.5: CANCELADO, PAGO, LIQUIDADO, EMABERTO, PAGTO_PARCIAL, ... */
+/** `status_titulo` → contract status. Values (ListarContasReceber filtrar_por_status): CANCELADO, PAGO, LIQUIDADO, EMABERTO, PAGTO_PARCIAL, ... */
 export function mapOmieStatus(s: string | null | undefined): FinancialEntry['status'] {
   const t = (s ?? '').toUpperCase().replace(/[\s_]/g, '');
   if (t.startsWith('CANCEL')) return 'cancelled';
@@ -464,7 +346,7 @@ export function mapOmieConta(
 
 // --- company ------------------------------------------------------------------------------------------------
 
-/** Omie's `regime_tributario` code list is undocumented [U]: only textual values and the Simples flag are read. */
+/** Omie's `regime_tributario` code list is undocumented: only textual values and the Simples flag are read. */
 export function omieTaxRegime(
   e: Pick<OmieEmpresa, 'regime_tributario' | 'optante_simples_nacional'>,
 ): TaxRegime {
@@ -492,7 +374,7 @@ export function pickOmieEmpresa(rawItems: unknown[]): MapResult<OmieEmpresa> {
 }
 
 export function mapOmieEmpresa(e: OmieEmpresa): CompanyProfile {
-  const cnae = digitsOnly(e.cnae);
+  const cnae = onlyDigits(e.cnae);
   const taxRegime = omieTaxRegime(e);
   // CRT follows from the regime only where it is unambiguous: MEI → 4, regime normal → 3. Simples can be 1 or 2.
   const crt: CompanyProfile['crt'] = taxRegime === 'mei'

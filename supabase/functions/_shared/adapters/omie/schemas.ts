@@ -1,6 +1,7 @@
 /**
- * Raw Omie payloads, field names exactly as the API spells them (research/erp-apis.md §2).
- * Source of truth: Omie's per-service doc pages / WSDL (via the generated client pauloracunha/omie-lib) [V].
+ * Raw Omie payloads, field names exactly as the API spells them. Sources (docs/erp-sources.md, Omie):
+ * Omie's per-service doc pages (https://app.omie.com.br/api/v1/{module}/{service}/) and the client generated
+ * from their service definitions, pauloracunha/omie-lib@b7c0b4eb4a5dbea31a14cabd000e6c140279d05d (src/.../Response).
  * Only the fields the adapter reads are required; everything else is optional so that a new or missing
  * optional field never fails a whole page. Unknown keys are stripped (zod default).
  *
@@ -13,31 +14,63 @@ const idLike = z.union([z.number(), z.string()]);
 const numLike = z.union([z.number(), z.string()]);
 const optStr = z.string().nullish();
 
-/** `{"faultstring":"ERROR: ...","faultcode":"SOAP-ENV:Client-5113"}`, usually with HTTP 500 [V]. */
+/**
+ * `{"faultstring":"ERROR: ...","faultcode":"SOAP-ENV:Client-5113"}`, usually with HTTP 500, sometimes 200
+ * (https://ajuda.omie.com.br/pt-BR/articles/8001888-tratando-os-erros-de-api; captured faults quoted in
+ * OmieSharp/OmieSharp@c00c24d897ba4163ea067bfeefcfabe3ffa6ed59 src/OmieSharp/OmieSharpClient.cs).
+ */
 export const OmieFaultSchema = z.object({
   faultstring: z.string(),
   faultcode: z.string(),
 });
 export type OmieFault = z.infer<typeof OmieFaultSchema>;
 
-// --- paging envelopes (§2.7) -------------------------------------------------------------------------------
+// --- paging envelopes -------------------------------------------------------------------------------------
 
-/** snake_case services: `pagina, total_de_paginas, registros, total_de_registros`. */
-const snakePaging = {
-  pagina: z.number(),
-  total_de_paginas: z.number(),
+/**
+ * Omie names its paging fields differently per service (omie-lib Response classes):
+ *   snake_case  `pagina, total_de_paginas, registros, total_de_registros` (ListarNF, ListarProdutos, finanças...)
+ *   Hungarian   `nPagina, nTotPaginas, nRegistros, nTotRegistros` (most newer services)
+ *   `nPagina, nTotalPaginas, nRegistros, nTotalRegistros` (ListarRecebimentos, NeListar, pedido de compra...)
+ *   `nPagina, nRegPorPagina, nRegistros, nTotRegistros` (contador/xml ListarDocumentos: no page count at all)
+ * Every field is optional here; `omieTotalPages` reads whichever variant a page carries.
+ */
+const anyPaging = {
+  pagina: z.number().optional(),
+  total_de_paginas: z.number().optional(),
   registros: z.number().optional(),
   total_de_registros: z.number().optional(),
-};
-/** Hungarian services: `nPagina, nTotPaginas, nRegistros, nTotRegistros`. */
-const hungarianPaging = {
-  nPagina: z.number(),
-  nTotPaginas: z.number(),
+  nPagina: z.number().optional(),
+  nTotPaginas: z.number().optional(),
+  nTotalPaginas: z.number().optional(),
   nRegistros: z.number().optional(),
   nTotRegistros: z.number().optional(),
+  nTotalRegistros: z.number().optional(),
+  nRegPorPagina: z.number().optional(),
+};
+type AnyPaging = { [K in keyof typeof anyPaging]?: number };
+
+/** snake_case services: `total_de_paginas` is required there. */
+const snakePaging = {
+  ...anyPaging,
+  pagina: z.number(),
+  total_de_paginas: z.number(),
 };
 
-// --- NF-e issued: /produtos/nfconsultar/ ListarNF (§2.3) ----------------------------------------------------
+/**
+ * The number of pages a list page announces, whichever variant it uses; from the record counts when the service
+ * sends no page count (ListarDocumentos). `null` when nothing says (the caller then reads until a short page).
+ */
+export function omieTotalPages(p: AnyPaging, pageSize: number): number | null {
+  const pages = p.total_de_paginas ?? p.nTotalPaginas ?? p.nTotPaginas;
+  if (typeof pages === 'number') return pages;
+  const total = p.total_de_registros ?? p.nTotalRegistros ?? p.nTotRegistros;
+  const per = p.nRegPorPagina ?? pageSize;
+  if (typeof total === 'number' && per > 0) return Math.max(1, Math.ceil(total / per));
+  return null;
+}
+
+// --- NF-e issued: /produtos/nfconsultar/ ListarNF ---------------------------------------------------------
 
 export const OmieNfCadastroSchema = z.object({
   ide: z
@@ -75,7 +108,7 @@ export const OmieListarNFResponseSchema = z.object({
   nfCadastro: z.array(z.unknown()).default([]),
 });
 
-/** /produtos/dfedocs/ ObterNfe response: XML inline in `cXmlNfe`; `cCodStatus` "0" = ok [V]. */
+/** /produtos/dfedocs/ ObterNfe response: XML inline in `cXmlNfe`; `cCodStatus` "0" = ok (omie-lib ObterNFeResponse). */
 export const OmieObterNfeResponseSchema = z.object({
   cNumNfe: z.union([z.string(), z.number()]).nullish(),
   nChaveNfe: z.union([z.string(), z.number()]).nullish(),
@@ -88,7 +121,7 @@ export const OmieObterNfeResponseSchema = z.object({
 });
 export type OmieObterNfeResponse = z.infer<typeof OmieObterNfeResponseSchema>;
 
-// --- NF-e received: /produtos/recebimentonfe/ ListarRecebimentos (§2.3) -------------------------------------
+// --- NF-e received: /produtos/recebimentonfe/ ListarRecebimentos ------------------------------------------
 
 export const OmieRecebimentoSchema = z.object({
   cabec: z.object({
@@ -105,13 +138,13 @@ export const OmieRecebimentoSchema = z.object({
 });
 export type OmieRecebimento = z.infer<typeof OmieRecebimentoSchema>;
 
-/** The response paging names of ListarRecebimentos follow its Hungarian request (`nPagina`...) [U]. */
+/** ListarRecebimentos pages with `nTotalPaginas` / `nTotalRegistros` (omie-lib RcbtoListarResponse). */
 export const OmieListarRecebimentosResponseSchema = z.object({
-  ...hungarianPaging,
+  ...anyPaging,
   recebimentos: z.array(z.unknown()).default([]),
 });
 
-// --- bulk XML: /contador/xml/ ListarDocumentos (§2.3) -------------------------------------------------------
+// --- bulk XML: /contador/xml/ ListarDocumentos ------------------------------------------------------------
 
 export const OmieDocumentoSchema = z.object({
   nNumero: z.union([z.string(), z.number()]).nullish(),
@@ -127,12 +160,13 @@ export const OmieDocumentoSchema = z.object({
 });
 export type OmieDocumento = z.infer<typeof OmieDocumentoSchema>;
 
+/** ListarDocumentos: `nPagina, nRegPorPagina, nRegistros, nTotRegistros` (omie-lib XmlListarDocumentosResponse). */
 export const OmieListarDocumentosResponseSchema = z.object({
-  ...hungarianPaging,
+  ...anyPaging,
   documentosEncontrados: z.array(z.unknown()).default([]),
 });
 
-// --- products: /geral/produtos/ ListarProdutos (§2.4) -------------------------------------------------------
+// --- products: /geral/produtos/ ListarProdutos ------------------------------------------------------------
 
 export const OmieProdutoSchema = z.object({
   codigo_produto: idLike,
@@ -155,7 +189,7 @@ export const OmieListarProdutosResponseSchema = z.object({
   produto_servico_cadastro: z.array(z.unknown()).default([]),
 });
 
-// --- financials (§2.5) --------------------------------------------------------------------------------------
+// --- financials -------------------------------------------------------------------------------------------
 
 export const OmieCategoriaRateioSchema = z.object({
   codigo_categoria: z.string(),
@@ -163,7 +197,7 @@ export const OmieCategoriaRateioSchema = z.object({
   valor: numLike.nullish(),
 });
 
-/** Shared by `conta_receber_cadastro[]` and `conta_pagar_cadastro[]` (mirror of each other) [V]. */
+/** Shared by `conta_receber_cadastro[]` and `conta_pagar_cadastro[]` (mirror of each other, omie-lib Financas). */
 export const OmieContaSchema = z.object({
   codigo_lancamento_omie: idLike,
   codigo_lancamento_integracao: optStr,
@@ -202,7 +236,7 @@ export const OmieDadosDreSchema = z.object({
   totalizaDRE: optStr,
 });
 
-/** /geral/categorias/ ListarCategorias `categoria_cadastro[]` [V]. */
+/** /geral/categorias/ ListarCategorias `categoria_cadastro[]` (omie-lib Geral/Categorias). */
 export const OmieCategoriaSchema = z.object({
   codigo: z.string(), // e.g. '1.01.02'
   descricao: z.string(),
@@ -226,7 +260,7 @@ export const OmieListarCategoriasResponseSchema = z.object({
   categoria_cadastro: z.array(z.unknown()).default([]),
 });
 
-/** /geral/dre/ ListarCadastroDRE: the DRE structure (lines, level, sign), not values [V]. */
+/** /geral/dre/ ListarCadastroDRE: the DRE structure (lines, level, sign), not values (omie-lib Geral/Dre). */
 export const OmieDreLinhaSchema = z.object({
   codigoDRE: z.string(),
   descricaoDRE: z.string(),
@@ -242,7 +276,7 @@ export const OmieListarCadastroDREResponseSchema = z.object({
   dreLista: z.array(z.unknown()).default([]),
 });
 
-// --- company: /geral/empresas/ ListarEmpresas (§2.6) --------------------------------------------------------
+// --- company: /geral/empresas/ ListarEmpresas -------------------------------------------------------------
 
 export const OmieEmpresaSchema = z.object({
   codigo_empresa: idLike,
@@ -252,7 +286,7 @@ export const OmieEmpresaSchema = z.object({
   cidade: optStr,
   estado: optStr,
   cnae: optStr,
-  regime_tributario: z.union([z.string(), z.number()]).nullish(), // code list not documented [U]
+  regime_tributario: z.union([z.string(), z.number()]).nullish(), // code list not documented
   optante_simples_nacional: optStr, // S/N
   regapu: optStr,
   estab: optStr, // M matriz / F filial / U único

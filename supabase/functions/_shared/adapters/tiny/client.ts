@@ -2,9 +2,7 @@
  * Tiny v2 transport. Every call is a POST form to `<baseUrl>/<service>.php` with `token` and `formato=json`
  * (POST keeps the token out of URLs and logs); HTTP 200 carries errors in `retorno.status`/`codigo_erro`
  * (JSON, or XML for nota.fiscal.obter.xml.php), which tinyInspector turns into provider signals:
- *   codigo_erro 1/2 (token missing/invalid) → auth · 6 (API blocked, per-minute quota) → rate_limited 60 s ·
- *   11 (too many concurrent calls) → rate_limited 10 s · text "API Bloqueada" → rate_limited ·
- *   20 (no records) / 23 (page does not exist) → success (empty list, the adapter reads it) · others → data.
+ *   see `tinySignal` for each codigo_erro; a text "API Bloqueada" without a code → rate_limited.
  * Limits: per Tiny account, 70% of the plan's per-minute limit (the quota is shared with the ERP's own UI and
  * other integrations), learnt from the `x-limit-api` header (30/min assumed before the first answer), and at
  * most a quarter of the plan in flight.
@@ -34,6 +32,17 @@ export const TINY_QUOTA_SHARE = 0.7;
 
 const BLOCKED_RE = /api bloqueada/i;
 
+/** codigo_erro 21, "A Consulta retornou muitos registros": the adapter splits the date window. */
+export const TINY_TOO_MANY_RECORDS = 'TINY_TOO_MANY_RECORDS';
+
+/**
+ * Tiny's error codes (the table every service page refers to, e.g. https://tiny.com.br/api-docs/api2-notas-fiscais-pesquisar;
+ * reproduced in linkiez/TinyERPv2-SDK@d8b4221221729fdff67dc49407b9df82827511a5 src/types/CodigoErro.ts) → signals:
+ *   1/2 token missing/invalid → auth · 5 API blocked or without access, 8 company blocked → auth (account
+ *   problems only the user can solve; sync/messages.ts says what to do) · 6 per-minute quota → rate_limited 60 s
+ *   · 11 too many concurrent calls → rate_limited 10 s · 35 unexpected error, 99 maintenance → transient ·
+ *   21 too many records → data TINY_TOO_MANY_RECORDS (the window is split) · 20/23 → empty list · others → data.
+ */
 export function tinySignal(
   codigo: string | null | undefined,
   erro: string | null | undefined,
@@ -49,10 +58,20 @@ export function tinySignal(
     case '1':
     case '2':
       return { signal: 'auth', code: codigo === '1' ? 'TINY_TOKEN_MISSING' : 'TINY_TOKEN_INVALID', detail };
+    case '5':
+      return { signal: 'auth', code: 'TINY_API_NO_ACCESS', detail };
+    case '8':
+      return { signal: 'auth', code: 'TINY_ACCOUNT_BLOCKED', detail };
     case '6':
       return { signal: 'rate_limited', code: 'TINY_API_BLOCKED', retryAfterMs: 60_000, detail };
     case '11':
       return { signal: 'rate_limited', code: 'TINY_TOO_MANY_CONCURRENT', retryAfterMs: 10_000, detail };
+    case '21':
+      return { signal: 'data', code: TINY_TOO_MANY_RECORDS, detail };
+    case '35':
+      return { signal: 'transient', code: 'TINY_UNEXPECTED_ERROR', detail };
+    case '99':
+      return { signal: 'transient', code: 'TINY_MAINTENANCE', detail };
     case '20':
     case '23':
       return undefined; // empty result / page past the end: the caller reads them as "no records"

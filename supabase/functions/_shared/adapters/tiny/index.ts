@@ -1,9 +1,9 @@
 /**
- * Tiny ERP / Olist ERP API v2 adapter (research/erp-apis.md §3.2). Exports the factory `createTinyAdapter`.
+ * Tiny ERP / Olist ERP API v2 adapter (sources: docs/erp-sources.md, Tiny). Exports `createTinyAdapter`.
  * Credentials: `{ token }` (static API token, per Tiny account).
  *
  * - NF-e: `notas.fiscais.pesquisa.php` by emission window (dd/mm/yyyy), `tipoNota=S` (origin 'issued') then
- *   `tipoNota=E` (entry notes registered/imported in Tiny, origin 'received' [U]); 100 per page with
+ *   `tipoNota=E` (entry notes registered/imported in Tiny, origin 'received'); 100 per page with
  *   `numero_paginas`; `codigo_erro` 20/23 = no (more) records. XML per note from `nota.fiscal.obter.xml.php`
  *   (always XML: `<retorno>…<xml_nfe>nfeProc</xml_nfe>[<xml_cancelamento>…]`); the cancellation event, when
  *   present, is handed over as its own document (`<id>:cancelamento`) for the NF-e module. Notes without an
@@ -12,10 +12,12 @@
  *   `{ pagina }`; a finished pass leaves `{ done: true }` and the next call starts a new full pass (the v2
  *   "atualizações" endpoints only reach 30 days back).
  * - Financials: `contas.receber.pesquisa.php` / `contas.pagar.pesquisa.php` by emission window, then
- *   `conta.*.obter.php` per title for `competencia` and `categoria` (a name: v2 has no category list [U]); DRE
- *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', pagina }`.
+ *   `conta.*.obter.php` per title for `competencia` and `categoria` (a name: v2 lists no categories); DRE
+ *   line from dre-mapping.ts on the name. Checkpoint `{ from, to, phase: 'receber'|'pagar'|'done', subFrom, subTo,
+ *   pagina }` (date-filtered listings answered with codigo_erro 21 are read in halves of the window).
  * - Profile: `info.php` (CNPJ, names, UF, city, `regime_tributario` text → regime/CRT; no CNAE).
  */
+import { isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
   AdapterContext,
@@ -30,13 +32,17 @@ import type {
   Page,
   Product,
 } from '../contract.ts';
-import { mapLimit, isDataError } from '../concurrency.ts';
-import { xmlProblem } from '../bling/mappers.ts';
-import { createTinyTransport, isEmptyResult } from './client.ts';
+import { isDataError, mapLimit } from '../concurrency.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
+import { parseItems } from '../common/records.ts';
+import { checkpointPage, type Cursor, pagedPhases } from '../common/paging.ts';
+import { addDays, brasiliaDate } from '../common/normalize.ts';
+import { createTinyTransport, isEmptyResult, TINY_TOO_MANY_RECORDS } from './client.ts';
 import {
   mapTinyCompany,
   mapTinyProduct,
   mapTinyTitle,
+  NOTE_SITUACAO_CANCELADA,
   NOTE_SITUACOES_WITH_XML,
   toTinyDate,
   unwrapTinyXml,
@@ -68,10 +74,39 @@ interface ListPage {
   pages: number;
 }
 
+/** Where a date-filtered listing stands inside the sync window: the sub-window being read and its next page. */
+type WindowCursor = Cursor & { subFrom: string; subTo: string };
+
+/** The last day of the first half of [from, to] (from < to). */
+export function midDay(from: string, to: string): string {
+  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  return addDays(from, Math.floor(days / 2));
+}
+
+/** After a page: the next page, the rest of the window, or null when the window is read. */
+export function nextCursor(window: DateWindow, cur: WindowCursor, pages: number): WindowCursor | null {
+  if (cur.page < pages) return { ...cur, page: cur.page + 1 };
+  if (cur.subTo < window.to) return { subFrom: addDays(cur.subTo, 1), subTo: window.to, page: 1 };
+  return null;
+}
+
+/** The cursor a checkpoint of this window resumes from (older checkpoints: the whole window). */
+function cursorOf(window: DateWindow, cp: Checkpoint): WindowCursor {
+  const subFrom = typeof cp.subFrom === 'string' ? cp.subFrom : window.from;
+  const subTo = typeof cp.subTo === 'string' ? cp.subTo : window.to;
+  return { subFrom, subTo, page: checkpointPage(cp) };
+}
+
+const wholeWindow = (window: DateWindow): WindowCursor => ({
+  subFrom: window.from,
+  subTo: window.to,
+  page: 1,
+});
+
 export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): ErpAdapter {
   const clock = clockFor(ctx, deps);
   const tiny = createTinyTransport(ctx, deps);
-  const today = () => new Date(clock.now() - 3 * 3_600_000).toISOString().slice(0, 10);
+  const today = () => brasiliaDate(clock.now());
 
   /** A list service page: unwraps `retorno[listKey][].<itemKey>`; codigo 20/23 → empty. */
   async function listPage(
@@ -94,6 +129,34 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     };
   }
 
+  /**
+   * One page of a date-filtered listing over the sub-window `cur` of the sync window. Tiny answers codigo_erro 21
+   * ("A Consulta retornou muitos registros") when a filter matches too much: the sub-window is halved and asked
+   * again; the rest of the window follows once the half is read (see `nextCursor`).
+   */
+  async function windowPage(
+    service: string,
+    params: (from: string, to: string) => Record<string, string | number>,
+    listKey: string,
+    itemKey: string,
+    cur: WindowCursor,
+  ): Promise<{ page: ListPage; cur: WindowCursor }> {
+    for (;;) {
+      try {
+        const page = await listPage(
+          service,
+          { ...params(cur.subFrom, cur.subTo), pagina: cur.page },
+          listKey,
+          itemKey,
+        );
+        return { page, cur };
+      } catch (e) {
+        if (!(isAppError(e) && e.code === TINY_TOO_MANY_RECORDS) || cur.subFrom === cur.subTo) throw e;
+        cur = { subFrom: cur.subFrom, subTo: midDay(cur.subFrom, cur.subTo), page: 1 };
+      }
+    }
+  }
+
   async function detail<S extends z.ZodType>(
     service: string,
     key: string,
@@ -108,44 +171,26 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     return p.data;
   }
 
-  function parseItems<S extends z.ZodType>(
-    raw: unknown[],
-    schema: S,
-    entity: string,
-    failed: FailedRecord[],
-  ): Array<z.infer<S>> {
-    const out: Array<z.infer<S>> = [];
-    for (const item of raw) {
-      const p = schema.safeParse(item);
-      if (p.success) out.push(p.data);
-      else {
-        const id = (item as { id?: unknown } | undefined)?.id;
-        const ext = id !== undefined ? String(id) : undefined;
-        failed.push({
-          externalId: ext,
-          error: invalidRecord('tiny', entity, ext, p.error.issues[0]?.message ?? 'invalid'),
-        });
-      }
-    }
-    return out;
-  }
-
   async function noteDocuments(n: TinyNoteSummary, origin: 'issued' | 'received'): Promise<NfeDocument[]> {
     const res = await tiny.call('nota.fiscal.obter.xml', { id: n.id }, {
       label: '/nota.fiscal.obter.xml.php',
     });
     const { nfe, cancellation } = unwrapTinyXml(res.text);
     if (!nfe) throw invalidRecord('tiny', 'nfe', n.id, 'no <xml_nfe> in the response');
-    const problem = xmlProblem(nfe);
+    const problem = nfeXmlProblem(nfe);
     if (problem) throw invalidRecord('tiny', 'nfe', n.id, problem);
     const key = (n.chave_acesso ?? '').replace(/\D/g, '');
+    const cancelledInErp = n.situacao === NOTE_SITUACAO_CANCELADA &&
+      !(cancellation && !nfeXmlProblem(cancellation, { events: true }));
     const docs: NfeDocument[] = [{
       externalId: n.id,
       origin,
       xml: nfe,
       ...(key.length === 44 ? { accessKey: key } : {}),
+      // situação 3 (cancelada) without the event in the answer: the note still lands cancelled
+      ...(cancelledInErp ? { erpCancelled: { source: 'Tiny situação 3 (Cancelada)' } } : {}),
     }];
-    if (cancellation && !xmlProblem(cancellation)) {
+    if (cancellation && !nfeXmlProblem(cancellation, { events: true })) {
       docs.push({
         externalId: `${n.id}:cancelamento`,
         origin,
@@ -156,132 +201,114 @@ export function createTinyAdapter(ctx: AdapterContext, deps: AdapterDeps = {}): 
     return docs;
   }
 
-  async function* nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
-    const phases = ['S', 'E'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'S')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
-    while (phaseIdx < phases.length) {
-      const tipoNota = phases[phaseIdx];
-      const page = await listPage(
-        'notas.fiscais.pesquisa',
-        {
-          tipoNota,
-          dataInicial: toTinyDate(window.from),
-          dataFinal: toTinyDate(window.to),
-          pagina,
-        },
-        'notas_fiscais',
-        'nota_fiscal',
-      );
-      const failed: FailedRecord[] = [];
-      const notes = parseItems(page.items, TinyNoteSummarySchema, 'nfe', failed)
-        .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
-      const origin = tipoNota === 'S' ? 'issued' : 'received';
-      const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
-        try {
-          return await noteDocuments(n, origin);
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: n.id, error: e });
-            return [];
+  function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncIterable<Page<NfeDocument>> {
+    return pagedPhases({
+      phases: ['S', 'E'] as const,
+      window,
+      checkpoint,
+      first: () => wholeWindow(window),
+      resume: (_phase, cp) => cursorOf(window, cp),
+      read: async (tipoNota, start) => {
+        const { page, cur } = await windowPage(
+          'notas.fiscais.pesquisa',
+          (from, to) => ({ tipoNota, dataInicial: toTinyDate(from), dataFinal: toTinyDate(to) }),
+          'notas_fiscais',
+          'nota_fiscal',
+          start,
+        );
+        const failed: FailedRecord[] = [];
+        const notes = parseItems('tiny', page.items, TinyNoteSummarySchema, 'nfe', failed)
+          .filter((n) => NOTE_SITUACOES_WITH_XML.has(n.situacao ?? ''));
+        const origin = tipoNota === 'S' ? 'issued' : 'received';
+        const docs = await mapLimit(notes, DETAIL_CONCURRENCY, async (n) => {
+          try {
+            return await noteDocuments(n, origin);
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: n.id, error: e });
+              return [];
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      if (pagina >= page.pages) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
-      yield {
-        records: docs.flat(),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
-      };
-    }
+        });
+        return { records: docs.flat(), failed, next: nextCursor(window, cur, page.pages) };
+      },
+    });
   }
 
-  async function* products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
-    let pagina = checkpoint && checkpoint.done !== true && typeof checkpoint.pagina === 'number'
-      ? checkpoint.pagina
-      : 1;
-    for (;;) {
-      const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
-      const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyProductSummarySchema, 'product', failed);
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: item.id, error: e });
-            return null;
+  function products(checkpoint: Checkpoint | null): AsyncIterable<Page<Product>> {
+    return pagedPhases({
+      phases: ['products'] as const,
+      checkpoint,
+      first: () => ({ page: 1 }),
+      read: async (_phase, { page: pagina }) => {
+        const page = await listPage('produtos.pesquisa', { pesquisa: '', pagina }, 'produtos', 'produto');
+        const failed: FailedRecord[] = [];
+        const items = parseItems('tiny', page.items, TinyProductSummarySchema, 'product', failed);
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            return mapTinyProduct(await detail('produto.obter', 'produto', TinyProductSchema, item.id));
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: item.id, error: e });
+              return null;
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      const last = pagina >= page.pages;
-      pagina++;
-      yield {
-        records: results.filter((r): r is Product => r !== null),
-        failed,
-        checkpoint: last ? { done: true } : { pagina },
-      };
-      if (last) return;
-    }
+        });
+        return {
+          records: results.filter((r): r is Product => r !== null),
+          failed,
+          next: pagina >= page.pages ? null : { page: pagina + 1 },
+        };
+      },
+    });
   }
 
-  async function* financials(
+  function financials(
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
-    const phases = ['receber', 'pagar'] as const;
-    const resume = checkpoint && checkpoint.from === window.from && checkpoint.to === window.to;
-    if (resume && checkpoint.phase === 'done') return;
-    let phaseIdx = resume ? Math.max(0, phases.indexOf(checkpoint.phase as 'receber')) : 0;
-    let pagina = resume && typeof checkpoint.pagina === 'number' ? checkpoint.pagina : 1;
-    while (phaseIdx < phases.length) {
-      const phase = phases[phaseIdx];
-      const kind = phase === 'receber' ? 'receivable' : 'payable';
-      const page = await listPage(
-        `contas.${phase}.pesquisa`,
-        {
-          data_ini_emissao: toTinyDate(window.from),
-          data_fim_emissao: toTinyDate(window.to),
-          pagina,
-        },
-        'contas',
-        'conta',
-      );
-      const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
-      const day = today();
-      const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
-        try {
-          return mapTinyTitle(
-            kind,
-            await detail(`conta.${phase}.obter`, 'conta', TinyTitleSchema, item.id),
-            day,
-          );
-        } catch (e) {
-          if (isDataError(e)) {
-            failed.push({ externalId: `${phase}:${item.id}`, error: e });
-            return null;
+    return pagedPhases({
+      phases: ['receber', 'pagar'] as const,
+      window,
+      checkpoint,
+      first: () => wholeWindow(window),
+      resume: (_phase, cp) => cursorOf(window, cp),
+      read: async (phase, start) => {
+        const kind = phase === 'receber' ? 'receivable' : 'payable';
+        const { page, cur } = await windowPage(
+          `contas.${phase}.pesquisa`,
+          (from, to) => ({ data_ini_emissao: toTinyDate(from), data_fim_emissao: toTinyDate(to) }),
+          'contas',
+          'conta',
+          start,
+        );
+        const failed: FailedRecord[] = [];
+        const items = parseItems('tiny', page.items, TinyTitleSummarySchema, `contas.${phase}`, failed);
+        const day = today();
+        const results = await mapLimit(items, DETAIL_CONCURRENCY, async (item) => {
+          try {
+            return mapTinyTitle(
+              kind,
+              await detail(`conta.${phase}.obter`, 'conta', TinyTitleSchema, item.id),
+              day,
+            );
+          } catch (e) {
+            if (isDataError(e)) {
+              failed.push({ externalId: `${phase}:${item.id}`, error: e });
+              return null;
+            }
+            throw e;
           }
-          throw e;
-        }
-      });
-      if (pagina >= page.pages) {
-        phaseIdx++;
-        pagina = 1;
-      } else pagina++;
-      yield {
-        records: results.filter((r): r is FinancialEntry => r !== null),
-        failed,
-        checkpoint: { from: window.from, to: window.to, phase: phases[phaseIdx] ?? 'done', pagina },
-      };
-    }
+        });
+        return {
+          records: results.filter((r): r is FinancialEntry => r !== null),
+          failed,
+          next: nextCursor(window, cur, page.pages),
+        };
+      },
+    });
   }
 
   async function profile(): Promise<CompanyProfile> {

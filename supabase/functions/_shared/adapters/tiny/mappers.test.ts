@@ -1,4 +1,4 @@
-/** Tiny v2 mappers and signals replayed on responses shaped as research/erp-apis.md §3.2 documents them. */
+/** Tiny v2 mappers and signals replayed on the recorded fixtures (each names its public source). */
 import assert from 'node:assert/strict';
 import { isEmptyResult, tinyInspector } from './client.ts';
 import {
@@ -20,7 +20,7 @@ import {
   TinyTitleSchema,
   TinyTitleSummarySchema,
 } from './schemas.ts';
-import { xmlProblem } from '../bling/mappers.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 
 const read = (name: string) => Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const fixture = (name: string) => JSON.parse(read(name));
@@ -62,9 +62,9 @@ Deno.test('tiny: nota.fiscal.obter.xml.php envelope → nfeProc and cancellation
   const { nfe, cancellation } = unwrapTinyXml(body);
   assert.ok(nfe!.startsWith('<nfeProc'));
   assert.ok(nfe!.endsWith('</nfeProc>'));
-  assert.equal(xmlProblem(nfe!), null);
+  assert.equal(nfeXmlProblem(nfe!), null);
   assert.ok(cancellation!.startsWith('<procEventoNFe'));
-  assert.equal(xmlProblem(cancellation!), null);
+  assert.equal(nfeXmlProblem(cancellation!, { events: true }), null);
   assert.deepEqual(unwrapTinyXml('<retorno><status>OK</status></retorno>'), {
     nfe: null,
     cancellation: null,

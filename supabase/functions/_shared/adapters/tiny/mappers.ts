@@ -3,19 +3,8 @@
  */
 import type { CompanyProfile, FinancialEntry, Product, TaxRegime } from '../contract.ts';
 import { mapCategoryToDre } from '../dre-mapping.ts';
+import { normalizeCest, normalizeNcm, onlyDigits } from '../common/normalize.ts';
 import type { TinyAccountInfo, TinyProduct, TinyTitle } from './schemas.ts';
-
-export const onlyDigits = (s: string | null | undefined): string => (s ?? '').replace(/\D+/g, '');
-
-export function normaliseNcm(raw: string | null | undefined): string | null {
-  const d = onlyDigits(raw);
-  return d.length === 8 ? d : null;
-}
-
-export function normaliseCest(raw: string | null | undefined): string | null {
-  const d = onlyDigits(raw);
-  return d.length === 7 ? d : null;
-}
 
 /** Tiny decimal strings ('10.5', '1234,56', '1.234,56') → '10.50' (scale 2); null when not a number. */
 export function decimalString(raw: string | null | undefined, scale = 2): string | null {
@@ -52,9 +41,10 @@ export function toTinyDate(iso: string): string {
   return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 }
 
-/** Note situations with an authorised XML (v2 uses the v3 numbering [U]): 2 emitida, 3 cancelada,
+/** Note situations with an authorised XML (Tiny's "Situações das Notas Fiscais": 1 pendente ... 10 denegada): 2 emitida, 3 cancelada,
  * 6 autorizada, 7 emitida DANFE, 8 registrada. */
 export const NOTE_SITUACOES_WITH_XML = new Set(['2', '3', '6', '7', '8']);
+export const NOTE_SITUACAO_CANCELADA = '3';
 
 export function titleStatus(
   situacao: string | undefined,
@@ -81,8 +71,8 @@ export function mapTinyProduct(p: TinyProduct): Product {
     externalId: p.id,
     code: p.codigo?.trim() || null,
     name: p.nome.trim(),
-    ncm: normaliseNcm(p.ncm),
-    cest: normaliseCest(p.cest),
+    ncm: normalizeNcm(p.ncm),
+    cest: normalizeCest(p.cest),
     unit: p.unidade?.trim() || null,
     price: decimalString(p.preco ?? null),
     active: (p.situacao ?? 'A').toUpperCase() === 'A',

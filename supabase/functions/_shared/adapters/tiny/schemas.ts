@@ -1,5 +1,5 @@
 /**
- * Raw Tiny ERP API v2 payloads (research/erp-apis.md §3.2), field names as Tiny spells them. Every response is
+ * Raw Tiny ERP API v2 payloads (sources: docs/erp-sources.md, Tiny), field names as Tiny spells them. Every response is
  * HTTP 200 with a `retorno` envelope; numbers usually arrive as strings; list items are wrapped
  * (`notas_fiscais[].nota_fiscal`, `produtos[].produto`, `contas[].conta`); dates are dd/mm/yyyy.
  * Docs: https://tiny.com.br/api-docs/api2-* (mirror https://api-docs.erp.olist.com/)
@@ -21,7 +21,8 @@ export const TinyEnvelopeSchema = z.looseObject({
 });
 export type TinyEnvelope = z.infer<typeof TinyEnvelopeSchema>;
 
-/** notas.fiscais.pesquisa.php → retorno.notas_fiscais[].nota_fiscal (summary; exact field list [U]). */
+/** notas.fiscais.pesquisa.php → retorno.notas_fiscais[].nota_fiscal (summary fields per the service page and
+ * linkiez/TinyERPv2-SDK@cd3476331e87ec369a619dbefdd7eee1ceb5c3a2 src/types/notas-fiscais/NotaFiscalPesquisar.ts). */
 export const TinyNoteSummarySchema = z.looseObject({
   id: str,
   tipo: z.string().optional(),
