@@ -1,9 +1,7 @@
 /**
  * Contract test against Conta Azul's published OpenAPI documents (financial, inventory, invoice; portal
  * https://developers.contaazul.com, public copies in clark-neitzel/cahardt@cf92b2bf4d9112210f338bdf27e9863eecf0c307
- * docs/*.json — see docs/erp-sources.md). The documents are not copied into this repository: the test reads them
- * from <repo>/../shared/research/conta-azul/ (or CONTA_AZUL_OPENAPI_DIR) and is skipped with a message when they
- * are absent, like the NF-e sample corpus.
+ * docs/*.json — see docs/erp-sources.md), copied unchanged into ./openapi/ (its README names the source).
  *
  * Every request the Conta Azul adapter makes during full syncs is a documented operation with valid query
  * parameters, and every JSON answer the simulator sends for it validates against the documented response. The
@@ -17,10 +15,7 @@ import type { AdapterContext, Page } from '../contract.ts';
 import { createContaAzulAdapter } from './index.ts';
 import { createContaAzulSimulator } from '../../../../../dev/simulators/conta_azul/index.ts';
 
-const REPO = new URL('../../../../../', import.meta.url);
-const DIR = Deno.env.get('CONTA_AZUL_OPENAPI_DIR')
-  ? new URL(`file://${Deno.env.get('CONTA_AZUL_OPENAPI_DIR')!.replace(/\/?$/, '/')}`)
-  : new URL('../shared/research/conta-azul/', REPO);
+const DIR = new URL('./openapi/', import.meta.url);
 const DOCUMENTS = ['financial-apis-openapi.json', 'open-api-inventory.json', 'open-api-invoice.json'];
 /**
  * The documents declare `format: date-time` with zoned examples, while the live API sends São Paulo local time
