@@ -20,7 +20,11 @@ export function errorResponse(e: unknown): Response {
   const err = toAppError(e);
   if (err.kind === 'internal' || err.status >= 500) console.error(`[${err.code}]`, err.message);
   const message = err.kind === 'internal' ? 'Internal error' : err.message;
-  return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status);
+  // A 429 says when to come back (RFC 9110 §10.2.3: Retry-After in seconds).
+  const headers: Record<string, string> = err.status === 429 && err.retryAfterMs
+    ? { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) }
+    : {};
+  return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status, headers);
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
