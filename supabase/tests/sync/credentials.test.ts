@@ -35,7 +35,7 @@ stackTest('token refresh lock: held inside a transaction, released with it, boun
 
     // A second refresher gives up after lock_timeout with a transient error (the first still holds the lock).
     // (A deadline, not a timing assertion: without lock_timeout the waiter would block until `release()`.)
-    let deadline: number | undefined;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     const second = await Promise.race([
       waiter.withRefreshLock(() => Promise.resolve('second')).then(
         (v) => ({ ok: true as const, v }),
