@@ -13,7 +13,7 @@ import type { Sql } from '../db/client.ts';
 import { loadCheckpoints, saveCheckpoint } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
-import { rebuildDre, upsertFinancialEntries, upsertProducts, upsertProfile } from '../db/synced-data.ts';
+import { duplicateNotes, rebuildDre, upsertFinancialEntries, upsertProducts, upsertProfile } from '../db/synced-data.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { ImportOptions, ImportResult } from '../nfe/import.ts';
 import { entityEnabled, parseSyncConfig, type SyncConfig } from './config.ts';
@@ -341,7 +341,7 @@ async function runEntity(
       let last: Checkpoint | null = null;
       for await (const page of adapter.products(resumeFrom)) {
         checkAbort();
-        report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records);
+        report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
         report.failed += page.failed.length;
         keepErrors(failedToErrors(page.failed));
         await saveCheckpoint(sql, conn.id, 'products', page.checkpoint);
@@ -360,7 +360,7 @@ async function runEntity(
       report.window = window;
       for await (const page of adapter.financials(window, resumeFrom)) {
         checkAbort();
-        report.synced += await upsertFinancialEntries(sql, conn.company_id, conn.id, page.records);
+        report.synced += await upsertFinancialEntries(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
         report.failed += page.failed.length;
         keepErrors(failedToErrors(page.failed));
         await saveCheckpoint(sql, conn.id, 'financials', page.checkpoint);
