@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { AppError, toAppError } from '../errors.ts';
+import { BodyTooLarge, readCapped } from '../http/body.ts';
 
 export const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
@@ -33,8 +34,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export async function parseJsonBody<T extends z.ZodTypeAny>(req: Request, schema: T, opts: { allowEmpty?: boolean } = {}): Promise<z.infer<T>> {
   const len = Number(req.headers.get('content-length') ?? 0);
   if (len > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
-  const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.byteLength > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+  // Streamed under the cap: a chunked body without content-length is cut off at the limit, never read whole.
+  const buf = await readCapped(req.body, MAX_BODY_BYTES).catch((e) => {
+    if (e instanceof BodyTooLarge) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+    throw e;
+  });
   const text = new TextDecoder().decode(buf).trim();
   let value: unknown = {};
   if (text.length === 0) {
