@@ -301,6 +301,8 @@ full_page_writes = off
   async reset() {
     await this.down();
     await Deno.remove(this.pgdata, { recursive: true }).catch(() => {});
+    // A fresh database: the simulators' accounts and tokens (kept across restarts) go with it.
+    await Deno.remove(`${this.dir}/simulators`, { recursive: true }).catch(() => {});
     await this.up();
   }
 
