@@ -1,7 +1,7 @@
 /**
  * The shape every ERP simulator follows (Bling, Tiny, Omie, Conta Azul). Simulators are local dev tools (never
  * deployed): they answer the ERP's real paths, methods, auth/token endpoints, paging, limits and error
- * envelopes (research/erp-apis.md), with data generated deterministically per account from a seed.
+ * envelopes (each simulator cites the public sources of its routes and shapes beside them), with data generated deterministically per account from a seed.
  *
  *   import { createBlingSimulator } from '../bling/index.ts';
  *   const sim = createBlingSimulator({ seed: 7, clock, publicUrl: 'http://127.0.0.1:54331' });

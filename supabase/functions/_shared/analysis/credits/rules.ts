@@ -1,7 +1,13 @@
 /**
  * Credit analysis rules, pure: purchase NF-e items (notes where the company is the recipient) → one line per item
  * saying whether it yields a PIS/COFINS or ICMS credit and why, plus monthly totals and per-supplier and per-NCM
- * breakdowns. Facts and sources: shared/research/nfe-domain.md §2.1–2.5. No I/O here (see sql.ts).
+ * breakdowns. No I/O here (see sql.ts). Legal sources: PIS/COFINS non-cumulative credits — Lei 10.637/2002 art. 3
+ * (https://www.planalto.gov.br/ccivil_03/leis/2002/l10637.htm) and Lei 10.833/2003 art. 3
+ * (https://www.planalto.gov.br/ccivil_03/leis/2003/l10.833.htm); monophasic products — Lei 10.147/2000
+ * (https://www.planalto.gov.br/ccivil_03/leis/l10147.htm) and Lei 10.485/2002
+ * (https://www.planalto.gov.br/ccivil_03/leis/2002/l10485.htm); ICMS credits — LC 87/1996 arts. 19–21
+ * (https://www.planalto.gov.br/ccivil_03/leis/lcp/lcp87.htm); CFOP — the table of Convênio s/nº de 1970
+ * (CONFAZ, https://www.confaz.fazenda.gov.br/legislacao/convenios/1970/cvsn_70).
  *
  * Rules, in the order they apply (the first that decides a tax wins; each line records the rule id):
  *
