@@ -93,6 +93,10 @@ export async function startSimulators(o: StartOptions = {}): Promise<RunningSimu
       const server = Deno.serve({ port, hostname: host, onListen: () => {} }, sim.handler);
       servers.push(server);
       const origin = `http://${host}:${(server.addr as Deno.NetAddr).port}`;
+      // Accounts kept from an earlier run (persistSimulatorState): provisioning them again is idempotent (same
+      // data, the same current credentials) and rebuilds each simulator's in-memory lookups (e.g. Omie's
+      // app_key index). Revoked ones stay revoked (provisioning would issue them a new grant).
+      for (const a of sim.admin.accounts()) if (!a.revoked) sim.admin.provision({ accountId: a.accountId });
       const accounts: ProvisionedAccount[] = [];
       for (let i = 1; i <= (o.accounts ?? 0); i++) {
         accounts.push(sim.admin.provision({ accountId: `${erp}-${i}` }));

@@ -28,7 +28,23 @@ stackTest('after the simulators restart, OAuth and token connections still sync 
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.ok(first.body.results.every((r: { success: boolean }) => r.success), JSON.stringify(first.body.results));
 
+    // An Omie account provisioned before the restart (not synced: Omie refuses an identical call within 60 s).
+    const omie = await f.connection({ erp: 'omie' });
+    const [{ decrypted_secret }] = await sql`select v.decrypted_secret from vault.decrypted_secrets v
+      join public.erp_connections c on c.credentials_secret_id = v.id where c.id = ${omie.connectionId}`;
+    const omieKeys = JSON.parse(decrypted_secret as string) as { app_key: string; app_secret: string };
+
     await restartSimulators();
+
+    // Omie still knows the keys it handed out.
+    const res = await fetch(`${env.OMIE_URL}/api/v1/geral/empresas/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ call: 'ListarEmpresas', ...omieKeys, param: [{ pagina: 1, registros_por_pagina: 50 }] }),
+    });
+    const omieBody = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(omieBody));
+    assert.ok(Array.isArray(omieBody.empresas_cadastro), JSON.stringify(omieBody));
     // Force the OAuth connection through a refresh with the refresh token issued before the restart.
     await simAdmin(env, 'bling', 'expire', { accountId: bling.accountId });
     await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = any(${ids}::uuid[])`;
