@@ -9,6 +9,8 @@
  * Every flag has an env twin: SIM_ACCOUNTS, SIM_SEED, SIM_LATENCY_MS, SIM_JITTER_MS, SIM_FAILURE_RATE,
  * SIM_RATE_LIMIT_RATE, SIM_RETRY_AFTER_S, SIM_MALFORMED_RATE, SIM_SLOW_PAGE_MS, SIM_NO_LIMITS=1, SIM_ONLY,
  * SIM_HOST, SIM_ACCOUNTS_FILE, SIM_BLING_PORT, SIM_OMIE_PORT, SIM_TINY_PORT, SIM_CONTA_AZUL_PORT.
+ * State (accounts and the tokens issued) is kept in SIM_STATE_DIR — `$STACK_DIR/simulators` under the local
+ * stack — so a restarted stack honours what it handed out; without either, it lives in memory only.
  * Knobs can be changed at run time: `curl -X POST localhost:54331/__admin/knobs -d '{"latencyMs":200}'`;
  * accounts are provisioned with `POST /__admin/accounts` (see common/types.ts for the admin API).
  *
@@ -19,6 +21,7 @@ import { createBlingSimulator } from './bling/index.ts';
 import { createContaAzulSimulator } from './conta_azul/index.ts';
 import { createOmieSimulator } from './omie/index.ts';
 import { createTinySimulator } from './tiny/index.ts';
+import { persistSimulatorState } from './common/tokens.ts';
 import type {
   Knobs,
   ProvisionedAccount,
@@ -90,6 +93,10 @@ export async function startSimulators(o: StartOptions = {}): Promise<RunningSimu
       const server = Deno.serve({ port, hostname: host, onListen: () => {} }, sim.handler);
       servers.push(server);
       const origin = `http://${host}:${(server.addr as Deno.NetAddr).port}`;
+      // Accounts kept from an earlier run (persistSimulatorState): provisioning them again is idempotent (same
+      // data, the same current credentials) and rebuilds each simulator's in-memory lookups (e.g. Omie's
+      // app_key index). Revoked ones stay revoked (provisioning would issue them a new grant).
+      for (const a of sim.admin.accounts()) if (!a.revoked) sim.admin.provision({ accountId: a.accountId });
       const accounts: ProvisionedAccount[] = [];
       for (let i = 1; i <= (o.accounts ?? 0); i++) {
         accounts.push(sim.admin.provision({ accountId: `${erp}-${i}` }));
@@ -170,6 +177,8 @@ if (import.meta.main) {
     tiny: num(pick(values['tiny-port'], 'SIM_TINY_PORT')),
     conta_azul: num(pick(values['conta-azul-port'], 'SIM_CONTA_AZUL_PORT')),
   };
+  const stackDir = env('STACK_DIR');
+  persistSimulatorState(env('SIM_STATE_DIR') ?? (stackDir ? `${stackDir}/simulators` : null));
   const sims = await startSimulators({
     only,
     host: pick(values.host, 'SIM_HOST'),

@@ -285,6 +285,7 @@ full_page_writes = off
   // --- commands -----------------------------------------------------------------------------------------
 
   async up() {
+    await ensureSystemPackages();
     await this.startPg();
     await this.migrate();
     for (const svc of SERVICES) await this.startService(svc);
@@ -300,6 +301,8 @@ full_page_writes = off
   async reset() {
     await this.down();
     await Deno.remove(this.pgdata, { recursive: true }).catch(() => {});
+    // A fresh database: the simulators' accounts and tokens (kept across restarts) go with it.
+    await Deno.remove(`${this.dir}/simulators`, { recursive: true }).catch(() => {});
     await this.up();
   }
 
@@ -326,6 +329,16 @@ full_page_writes = off
     }
     console.log(`functions   ${this.env.FUNCTIONS_URL}`);
   }
+}
+
+/**
+ * What the stack needs from the system (PostgreSQL 15, pg_cron, psql), installed by dev/setup-system.sh as
+ * `npm run demo` and `npm test` do: as root with apt-get, otherwise it fails with the exact command to run.
+ */
+export async function ensureSystemPackages(): Promise<void> {
+  const r = await run(['bash', `${REPO_ROOT}/dev/setup-system.sh`, '--stack']);
+  if (r.out.trim()) console.error(r.out.trim());
+  if (r.code !== 0) throw new Error('the system packages the stack needs are missing (see the command above)');
 }
 
 function shellQuote(s: string): string {

@@ -1,6 +1,7 @@
 /**
- * Load profiles and the documented per-account limits of each ERP (research/erp-apis.md), used for seeding
- * and for the ideal lower bound.
+ * Load profiles and the documented per-account limits of each ERP, used for seeding and for the ideal lower
+ * bound. Sources: https://developer.bling.com.br/limites (Bling), https://tiny.com.br/api-docs/api2-limites-api
+ * (Tiny); Omie's and Conta Azul's as cited by their simulators (dev/simulators/omie, dev/simulators/conta_azul).
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 

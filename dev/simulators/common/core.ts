@@ -16,6 +16,7 @@ import {
 import { RequestLog } from './log.ts';
 import { mulberry32, type Rng, seedFor } from './prng.ts';
 import { SimRateLimiter } from './ratelimit.ts';
+import { StateFile } from './tokens.ts';
 import {
   type AccountSummary,
   DEFAULT_KNOBS,
@@ -80,7 +81,25 @@ export class SimCore {
     this.faultRng = mulberry32(seedFor(this.seed, erp, 'faults'));
     this.cacheSize = 64;
     this.defaults = opts.defaults ?? {};
+    // The local stack keeps provisioned accounts across restarts (see persistSimulatorState in tokens.ts).
+    const opened = StateFile.open<Array<{ input: DatasetInput; planLimitPerMinute: number }>>(
+      `accounts-${erp}`,
+      () => this.allRecords().map((r) => ({ input: r.input, planLimitPerMinute: r.planLimitPerMinute })),
+    );
+    if (opened) {
+      this.accountsState = opened.file;
+      for (const { input, planLimitPerMinute } of opened.saved ?? []) {
+        this.records.set(input.accountId, {
+          accountId: input.accountId,
+          input,
+          company: generateCompany(input),
+          planLimitPerMinute,
+        });
+      }
+    }
   }
+
+  private accountsState: StateFile<unknown> | null = null;
 
   // --- knobs & faults ------------------------------------------------------------------------------------
 
@@ -144,6 +163,7 @@ export class SimCore {
       planLimitPerMinute: merged.planLimitPerMinute ?? 60,
     };
     this.records.set(accountId, record);
+    this.accountsState?.changed();
     return { record, created: true };
   }
 

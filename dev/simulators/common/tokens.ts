@@ -2,9 +2,53 @@
  * Token lifecycle for the simulators: OAuth2 (authorization codes, access tokens with expiry, rotating refresh
  * tokens, revocation) and static API tokens/keys (Tiny v2, Omie). Token values are deterministic per
  * (seed, account, generation) so a seeded run hands out the same credentials.
+ *
+ * Persistence: when the simulators run as a service of the local stack, `persistSimulatorState(dir)` (called
+ * by serve.ts with `$STACK_DIR/simulators`) makes every token store and account registry keep its state in a
+ * JSON file there, written (atomically) in the same tick as the change, before the answer leaves: after
+ * `npm run stack -- down` and `up` the simulators still honour the tokens they issued, which Vault keeps.
+ * Without it (tests, the benchmark) everything stays in memory.
  */
 import type { Clock } from '../../../supabase/functions/_shared/http/clock.ts';
 import { hex, rngFor } from './prng.ts';
+
+let stateDir: string | null = null;
+
+/** Where the simulators keep their state from now on (null = in memory only). */
+export function persistSimulatorState(dir: string | null): void {
+  stateDir = dir;
+  if (dir) Deno.mkdirSync(dir, { recursive: true });
+}
+
+/** One store's JSON file under the state folder: read once at start, rewritten once per tick of changes. */
+export class StateFile<T> {
+  private pending = false;
+  private constructor(private readonly path: string, private readonly snapshot: () => T) {}
+
+  /** The store's file and what it held, or null when state is not persisted. */
+  static open<T>(name: string, snapshot: () => T): { file: StateFile<T>; saved: T | null } | null {
+    if (!stateDir) return null;
+    const path = `${stateDir}/${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+    let saved: T | null = null;
+    try {
+      saved = JSON.parse(Deno.readTextFileSync(path)) as T;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) console.error(`simulators: ignoring unreadable state ${path}: ${e}`);
+    }
+    return { file: new StateFile(path, snapshot), saved };
+  }
+
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      const tmp = `${this.path}.tmp`;
+      Deno.writeTextFileSync(tmp, JSON.stringify(this.snapshot()));
+      Deno.renameSync(tmp, this.path);
+    });
+  }
+}
 
 export interface TokenPair {
   access_token: string;
@@ -55,6 +99,13 @@ export interface OAuthServerOptions {
   scope?: string;
 }
 
+interface OAuthSnapshot {
+  access: Array<[string, AccessRec]>;
+  refreshes: Array<[string, RefreshRec]>;
+  codes: Array<[string, CodeRec]>;
+  grants: Array<[string, { gen: number; revoked: boolean; counter: number; latest?: TokenPair }]>;
+}
+
 export class OAuthServer {
   private readonly access = new Map<string, AccessRec>();
   private readonly refreshes = new Map<string, RefreshRec>();
@@ -65,7 +116,36 @@ export class OAuthServer {
     { gen: number; revoked: boolean; counter: number; latest?: TokenPair }
   >();
 
-  constructor(private readonly o: OAuthServerOptions) {}
+  private readonly state: StateFile<OAuthSnapshot> | null = null;
+
+  constructor(private readonly o: OAuthServerOptions) {
+    // Only what can still be presented is kept (the file stays the size of the live tokens).
+    // (Expired access tokens are kept a day, so they are still answered as expired rather than unknown.)
+    const live = <R extends { expiresAt: number; used?: boolean }>(m: Map<string, R>, graceMs = 0) => {
+      const now = this.o.clock.now();
+      return [...m].filter(([, r]) => !r.used && r.expiresAt > now - graceMs);
+    };
+    const opened = StateFile.open<OAuthSnapshot>(`oauth-${o.prefix}`, () => ({
+      access: live(this.access, 86_400_000),
+      refreshes: live(this.refreshes),
+      codes: live(this.codes),
+      grants: [...this.grants],
+    }));
+    if (opened) {
+      this.state = opened.file;
+      const s = opened.saved;
+      if (s) {
+        for (const [k, v] of s.access) this.access.set(k, v);
+        for (const [k, v] of s.refreshes) this.refreshes.set(k, v);
+        for (const [k, v] of s.codes) this.codes.set(k, v);
+        for (const [k, v] of s.grants) this.grants.set(k, v);
+      }
+    }
+  }
+
+  private changed(): void {
+    this.state?.changed();
+  }
 
   private grant(accountId: string) {
     let g = this.grants.get(accountId);
@@ -79,6 +159,7 @@ export class OAuthServer {
   private token(accountId: string, kind: string): string {
     const g = this.grant(accountId);
     g.counter++;
+    this.changed();
     return `${this.o.prefix}_${kind}_${
       hex(rngFor(this.o.seed, this.o.prefix, accountId, kind, g.gen, g.counter), 20)
     }`;
@@ -150,6 +231,7 @@ export class OAuthServer {
     }
     if (this.o.rotate) {
       rec.used = true;
+      this.changed();
       const pair = this.issue(rec.accountId);
       return { ok: true, accountId: rec.accountId, pair };
     }
@@ -196,6 +278,7 @@ export class OAuthServer {
       return { ok: false, error: 'invalid_grant', description: 'The authorization code has expired' };
     }
     rec.used = true;
+    this.changed();
     return { ok: true, accountId: rec.accountId, pair: this.issue(rec.accountId) };
   }
 
@@ -203,6 +286,7 @@ export class OAuthServer {
   revoke(accountId: string): void {
     const g = this.grant(accountId);
     g.revoked = true;
+    this.changed();
   }
 
   isRevoked(accountId: string): boolean {
@@ -215,6 +299,7 @@ export class OAuthServer {
     for (const rec of this.access.values()) {
       if (rec.accountId === accountId) rec.expiresAt = Math.min(rec.expiresAt, now);
     }
+    this.changed();
   }
 
   /** Revokes one token (the ERP's /oauth/revoke endpoint): refresh tokens kill the grant. */
@@ -227,6 +312,7 @@ export class OAuthServer {
     const a = this.access.get(token);
     if (a) {
       a.expiresAt = 0;
+      this.changed();
       return true;
     }
     return false;
@@ -239,7 +325,19 @@ export class StaticTokens {
   private readonly byAccount = new Map<string, string>();
   private readonly gen = new Map<string, number>();
 
-  constructor(private readonly seed: number, private readonly prefix: string, private readonly bytes = 32) {}
+  private readonly state: StateFile<{ byAccount: Array<[string, string]>; gen: Array<[string, number]> }> | null = null;
+
+  constructor(private readonly seed: number, private readonly prefix: string, private readonly bytes = 32) {
+    const opened = StateFile.open(`static-${prefix}`, () => ({ byAccount: [...this.byAccount], gen: [...this.gen] }));
+    if (opened) {
+      this.state = opened.file;
+      for (const [account, token] of opened.saved?.byAccount ?? []) {
+        this.byAccount.set(account, token);
+        this.byToken.set(token, account);
+      }
+      for (const [account, g] of opened.saved?.gen ?? []) this.gen.set(account, g);
+    }
+  }
 
   /** The account's current token (issued on first call or after a revocation). */
   tokenFor(accountId: string): string {
@@ -250,6 +348,7 @@ export class StaticTokens {
     const t = hex(rngFor(this.seed, this.prefix, accountId, g), this.bytes);
     this.byAccount.set(accountId, t);
     this.byToken.set(t, accountId);
+    this.state?.changed();
     return t;
   }
 
@@ -261,6 +360,7 @@ export class StaticTokens {
     const t = this.byAccount.get(accountId);
     if (t) this.byToken.delete(t);
     this.byAccount.delete(accountId);
+    this.state?.changed();
   }
 
   isRevoked(accountId: string): boolean {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { gatewayRefusal, STACK_IGNORED, sqlFor, requireStack } from '../../tests/helpers.ts';
 import { closeDb } from '../_shared/db/client.ts';
+import { SYNC_CONFIG_DEFAULTS } from '../_shared/sync/config.ts';
 import type { ConnectionDto, ListConnectionsResponse } from '../_shared/connections/types.ts';
 import { handler } from './index.ts';
 
@@ -157,9 +158,11 @@ Deno.test({
           assert.equal(a1.erp_type, 'bling');
           assert.equal(a1.auto_sync, true);
           assert.equal(a1.next_sync_at, null);
+          // Stored normalised: the database fills in every default on write (issue #13 item 4).
           assert.deepEqual(a1.sync_config, {
+            ...SYNC_CONFIG_DEFAULTS,
             auto_sync: true,
-            entities: { nfe: true, products: false },
+            entities: { ...SYNC_CONFIG_DEFAULTS.entities, nfe: true, products: false },
             nfe_lookback_days: 30,
           });
           assert.equal(a1.logs.length, 5);
@@ -261,8 +264,9 @@ Deno.test({
         let [row] =
           await sql`select sync_config, next_sync_at, lease_owner from public.erp_connections where id = ${f.connA1}`;
         assert.deepEqual(row.sync_config, {
+          ...SYNC_CONFIG_DEFAULTS,
           auto_sync: false,
-          entities: { nfe: true, products: false },
+          entities: { ...SYNC_CONFIG_DEFAULTS.entities, nfe: true, products: false },
           nfe_lookback_days: 30,
         });
         assert.equal(row.lease_owner, 'worker-1', 'lease untouched');

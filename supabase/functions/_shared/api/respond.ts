@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { AppError, toAppError } from '../errors.ts';
+import { BodyTooLarge, readCapped } from '../http/body.ts';
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return Response.json(body, { status, headers });
@@ -14,7 +15,11 @@ export function errorResponse(e: unknown): Response {
   const err = toAppError(e);
   if (err.kind === 'internal' || err.status >= 500) console.error(`[${err.code}]`, err.message);
   const message = err.kind === 'internal' ? 'Internal error' : err.message;
-  return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status);
+  // A 429 says when to come back (RFC 9110 §10.2.3: Retry-After in seconds).
+  const headers: Record<string, string> = err.status === 429 && err.retryAfterMs
+    ? { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) }
+    : {};
+  return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status, headers);
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,8 +28,11 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export async function parseJsonBody<T extends z.ZodTypeAny>(req: Request, schema: T, opts: { allowEmpty?: boolean } = {}): Promise<z.infer<T>> {
   const len = Number(req.headers.get('content-length') ?? 0);
   if (len > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
-  const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.byteLength > MAX_BODY_BYTES) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+  // Streamed under the cap: a chunked body without content-length is cut off at the limit, never read whole.
+  const buf = await readCapped(req.body, MAX_BODY_BYTES).catch((e) => {
+    if (e instanceof BodyTooLarge) throw new AppError('bad_request', 'BODY_TOO_LARGE', `body exceeds ${MAX_BODY_BYTES} bytes`);
+    throw e;
+  });
   const text = new TextDecoder().decode(buf).trim();
   let value: unknown = {};
   if (text.length === 0) {

@@ -1,9 +1,13 @@
 /**
  * User JWT verification for functions called from the app (erp-sync, erp-connections). The gateway checks
  * the JWT too when verify_jwt = true, but the function verifies it again cryptographically (signature,
- * expiry, audience 'authenticated', role) before trusting `sub`:
- *  - legacy HS256 projects and the local stack: SUPABASE_JWT_SECRET;
- *  - asymmetric signing keys: the JWKS in SUPABASE_JWKS (JSON) — both are tried when present.
+ * expiry, audience 'authenticated', role) before trusting `sub`; a token without `exp` or `sub` is refused
+ * (jose `requiredClaims`: a token that never expires is never accepted).
+ *  - asymmetric signing keys: the JWKS in SUPABASE_JWKS (JSON; Supabase sets it for every Edge Function, see
+ *    https://supabase.com/docs/guides/functions/secrets);
+ *  - legacy HS256 projects: the project's JWT secret in ERP_JWT_SECRET (the CLI refuses to set secrets named
+ *    SUPABASE_*), or SUPABASE_JWT_SECRET where the platform provides it (the local stack does).
+ * Every key present is tried.
  */
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { AppError } from '../errors.ts';
@@ -23,14 +27,15 @@ export function bearerToken(req: Request): string | null {
 export async function requireUser(req: Request): Promise<AuthenticatedUser> {
   const token = bearerToken(req);
   if (!token) throw new AppError('unauthorized', 'MISSING_JWT', 'missing Authorization: Bearer <user JWT>');
-  const secret = Deno.env.get('SUPABASE_JWT_SECRET');
+  const secret = Deno.env.get('ERP_JWT_SECRET') || Deno.env.get('SUPABASE_JWT_SECRET');
   const jwks = Deno.env.get('SUPABASE_JWKS');
-  const options = { audience: 'authenticated', clockTolerance: 5 };
+  const options = { audience: 'authenticated', clockTolerance: 5, requiredClaims: ['exp', 'sub'] };
   let payload: JWTPayload | null = null;
   let lastError: unknown = null;
   if (jwks) {
     try {
-      payload = (await jwtVerify(token, createLocalJWKSet(JSON.parse(jwks)), options)).payload;
+      const set = JSON.parse(jwks);
+      payload = (await jwtVerify(token, createLocalJWKSet(Array.isArray(set) ? { keys: set } : set), options)).payload;
     } catch (e) {
       lastError = e;
     }

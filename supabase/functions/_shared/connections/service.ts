@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import { logErrorMessage } from '../sync/messages.ts';
+import { autoSyncOn } from '../sync/config.ts';
 import { type ConnectionRow, type LogRow, type RawEntity, selectConnectionsForUser, updateAutoSync } from './sql.ts';
 import type {
   ConnectionDto,
@@ -95,7 +96,7 @@ export function toConnection(row: ConnectionRow): ConnectionDto {
     status: row.status as ConnectionStatus,
     status_message: row.status_message ?? null,
     sync_config: cfg,
-    auto_sync: cfg.auto_sync === true,
+    auto_sync: autoSyncOn(cfg),
     last_sync_at: iso(row.last_sync_at),
     next_sync_at: iso(row.next_sync_at),
     running: row.running ? toLog(row.running) : null,

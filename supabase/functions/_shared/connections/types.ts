@@ -56,7 +56,7 @@ export interface ConnectionDto {
   status: ConnectionStatus;
   status_message: string | null;
   sync_config: SyncConfigDto;
-  /** `sync_config.auto_sync` resolved (absent = off). */
+  /** `sync_config.auto_sync` resolved (absent = the default, on; stored rows always carry it). */
   auto_sync: boolean;
   last_sync_at: string | null;
   /** Null with auto_sync on means "due at the next scheduler run". */

@@ -1,8 +1,13 @@
 /**
  * The production CredentialStore: a connection's credentials are one JSON Vault secret
  * (erp_connections.credentials_secret_id). Refreshes are single-flight across processes through a
- * session-held advisory lock on the secret; inside the lock `load()` re-reads, so a token rotated by
- * someone else is seen, and `save()` commits before the caller uses the new token.
+ * transaction-scoped advisory lock on the secret (pg_advisory_xact_lock under `lock_timeout`): it lives and dies
+ * with one transaction, so it works behind Supabase's transaction pooler too (a session lock taken and released
+ * through a pooler can land on two backends and leak), and a waiter gives up after the timeout with a transient
+ * error instead of queueing forever. Inside the lock `load()` re-reads, so a token rotated by someone else is
+ * seen, and `save()` writes in that transaction, which commits before withRefreshLock returns: the new token is
+ * stored before the caller uses it.
+ *   ERP_REFRESH_LOCK_TIMEOUT_MS  how long a refresh waits for another one of the same connection (default 45000)
  */
 import type { Credentials, CredentialStore } from '../adapters/contract.ts';
 import { AppError, registerSecret } from '../errors.ts';
@@ -12,7 +17,17 @@ function registerAll(c: Credentials) {
   for (const v of Object.values(c)) if (typeof v === 'string') registerSecret(v);
 }
 
-export function vaultCredentialStore(sql: Sql, secretId: string | null): CredentialStore {
+function defaultLockTimeoutMs(): number {
+  const v = Number(Deno.env.get('ERP_REFRESH_LOCK_TIMEOUT_MS'));
+  return Number.isFinite(v) && v > 0 ? v : 45_000;
+}
+
+export function vaultCredentialStore(
+  sql: Sql,
+  secretId: string | null,
+  opts: { lockTimeoutMs?: number } = {},
+): CredentialStore {
+  const lockTimeoutMs = opts.lockTimeoutMs ?? defaultLockTimeoutMs();
   if (!secretId) {
     return {
       load: () => Promise.reject(new AppError('auth', 'NO_CREDENTIALS', 'connection has no stored credentials')),
@@ -20,7 +35,7 @@ export function vaultCredentialStore(sql: Sql, secretId: string | null): Credent
       withRefreshLock: (fn) => fn(),
     };
   }
-  // Inside withRefreshLock, reads and writes go through the connection that holds the lock: a refresh never
+  // Inside withRefreshLock, reads and writes go through the transaction that holds the lock: a refresh never
   // needs a second pool connection (many refreshes at once behind a slow token endpoint cannot starve the pool).
   let locked: Sql | null = null;
   return {
@@ -42,18 +57,26 @@ export function vaultCredentialStore(sql: Sql, secretId: string | null): Credent
       await db`select vault.update_secret(${secretId}::uuid, ${JSON.stringify(credentials)})`;
     },
     async withRefreshLock(fn) {
-      const reserved = await sql.reserve();
       try {
-        await reserved`select pg_advisory_lock(hashtextextended(${'erp-refresh:' + secretId}, 0))`;
-        locked = reserved as unknown as Sql;
-        try {
-          return await fn();
-        } finally {
-          locked = null;
-          await reserved`select pg_advisory_unlock(hashtextextended(${'erp-refresh:' + secretId}, 0))`;
+        return await sql.begin(async (tx) => {
+          await tx.unsafe(`set local lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+          await tx`select pg_advisory_xact_lock(hashtextextended(${'erp-refresh:' + secretId}, 0))`;
+          // A failed save rolls back to its savepoint only, so the caller's retry can still write.
+          locked = ((q: TemplateStringsArray, ...v: unknown[]) =>
+            tx.savepoint((sp) => sp(q, ...(v as never[])))) as unknown as Sql;
+          try {
+            return await fn();
+          } finally {
+            locked = null;
+          }
+        }) as Awaited<ReturnType<typeof fn>>;
+      } catch (e) {
+        if ((e as { code?: string })?.code === '55P03') {
+          throw new AppError('transient', 'REFRESH_LOCK_TIMEOUT', 'another token refresh of this connection is still running', {
+            cause: e,
+          });
         }
-      } finally {
-        reserved.release();
+        throw e;
       }
     },
   };

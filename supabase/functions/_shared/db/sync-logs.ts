@@ -34,6 +34,16 @@ export async function runningLog(sql: Sql, connectionId: string): Promise<SyncLo
   return (rows[0] as unknown as SyncLogRow) ?? null;
 }
 
+/**
+ * When the last completed manual sync of a connection started. Interrupted ones never completed, and a running
+ * one is either live (the caller met the lease first) or a crashed leftover about to become 'interrupted'.
+ */
+export async function lastManualStart(sql: Sql, connectionId: string): Promise<Date | null> {
+  const [r] = await sql`select max(started_at) as at from public.erp_sync_logs
+                        where connection_id = ${connectionId} and sync_type = 'manual' and status not in ('running', 'interrupted')`;
+  return (r?.at as Date | null) ?? null;
+}
+
 /** Progress: counts and per-entity details so far, and the heartbeat the recovery sweep looks at. */
 export async function updateLogProgress(
   sql: Sql,

@@ -1,11 +1,44 @@
 /**
  * Writes of synced products, financial entries (→ monthly DRE) and the company profile. Upserts on natural
- * keys, one statement per page, so a re-run or a resumed run never doubles anything.
+ * keys, one statement per page, so a re-run or a resumed run never doubles anything. A page that repeats an
+ * external id (an ERP listing a record twice while it changes under the pagination) is de-duplicated first —
+ * the last occurrence wins — and `onDuplicates` is told which ids, so the sync log says so; otherwise Postgres
+ * refuses the whole statement ("ON CONFLICT DO UPDATE command cannot affect row a second time").
  */
 import type { CompanyProfile, FinancialEntry, Product } from '../adapters/contract.ts';
 import type { Sql } from './client.ts';
 
-export async function upsertProducts(sql: Sql, companyId: string, connectionId: string, products: Product[]): Promise<number> {
+export type OnDuplicates = (externalIds: string[]) => void;
+
+/** The records of one page with each external id once (its last occurrence, in first-seen order). */
+export function lastWins<T extends { externalId: string }>(records: T[]): { unique: T[]; duplicates: string[] } {
+  const byId = new Map<string, T>();
+  const duplicates = new Set<string>();
+  for (const r of records) {
+    if (byId.has(r.externalId)) duplicates.add(r.externalId);
+    byId.set(r.externalId, r);
+  }
+  return { unique: [...byId.values()], duplicates: [...duplicates] };
+}
+
+/** What the sync log says about ids repeated inside one page (kept in the entity's `errors`, not failures). */
+export function duplicateNotes(externalIds: string[]) {
+  return externalIds.map((externalId) => ({
+    externalId,
+    code: 'DUPLICATE_IN_PAGE',
+    message: 'the ERP listed this id more than once in one page; the last occurrence was kept',
+  }));
+}
+
+export async function upsertProducts(
+  sql: Sql,
+  companyId: string,
+  connectionId: string,
+  page: Product[],
+  onDuplicates?: OnDuplicates,
+): Promise<number> {
+  const { unique: products, duplicates } = lastWins(page);
+  if (duplicates.length) onDuplicates?.(duplicates);
   if (!products.length) return 0;
   const rows = products.map((p) => ({
     company_id: companyId,
@@ -49,8 +82,11 @@ export async function upsertFinancialEntries(
   sql: Sql,
   companyId: string,
   connectionId: string,
-  entries: FinancialEntry[],
+  page: FinancialEntry[],
+  onDuplicates?: OnDuplicates,
 ): Promise<number> {
+  const { unique: entries, duplicates } = lastWins(page);
+  if (duplicates.length) onDuplicates?.(duplicates);
   if (!entries.length) return 0;
   const rows = entries.map((e) => ({
     company_id: companyId,
@@ -76,21 +112,33 @@ export async function upsertFinancialEntries(
 }
 
 /**
- * Rebuilds company_dre for the months of [from, to] from the company's financial entries: receivables add,
- * payables subtract, cancelled entries are left out. Months without entries lose their stale lines.
+ * Rebuilds company_dre for the months of [from, to] from the company's financial entries (of every connection
+ * of the company: the DRE is the company's): receivables add, payables subtract, cancelled entries are left out.
+ * Lines are upserted and the months' lines without entries any more are removed. The rebuilds of one company
+ * are serialised by a transaction-scoped advisory lock, so two connections of one company finishing their
+ * financials at once never collide on the primary key (each sees the other's committed entries).
  */
 export async function rebuildDre(sql: Sql, companyId: string, from: string, to: string, source: string): Promise<number> {
   return await sql.begin(async (tx) => {
-    await tx`delete from public.company_dre where company_id = ${companyId}
-             and period between date_trunc('month', ${from}::date) and date_trunc('month', ${to}::date)`;
+    await tx`select pg_advisory_xact_lock(hashtextextended(${'company-dre:' + companyId}, 0))`;
     const rows = await tx`
+      with fresh as (
+        select date_trunc('month', entry_date)::date as period, dre_line as line,
+               sum(case when kind = 'receivable' then amount else -amount end) as amount, count(*)::int as entries
+        from public.company_financial_entries
+        where company_id = ${companyId} and status <> 'cancelled'
+          and entry_date >= date_trunc('month', ${from}::date) and entry_date < date_trunc('month', ${to}::date) + interval '1 month'
+        group by 1, 2
+      ), stale as (
+        delete from public.company_dre d
+        where d.company_id = ${companyId}
+          and d.period between date_trunc('month', ${from}::date) and date_trunc('month', ${to}::date)
+          and not exists (select 1 from fresh f where f.period = d.period and f.line = d.line)
+      )
       insert into public.company_dre (company_id, period, line, amount, entries, source)
-      select ${companyId}, date_trunc('month', entry_date)::date, dre_line,
-             sum(case when kind = 'receivable' then amount else -amount end), count(*), ${source}
-      from public.company_financial_entries
-      where company_id = ${companyId} and status <> 'cancelled'
-        and entry_date >= date_trunc('month', ${from}::date) and entry_date < date_trunc('month', ${to}::date) + interval '1 month'
-      group by 2, 3
+      select ${companyId}, period, line, amount, entries, ${source} from fresh
+      on conflict (company_id, period, line) do update set amount = excluded.amount, entries = excluded.entries,
+        source = excluded.source, updated_at = now()
       returning 1`;
     return rows.length;
   });

@@ -7,6 +7,9 @@
  * `codigo_erro` 6) and then the status rules in classify.ts; is retried, when idempotent and the error is
  * transient/rate-limited, with exponential backoff + full jitter or exactly the server's Retry-After; and
  * blocks the account's limiter key after a 429 so concurrent requests of the account wait too.
+ * Response bodies are read as streams under a byte cap (`maxResponseBytes`, default 16 MiB, counted after any
+ * Content-Encoding is undone): a larger answer or a gzip bomb is a 'data' error RESPONSE_TOO_LARGE for that one
+ * request — the record or the page it carried fails, the isolate does not.
  */
 import { AppError } from '../errors.ts';
 import {
@@ -20,6 +23,7 @@ import {
   type ProviderSignal,
   type RequestFacts,
 } from './classify.ts';
+import { BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, readCapped } from './body.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type LimitSpec, type RateLimiter, sharedLimiter } from './limiter.ts';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
@@ -69,6 +73,8 @@ export interface HttpClientOptions {
   random?: () => number;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number;
+  /** Largest response body read (bytes, after decompression). Default 16 MiB. */
+  maxResponseBytes?: number;
   retry?: Partial<RetryPolicy>;
   limiter?: RateLimiter;
   /** Limits applied to every request (e.g. `[{ key: 'bling:<account>', policy: BLING_LIMITS }]`). */
@@ -95,6 +101,8 @@ export interface RequestOptions {
   /** Form body (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
   timeoutMs?: number;
+  /** Largest response body read for this request (bytes). Default: the client's. */
+  maxResponseBytes?: number;
   /** false = single attempt. */
   retry?: Partial<RetryPolicy> | false;
   /** Replaces the client's default limits for this request. */
@@ -249,8 +257,16 @@ export class HttpClient {
         const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
         try {
           const res = await this.fetchFn(url.href, { method, headers, body, signal, redirect: 'manual' });
-          const text = await res.text();
-          response = makeResponse(res.status, res.headers, url.href, text, facts);
+          const max = req.maxResponseBytes ?? this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+          const declared = Number(res.headers.get('content-length'));
+          if (!res.headers.has('content-encoding') && Number.isFinite(declared) && declared > max) {
+            await res.body?.cancel().catch(() => {});
+            throw responseTooLarge(facts, max);
+          }
+          const bytes = await readCapped(res.body, max).catch((e) => {
+            throw e instanceof BodyTooLarge ? responseTooLarge(facts, max) : e;
+          });
+          response = makeResponse(res.status, res.headers, url.href, new TextDecoder().decode(bytes), facts);
         } catch (e) {
           throw classifyThrown(e, facts, callerSignal?.aborted ?? false);
         }
@@ -331,6 +347,12 @@ export class HttpClient {
       retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.clock.now()),
     });
   }
+}
+
+function responseTooLarge(facts: RequestFacts, max: number): AppError {
+  return new AppError('data', 'RESPONSE_TOO_LARGE', `${facts.provider} ${facts.method} ${facts.path}: answer larger than ${max} bytes`, {
+    details: { provider: facts.provider, path: facts.path, limit: max },
+  });
 }
 
 function makeResponse(

@@ -288,3 +288,71 @@ Deno.test('caller abort while waiting for the limiter → AppError ABORTED', asy
   ac.abort();
   await rejects(p, (e) => assert.equal(e.code, 'ABORTED'));
 });
+
+// --- issue #13 item 10: bounded reads ----------------------------------------------------------------------
+
+/** A body of `total` bytes made on demand (never held in memory); counts what the reader pulled. */
+/** gzip of `total` bytes of spaces (a gzip bomb: ~1000:1). */
+async function gzipOf(total: number): Promise<Uint8Array> {
+  const gz = endless(total).stream.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  return new Uint8Array(await new Response(gz).arrayBuffer());
+}
+
+function endless(total: number) {
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let sent = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (sent >= total) return c.close();
+      sent += chunk.byteLength;
+      c.enqueue(chunk);
+    },
+  });
+  return { stream, sent: () => sent };
+}
+
+Deno.test('a 100 MB answer is one data error RESPONSE_TOO_LARGE, read no further than the cap', async () => {
+  const body = endless(100 * 1024 * 1024);
+  const { client, calls } = setup(() => new Response(body.stream, { headers: { 'content-type': 'application/json' } }), {
+    maxResponseBytes: 1024 * 1024,
+  });
+  await rejects(client.getJson('/nfe'), (e) => {
+    assert.equal(e.kind, 'data');
+    assert.equal(e.code, 'RESPONSE_TOO_LARGE');
+  });
+  assert.equal(calls.length, 1, 'not retried');
+  assert.ok(body.sent() <= 1024 * 1024 + 2 * 64 * 1024, `read ${body.sent()} bytes`);
+});
+
+Deno.test('a declared Content-Length over the cap fails before reading', async () => {
+  const body = endless(10 * 1024 * 1024);
+  const { client } = setup(() => new Response(body.stream, { headers: { 'content-length': String(10 * 1024 * 1024) } }), {
+    maxResponseBytes: 1024 * 1024,
+  });
+  await rejects(client.request({ path: '/x' }), (e) => assert.equal(e.code, 'RESPONSE_TOO_LARGE'));
+  assert.ok(body.sent() <= 2 * 64 * 1024, `read ${body.sent()} bytes`);
+});
+
+Deno.test('a gzip bomb (Content-Encoding: gzip over real HTTP) stops at the cap after inflation', async () => {
+  // 64 MiB of zeros compress to ~64 KiB: fetch inflates transparently, the cap counts inflated bytes.
+  const gz = await gzipOf(64 * 1024 * 1024);
+  assert.ok(gz.byteLength < 1024 * 1024);
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: () => {} }, () =>
+    new Response(gz as BodyInit, { headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' } }));
+  try {
+    const base = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+    const client = new HttpClient({ provider: 'test', baseUrl: base, maxResponseBytes: 4 * 1024 * 1024, retry: { maxAttempts: 1 } });
+    await rejects(client.getJson('/bomb'), (e) => assert.equal(e.code, 'RESPONSE_TOO_LARGE'));
+    const ok = new HttpClient({ provider: 'test', baseUrl: base, maxResponseBytes: 128 * 1024 * 1024, retry: { maxAttempts: 1 } });
+    assert.equal((await ok.request({ path: '/bomb' })).text.length, 64 * 1024 * 1024, 'under the cap it is read whole');
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test('gunzipCapped: inflation stops at the cap', async () => {
+  const { gunzipCapped, BodyTooLarge } = await import('./body.ts');
+  const gz = await gzipOf(32 * 1024 * 1024);
+  await assert.rejects(gunzipCapped(gz, 1024 * 1024), BodyTooLarge);
+  assert.equal((await gunzipCapped(await gzipOf(64 * 1024), 64 * 1024)).byteLength, 64 * 1024, 'up to the cap it inflates');
+});

@@ -21,6 +21,7 @@
  * `idempotent: true`), DEFAULT_RETRY = 4 attempts, full-jitter backoff, Retry-After honoured up to 60 s,
  * longer waits are thrown with `retryAfterMs` for the engine to reschedule.
  */
+export { BodyTooLarge, DEFAULT_MAX_RESPONSE_BYTES, gunzipCapped, readCapped } from './body.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export {
   classifyStatus,

@@ -31,6 +31,7 @@ export type NfeErrorCode =
   | 'NFE_EMPTY'
   | 'NFE_OVERSIZE'
   | 'NFE_MALFORMED'
+  | 'NFE_DOCTYPE'
   | 'NFE_NOT_NFE'
   | 'NFE_INVALID'
   | 'NFE_NO_KEY'
@@ -56,6 +57,31 @@ export function nfeError(code: NfeErrorCode, message: string, details: NfeErrorD
 }
 
 const LATIN1_LABELS = /^(iso-?8859-1|latin-?1|windows-1252|cp1252|iso_8859-1)$/i;
+
+/**
+ * NF-e never carries a DTD (the layout is an XSD): a `<!DOCTYPE` or `<!ENTITY` declaration is refused outright,
+ * whatever the parser would do with it (entity expansion bombs, external entities).
+ */
+const DTD = /<!\s*(DOCTYPE|ENTITY)\b/i;
+
+export function hasDtd(text: string): boolean {
+  return DTD.test(text);
+}
+
+/**
+ * A cheap check of an XML document an ERP handed over, in the order that bounds the work: size first (16 MiB),
+ * then DTD, then well-formedness, then that it looks like an NF-e / event. The reason, or null when it is fine.
+ */
+export function xmlProblem(xml: string, maxBytes = DEFAULT_MAX_BYTES): string | null {
+  if (xml.length > maxBytes) return `XML larger than ${maxBytes} bytes`;
+  const body = xml.replace(/^\uFEFF/, '').trimStart();
+  if (!body.startsWith('<')) return 'not XML';
+  if (hasDtd(body)) return 'XML with a DOCTYPE/ENTITY declaration (never in an NF-e)';
+  const v = XMLValidator.validate(body);
+  if (v !== true) return `XML not well-formed at line ${v.err.line}`;
+  if (!/<(infNFe|infEvento)\b/.test(body)) return 'XML without infNFe/infEvento';
+  return null;
+}
 
 /** Decodes bytes: BOM-aware, UTF-8 by default, Latin-1 when declared (or, with a warning, when UTF-8 fails). */
 export function decodeBytes(bytes: Uint8Array, warnings: ParseWarning[]): string {
@@ -120,6 +146,12 @@ export function readXml(
   // Tolerate whitespace before the declaration (seen in files re-saved by ERPs).
   if (text.length > 0 && text.charCodeAt(0) <= 32) text = text.trimStart();
   if (text.length === 0) throw nfeError('NFE_EMPTY', 'arquivo vazio', { file, reason: 'empty' });
+  if (hasDtd(text)) {
+    throw nfeError('NFE_DOCTYPE', 'XML com declaração DOCTYPE/ENTITY (NF-e nunca usa DTD): recusado', {
+      file,
+      reason: 'doctype',
+    });
+  }
 
   if (opts.validate !== false) {
     const v = XMLValidator.validate(text, { allowBooleanAttributes: false });

@@ -1,7 +1,8 @@
 /**
  * Builds a connection's adapter in production: its configured base URL (the only host it may call), its
  * Vault-backed credentials, the app's OAuth client from function secrets (BLING_CLIENT_ID/_SECRET,
- * CONTA_AZUL_CLIENT_ID/_SECRET, TINY_CLIENT_ID/_SECRET).
+ * CONTA_AZUL_CLIENT_ID/_SECRET, TINY_CLIENT_ID/_SECRET). Base URLs must be https (http only on loopback, the
+ * local stack): checked here, before any credential is loaded, and by the database on write.
  */
 import type { ErpAdapter, ErpType } from '../adapters/contract.ts';
 import { createAdapter } from '../adapters/registry.ts';
@@ -9,6 +10,7 @@ import { vaultCredentialStore } from '../db/credentials.ts';
 import type { Sql } from '../db/client.ts';
 import type { ConnectionRow } from '../db/connections.ts';
 import { registerSecret } from '../errors.ts';
+import { assertBaseUrl } from '../http/base-url.ts';
 
 const OAUTH_ENV: Partial<Record<ErpType, string>> = { bling: 'BLING', conta_azul: 'CONTA_AZUL', tiny: 'TINY' };
 
@@ -27,6 +29,8 @@ export function adapterFor(
   conn: ConnectionRow & { auth_base_url?: string | null; api_version?: string | null },
   signal?: AbortSignal,
 ): ErpAdapter {
+  assertBaseUrl(conn.erp_type, 'api_base_url', conn.api_base_url);
+  if (conn.auth_base_url) assertBaseUrl(conn.erp_type, 'auth_base_url', conn.auth_base_url);
   return createAdapter(conn.erp_type, {
     connectionId: conn.id,
     accountKey: conn.account_key,

@@ -14,6 +14,7 @@ import { loadCheckpoints, saveCheckpoint } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
 import {
+  duplicateNotes,
   markUnlistedProductsInactive,
   rebuildDre,
   upsertFinancialEntries,
@@ -349,7 +350,7 @@ async function runEntity(
       for await (const page of adapter.products(resumeFrom)) {
         checkAbort();
         for (const r of [...page.records, ...page.failed]) if (r.externalId) listed.add(r.externalId);
-        report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records);
+        report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
         report.failed += page.failed.length;
         keepErrors(failedToErrors(page.failed));
         await saveCheckpoint(sql, conn.id, 'products', page.checkpoint);
@@ -370,7 +371,7 @@ async function runEntity(
       report.window = window;
       for await (const page of adapter.financials(window, resumeFrom)) {
         checkAbort();
-        report.synced += await upsertFinancialEntries(sql, conn.company_id, conn.id, page.records);
+        report.synced += await upsertFinancialEntries(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
         report.failed += page.failed.length;
         keepErrors(failedToErrors(page.failed));
         await saveCheckpoint(sql, conn.id, 'financials', page.checkpoint);

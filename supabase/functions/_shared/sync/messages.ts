@@ -50,6 +50,15 @@ export function configFailureMessage(erp: ErpType): string {
   return `A integração com o ${ERP_NAMES[erp]} está com a configuração incompleta. Reconecte a integração ou fale com o suporte.`;
 }
 
+export function inactiveConnectionMessage(erp: ErpType): string {
+  return `A integração com o ${ERP_NAMES[erp]} está desativada. Peça a um administrador da empresa para reativá-la antes de sincronizar.`;
+}
+
+export function manualCooldownMessage(seconds: number): string {
+  const wait = seconds >= 60 ? `${Math.ceil(seconds / 60)} min` : `${seconds} s`;
+  return `Uma sincronização manual desta integração foi feita há pouco. Aguarde ${wait} para sincronizar de novo.`;
+}
+
 export function errorSummary(e: AppError): { kind: string; code: string; message: string } {
   return { kind: e.kind, code: e.code, message: e.message.slice(0, 500) };
 }

@@ -5,6 +5,7 @@
  *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 8)
  *   ERP_AUTO_SYNC_MAX_PER_INVOCATION  connections a background invocation takes before handing on (default 8)
  *   ERP_AUTO_SYNC_MAX_PARALLEL  invocations started side by side on a big night (default 16)
+ *   ERP_SYNC_MANUAL_COOLDOWN_SECONDS  minimum time between two manual syncs of one connection (default 300)
  */
 import { db } from '../db/client.ts';
 import { importNfeDocuments } from '../nfe/import.ts';
@@ -34,6 +35,10 @@ export const settings = {
   /** Invocations started side by side for a night with many due connections. */
   get maxParallel() {
     return envNumber('ERP_AUTO_SYNC_MAX_PARALLEL', 16);
+  },
+  /** "Sincronizar agora" cooldown per connection: repeated clicks must not burn the ERP's daily quota. */
+  get manualCooldownSeconds() {
+    return envNumber('ERP_SYNC_MANUAL_COOLDOWN_SECONDS', 300);
   },
 };
 

@@ -1,5 +1,6 @@
 // Scheduling rules with a fake clock: next_sync_at is the next slot of the schedule after the run.
 import assert from 'node:assert/strict';
+import { autoSyncOn, parseSyncConfig, SYNC_CONFIG_DEFAULTS } from './config.ts';
 import { nextSlotAfter, parseSchedule } from './schedule.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -37,4 +38,23 @@ Deno.test('invalid schedules are config errors with a clear message', () => {
   assert.throws(() => parseSchedule('0 0 1 * *'), /m h \* \* dow/);
   assert.throws(() => parseSchedule('61 0 * * *'), /minute field '61' out of range/);
   assert.throws(() => parseSchedule('every night'), /schedule/);
+});
+
+// Issue #13 item 3: `0 24 * * *` used to pass zod (any string) and then make nextSlotAfter throw in the engine.
+Deno.test('sync_config rejects a schedule the scheduler cannot run (0 24 * * *, 61 0 * * *)', () => {
+  assert.throws(() => parseSchedule('0 24 * * *'), /hour field '24' out of range/);
+  assert.throws(() => parseSyncConfig({ schedule: '0 24 * * *' }), /hour field '24' out of range/);
+  assert.throws(() => parseSyncConfig({ schedule: '61 0 * * *' }), /minute field '61' out of range/);
+  assert.equal(parseSyncConfig({ schedule: '0 12 * * *' }).schedule, '0 12 * * *');
+  assert.equal(nextSlotAfter(at('2026-11-29T07:00:00Z'), '0 12 * * *').toISOString(), '2026-11-29T12:00:00.000Z');
+});
+
+// Issue #13 item 4: one set of defaults; `{}` means auto_sync on and every entity on.
+Deno.test('sync_config defaults come from one object', () => {
+  const cfg = parseSyncConfig({});
+  assert.equal(cfg.auto_sync, SYNC_CONFIG_DEFAULTS.auto_sync);
+  assert.deepEqual(cfg.entities, SYNC_CONFIG_DEFAULTS.entities);
+  assert.deepEqual(parseSyncConfig({ entities: { nfe: false } }).entities, { ...SYNC_CONFIG_DEFAULTS.entities, nfe: false });
+  assert.equal(autoSyncOn({}), true);
+  assert.equal(autoSyncOn({ auto_sync: false }), false);
 });

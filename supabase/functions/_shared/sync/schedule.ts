@@ -1,13 +1,18 @@
 /**
  * When a connection is next due. Schedules are UTC cron expressions restricted to minute, hour and
- * day-of-week fields (`m h * * dow`), the daily default being `0 0 * * *` = 00:00 UTC = 21:00 Brasília.
+ * day-of-week fields (`m h * * dow`, one space between fields), the daily default being `0 0 * * *` = 00:00 UTC
+ * = 21:00 Brasília. The database checks the same grammar (public.erp_schedule_is_valid, migration
+ * 20261203001000); supabase/tests/sync/sync_config.test.ts runs both over one table of cases. Every valid
+ * schedule runs at its hour: pg_cron's due-check job calls erp-auto-sync whenever a connection is due.
  *
  * Rule (grid-anchored, never "finish + 24 h"): next_sync_at is the first slot strictly after the moment the
  * sync finished. A nightly sync finishing at 00:07 is due again at the next midnight; a manual sync at 15:00
  * leaves the nightly slot of that same night in place.
  */
 import { AppError } from '../errors.ts';
-import { DEFAULT_SCHEDULE } from './config.ts';
+
+/** The default schedule (one of the sync_config defaults, see config.ts): 00:00 UTC = 21:00 Brasília. */
+export const DEFAULT_SCHEDULE = '0 0 * * *';
 
 interface Parsed {
   minutes: number[];
@@ -35,8 +40,18 @@ function field(expr: string, min: number, max: number, name: string): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/** The schedule's error message, or null when it is valid (for zod). */
+export function scheduleError(expr: string): string | null {
+  try {
+    parseSchedule(expr);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 export function parseSchedule(expr: string = DEFAULT_SCHEDULE): Parsed {
-  const parts = expr.trim().split(/\s+/);
+  const parts = expr.split(' ');
   if (parts.length !== 5 || parts[2] !== '*' || parts[3] !== '*') {
     throw new AppError('config', 'BAD_SCHEDULE', `schedule must look like 'm h * * dow' (UTC), got '${expr}'`);
   }

@@ -2,6 +2,8 @@
  * Pure mappers: raw Bling v3 payloads (schemas.ts) → domain records (contract.ts). No I/O here except the
  * base64+gzip decoding of /nfe/documento, which is pure but async.
  */
+import { gunzipCapped } from '../../http/body.ts';
+import { DEFAULT_MAX_BYTES } from '../../nfe/xml.ts';
 import type { CompanyProfile, FinancialEntry, Product } from '../contract.ts';
 import { mapCategoryToDre } from '../dre-mapping.ts';
 import { normalizeCest, normalizeNcm, onlyDigits } from '../common/normalize.ts';
@@ -143,13 +145,12 @@ export function mapBlingCompany(c: BlingCompany): CompanyProfile {
   };
 }
 
-/** base64(gzip(xml)) → xml text. Throws on bad base64 / gzip. */
+/** base64(gzip(xml)) → xml text. Throws on bad base64 / gzip, and past the NF-e size limit (a gzip bomb). */
 export async function decodeBlingDocumento(conteudo: string): Promise<string> {
   const bin = atob(conteudo.replace(/\s+/g, ''));
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   const isGzip = bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!isGzip) return new TextDecoder().decode(bytes); // tolerate plain base64 XML
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return await new Response(stream).text();
+  return new TextDecoder().decode(await gunzipCapped(bytes, DEFAULT_MAX_BYTES));
 }

@@ -38,7 +38,8 @@ import type {
 } from '../contract.ts';
 import { isDataError, mapLimit } from '../concurrency.ts';
 import { createTinyV3Http } from './client.ts';
-import { isoDay, mapTinyV3Company, mapTinyV3Product, mapTinyV3Title, NOTE_SITUACOES_WITH_XML, xmlProblem } from './mappers.ts';
+import { isoDay, mapTinyV3Company, mapTinyV3Product, mapTinyV3Title, NOTE_SITUACOES_WITH_XML } from './mappers.ts';
+import { nfeXmlProblem } from '../common/xml.ts';
 import {
   TinyV3AccountInfoSchema,
   TinyV3ListSchema,
@@ -125,13 +126,13 @@ export function createTinyV3Adapter(ctx: AdapterContext, deps: AdapterDeps = {})
     const x = await detail(`/notas/${n.id}/xml`, '/notas/{idNota}/xml', TinyV3NoteXmlSchema, 'nfe', n.id);
     const nfe = x.xmlNfe?.trim();
     if (!nfe) throw invalidRecord('tiny', 'nfe', n.id, 'no xmlNfe in the response');
-    const problem = xmlProblem(nfe);
+    const problem = nfeXmlProblem(nfe, { events: true });
     if (problem) throw invalidRecord('tiny', 'nfe', n.id, problem);
     const key = (n.chaveAcesso ?? '').replace(/\D/g, '');
     const keyed = key.length === 44 ? { accessKey: key } : {};
     const docs: NfeDocument[] = [{ externalId: n.id, origin, xml: nfe, ...keyed }];
     const cancellation = x.xmlCancelamento?.trim();
-    if (cancellation && !xmlProblem(cancellation)) {
+    if (cancellation && !nfeXmlProblem(cancellation, { events: true })) {
       docs.push({ externalId: `${n.id}:cancelamento`, origin, xml: cancellation, ...keyed });
     }
     return docs;

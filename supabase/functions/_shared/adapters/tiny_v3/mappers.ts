@@ -2,7 +2,6 @@
  * Pure mappers: raw Tiny API v3 payloads (./schemas.ts) → domain records. v3 sends numbers as JSON numbers
  * and dates as YYYY-MM-DD (the OpenAPI examples, e.g. `dataInicialEmissao: 2024-01-01`).
  */
-import { XMLValidator } from 'fast-xml-parser';
 import type { CompanyProfile, FinancialEntry, Product, TaxRegime } from '../contract.ts';
 import { mapCategoryToDre } from '../dre-mapping.ts';
 import type { TinyV3AccountInfo, TinyV3Product, TinyV3Title } from './schemas.ts';
@@ -33,16 +32,6 @@ export function isoDay(raw: string | null | undefined): string | null {
  * 6 Autorizada, 7 Emitida DANFE, 8 Registrada (entry notes typed or imported into the ERP).
  */
 export const NOTE_SITUACOES_WITH_XML = new Set(['2', '3', '6', '7', '8']);
-
-/** Why `xml` cannot be handed to the NF-e module, or null when it is a well-formed NF-e or event document. */
-export function xmlProblem(xml: string): string | null {
-  const body = xml.replace(/^\uFEFF/, '').trimStart();
-  if (!body.startsWith('<')) return 'not XML';
-  const v = XMLValidator.validate(body);
-  if (v !== true) return `XML not well-formed at line ${v.err.line}`;
-  if (!/<(infNFe|infEvento)\b/.test(body)) return 'XML without infNFe/infEvento';
-  return null;
-}
 
 export function mapTinyV3Product(p: TinyV3Product): Product {
   const ncm = onlyDigits(p.ncm);
