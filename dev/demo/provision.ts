@@ -5,27 +5,37 @@
  */
 import type postgres from 'postgres';
 import type { ErpType } from '../../supabase/functions/_shared/adapters/contract.ts';
+import { API_PATHS, type SimName } from '../simulators/serve.ts';
 
-export const SIM_API_PATHS: Record<ErpType, { api: string; auth?: string }> = {
-  bling: { api: '/Api/v3' },
-  omie: { api: '/api/v1' },
-  tiny: { api: '/api2' },
-  conta_azul: { api: '', auth: '' },
-};
+export { API_PATHS as SIM_API_PATHS, type SimName };
 
 export interface SimUrls {
   BLING_URL: string;
   OMIE_URL: string;
   TINY_URL: string;
   CONTA_AZUL_URL: string;
+  TINY_V3_URL: string;
 }
 
-export function simOrigin(env: SimUrls, erp: ErpType): string {
-  return { bling: env.BLING_URL, omie: env.OMIE_URL, tiny: env.TINY_URL, conta_azul: env.CONTA_AZUL_URL }[erp];
+export function simOrigin(env: SimUrls, sim: SimName): string {
+  return {
+    bling: env.BLING_URL,
+    omie: env.OMIE_URL,
+    tiny: env.TINY_URL,
+    conta_azul: env.CONTA_AZUL_URL,
+    tiny_v3: env.TINY_V3_URL,
+  }[sim];
+}
+
+/** The simulator serving a connection: Tiny's API v3 has its own. */
+export function simFor(spec: { erp: ErpType; apiVersion?: 'v2' | 'v3' }): SimName {
+  return spec.erp === 'tiny' && spec.apiVersion === 'v3' ? 'tiny_v3' : spec.erp;
 }
 
 export interface ConnectionSpec {
   erp: ErpType;
+  /** erp_connections.api_version: 'v3' for Tiny's OAuth2 API v3 (default: the ERP's only/legacy API). */
+  apiVersion?: 'v2' | 'v3';
   accountId: string;
   companyName?: string;
   nfeCount?: number;
@@ -48,7 +58,7 @@ export interface Provisioned {
   counts: { nfe: number; products: number; financials: number };
 }
 
-export async function simAdmin(env: SimUrls, erp: ErpType, path: string, body?: unknown): Promise<any> {
+export async function simAdmin(env: SimUrls, erp: SimName, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${simOrigin(env, erp)}/__admin/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -60,7 +70,8 @@ export async function simAdmin(env: SimUrls, erp: ErpType, path: string, body?: 
 }
 
 export async function provisionConnection(sql: postgres.Sql, env: SimUrls, spec: ConnectionSpec): Promise<Provisioned> {
-  const acc = await simAdmin(env, spec.erp, 'accounts', {
+  const sim = simFor(spec);
+  const acc = await simAdmin(env, sim, 'accounts', {
     accountId: spec.accountId,
     nfeCount: spec.nfeCount,
     productCount: spec.productCount,
@@ -68,8 +79,8 @@ export async function provisionConnection(sql: postgres.Sql, env: SimUrls, spec:
     crt: spec.crt,
     seed: spec.seed,
   });
-  const origin = simOrigin(env, spec.erp);
-  const paths = SIM_API_PATHS[spec.erp];
+  const origin = simOrigin(env, sim);
+  const paths = API_PATHS[sim];
   const cnpj: string = acc.company.cnpj;
   return await sql.begin(async (tx) => {
     const [company] = await tx`
@@ -80,14 +91,14 @@ export async function provisionConnection(sql: postgres.Sql, env: SimUrls, spec:
                on conflict do nothing`;
     }
     const [secret] = await tx`select vault.create_secret(${JSON.stringify(acc.credentials)},
-      ${`erp-credentials:${spec.erp}:${spec.accountId}:${company.id}`}) as id`;
+      ${`erp-credentials:${sim}:${spec.accountId}:${company.id}`}) as id`;
     const config = { auto_sync: spec.autoSync ?? true, ...(spec.syncConfig ?? {}) };
     const [conn] = await tx`
-      insert into public.erp_connections (company_id, erp_type, name, status, sync_config, api_base_url, auth_base_url,
-        account_key, credentials_secret_id)
-      values (${company.id}, ${spec.erp}, ${acc.company.tradeName ?? spec.erp}, 'active', ${tx.json(config)},
-        ${origin + paths.api}, ${paths.auth !== undefined ? origin + paths.auth : null},
-        ${`${spec.erp}:${spec.accountId}`}, ${secret.id})
+      insert into public.erp_connections (company_id, erp_type, api_version, name, status, sync_config, api_base_url,
+        auth_base_url, account_key, credentials_secret_id)
+      values (${company.id}, ${spec.erp}, ${spec.apiVersion ?? null}, ${acc.company.tradeName ?? spec.erp}, 'active',
+        ${tx.json(config)}, ${origin + paths.api}, ${paths.auth !== undefined ? origin + paths.auth : null},
+        ${`${sim}:${spec.accountId}`}, ${secret.id})
       returning id`;
     return {
       connectionId: conn.id as string,

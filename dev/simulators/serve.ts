@@ -1,14 +1,15 @@
 /**
- * Starts the four ERP simulators (never deployed).
+ * Starts the ERP simulators (never deployed): Bling, Omie, Tiny (API v2), Conta Azul and Tiny API v3.
  *
  *   npx deno run -A dev/simulators/serve.ts [--accounts 3] [--seed 42] [--latency 80] [--jitter 20]
  *       [--failure-rate 0.02] [--rate-limit-rate 0] [--retry-after 1] [--malformed-rate 0] [--slow-page 0]
  *       [--no-limits] [--only bling,tiny] [--host 127.0.0.1] [--accounts-file /tmp/sim-accounts.json]
  *       [--bling-port 54331] [--omie-port 54332] [--tiny-port 54333] [--conta-azul-port 54334]
+ *       [--tiny-v3-port 54335]
  *
  * Every flag has an env twin: SIM_ACCOUNTS, SIM_SEED, SIM_LATENCY_MS, SIM_JITTER_MS, SIM_FAILURE_RATE,
  * SIM_RATE_LIMIT_RATE, SIM_RETRY_AFTER_S, SIM_MALFORMED_RATE, SIM_SLOW_PAGE_MS, SIM_NO_LIMITS=1, SIM_ONLY,
- * SIM_HOST, SIM_ACCOUNTS_FILE, SIM_BLING_PORT, SIM_OMIE_PORT, SIM_TINY_PORT, SIM_CONTA_AZUL_PORT.
+ * SIM_HOST, SIM_ACCOUNTS_FILE, SIM_BLING_PORT, SIM_OMIE_PORT, SIM_TINY_PORT, SIM_CONTA_AZUL_PORT, SIM_TINY_V3_PORT.
  * State (accounts and the tokens issued) is kept in SIM_STATE_DIR — `$STACK_DIR/simulators` under the local
  * stack — so a restarted stack honours what it handed out; without either, it lives in memory only.
  * Knobs can be changed at run time: `curl -X POST localhost:54331/__admin/knobs -d '{"latencyMs":200}'`;
@@ -21,6 +22,7 @@ import { createBlingSimulator } from './bling/index.ts';
 import { createContaAzulSimulator } from './conta_azul/index.ts';
 import { createOmieSimulator } from './omie/index.ts';
 import { createTinySimulator } from './tiny/index.ts';
+import { createTinyV3Simulator, TINY_V3_API_PATH, TINY_V3_AUTH_PATH } from './tiny_v3/index.ts';
 import { persistSimulatorState } from './common/tokens.ts';
 import type {
   Knobs,
@@ -31,32 +33,48 @@ import type {
   SimulatorOptions,
 } from './common/types.ts';
 
-export const DEFAULT_PORTS: Record<SimErp, number> = {
+/** One simulator per ERP API: the ERP types, plus Tiny's API v3 (a Tiny connection with api_version 'v3'). */
+export type SimName = SimErp | 'tiny_v3';
+
+export const DEFAULT_PORTS: Record<SimName, number> = {
   bling: 54331,
   omie: 54332,
   tiny: 54333,
   conta_azul: 54334,
+  tiny_v3: 54335,
 };
 
 /** Base URLs the adapters use for each simulator (API path included). */
-export const API_PATHS: Record<SimErp, { api: string; auth?: string }> = {
+export const API_PATHS: Record<SimName, { api: string; auth?: string }> = {
   bling: { api: '/Api/v3' },
   omie: { api: '/api/v1' },
   tiny: { api: '/api2' },
   conta_azul: { api: '', auth: '' },
+  tiny_v3: { api: TINY_V3_API_PATH, auth: TINY_V3_AUTH_PATH },
 };
 
-const FACTORIES: Record<SimErp, SimulatorFactory> = {
+const FACTORIES: Record<SimName, SimulatorFactory> = {
   bling: createBlingSimulator,
   omie: createOmieSimulator as SimulatorFactory,
   tiny: createTinySimulator,
   conta_azul: createContaAzulSimulator,
+  tiny_v3: createTinyV3Simulator,
 };
 
+/**
+ * Where a simulator keeps its state under the stack's folder. Tiny v3 shares the Tiny simulator's core (its
+ * accounts file is named after the ERP, `accounts-tiny`), so it keeps its files in a folder of its own.
+ */
+function stateDirOf(dir: string, name: SimName): string {
+  return name === 'tiny_v3' ? `${dir}/tiny_v3` : dir;
+}
+
 export interface StartOptions {
-  only?: SimErp[];
+  only?: SimName[];
   host?: string;
-  ports?: Partial<Record<SimErp, number>>;
+  ports?: Partial<Record<SimName, number>>;
+  /** Keep accounts and issued tokens in this folder (the local stack's `$STACK_DIR/simulators`). */
+  stateDir?: string;
   seed?: number;
   /** Accounts provisioned per simulator at start (`<erp>-1..N`). */
   accounts?: number;
@@ -65,7 +83,7 @@ export interface StartOptions {
 }
 
 export interface RunningSimulator {
-  erp: SimErp;
+  erp: SimName;
   sim: Simulator;
   origin: string;
   baseUrl: string;
@@ -75,13 +93,13 @@ export interface RunningSimulator {
 
 export interface RunningSimulators {
   list: RunningSimulator[];
-  get(erp: SimErp): RunningSimulator | undefined;
+  get(erp: SimName): RunningSimulator | undefined;
   close(): Promise<void>;
 }
 
 export async function startSimulators(o: StartOptions = {}): Promise<RunningSimulators> {
   const host = o.host ?? '127.0.0.1';
-  const erps = o.only ?? (Object.keys(FACTORIES) as SimErp[]);
+  const erps = o.only ?? (Object.keys(FACTORIES) as SimName[]);
   const servers: Deno.HttpServer[] = [];
   const list: RunningSimulator[] = [];
   try {
@@ -89,6 +107,8 @@ export async function startSimulators(o: StartOptions = {}): Promise<RunningSimu
       const port = o.ports?.[erp] ?? DEFAULT_PORTS[erp];
       // Port 0 (tests): the real port is known only after listening; links then use the request's origin.
       const publicUrl = port === 0 ? undefined : `http://${host}:${port}`;
+      // Each store opens its state file when the simulator is created.
+      if (o.stateDir) persistSimulatorState(stateDirOf(o.stateDir, erp));
       const sim = FACTORIES[erp]({ seed: o.seed ?? 42, knobs: o.knobs, publicUrl, ...o.simulator });
       const server = Deno.serve({ port, hostname: host, onListen: () => {} }, sim.handler);
       servers.push(server);
@@ -114,6 +134,8 @@ export async function startSimulators(o: StartOptions = {}): Promise<RunningSimu
   } catch (e) {
     await Promise.all(servers.map((s) => s.shutdown()));
     throw e;
+  } finally {
+    if (o.stateDir) persistSimulatorState(o.stateDir);
   }
   return {
     list,
@@ -153,6 +175,7 @@ if (import.meta.main) {
       'omie-port': { type: 'string' },
       'tiny-port': { type: 'string' },
       'conta-azul-port': { type: 'string' },
+      'tiny-v3-port': { type: 'string' },
     },
   });
   const pick = (flag: string | undefined, envName: string) => flag ?? env(envName);
@@ -169,17 +192,19 @@ if (import.meta.main) {
   set('slowPageMs', num(pick(values['slow-page'], 'SIM_SLOW_PAGE_MS')));
   if (values['no-limits'] || env('SIM_NO_LIMITS') === '1') knobs.enforceLimits = false;
   const onlyRaw = pick(values.only, 'SIM_ONLY');
-  const only = onlyRaw ? onlyRaw.split(',').map((s) => s.trim()).filter(Boolean) as SimErp[] : undefined;
+  const only = onlyRaw ? onlyRaw.split(',').map((s) => s.trim()).filter(Boolean) as SimName[] : undefined;
   for (const e of only ?? []) if (!(e in DEFAULT_PORTS)) throw new Error(`unknown simulator: ${e}`);
-  const ports: Partial<Record<SimErp, number>> = {
+  const ports: Partial<Record<SimName, number>> = {
     bling: num(pick(values['bling-port'], 'SIM_BLING_PORT')),
     omie: num(pick(values['omie-port'], 'SIM_OMIE_PORT')),
     tiny: num(pick(values['tiny-port'], 'SIM_TINY_PORT')),
     conta_azul: num(pick(values['conta-azul-port'], 'SIM_CONTA_AZUL_PORT')),
+    tiny_v3: num(pick(values['tiny-v3-port'], 'SIM_TINY_V3_PORT')),
   };
   const stackDir = env('STACK_DIR');
-  persistSimulatorState(env('SIM_STATE_DIR') ?? (stackDir ? `${stackDir}/simulators` : null));
+  const stateDir = env('SIM_STATE_DIR') ?? (stackDir ? `${stackDir}/simulators` : undefined);
   const sims = await startSimulators({
+    stateDir,
     only,
     host: pick(values.host, 'SIM_HOST'),
     ports: Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== undefined)),

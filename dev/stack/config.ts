@@ -11,7 +11,7 @@ export const REPO_ROOT = new URL('../../', import.meta.url).pathname.replace(/\/
 export interface Ports {
   db: number;
   api: number;
-  simulators: { bling: number; omie: number; tiny: number; conta_azul: number };
+  simulators: { bling: number; omie: number; tiny: number; conta_azul: number; tiny_v3: number };
 }
 
 export function portsFor(profile: Profile): Ports {
@@ -20,7 +20,7 @@ export function portsFor(profile: Profile): Ports {
   return {
     db: base + 22,
     api: base + 21,
-    simulators: { bling: base + 31, omie: base + 32, tiny: base + 33, conta_azul: base + 34 },
+    simulators: { bling: base + 31, omie: base + 32, tiny: base + 33, conta_azul: base + 34, tiny_v3: base + 35 },
   };
 }
 
@@ -80,6 +80,8 @@ export interface StackEnv {
   OMIE_URL: string;
   TINY_URL: string;
   CONTA_AZUL_URL: string;
+  /** Tiny's API v3 (OAuth2), beside its API v2 at TINY_URL. */
+  TINY_V3_URL: string;
   STACK_PROFILE: Profile;
 }
 
@@ -123,6 +125,7 @@ export async function loadOrCreateEnv(profile: Profile, dir: string): Promise<St
     OMIE_URL: `http://127.0.0.1:${ports.simulators.omie}`,
     TINY_URL: `http://127.0.0.1:${ports.simulators.tiny}`,
     CONTA_AZUL_URL: `http://127.0.0.1:${ports.simulators.conta_azul}`,
+    TINY_V3_URL: `http://127.0.0.1:${ports.simulators.tiny_v3}`,
     STACK_PROFILE: profile,
   };
 }
@@ -141,6 +144,8 @@ export function functionsEnv(env: StackEnv): Record<string, string> {
     BLING_CLIENT_SECRET: 'bling-client-secret',
     CONTA_AZUL_CLIENT_ID: 'conta_azul-client-id',
     CONTA_AZUL_CLIENT_SECRET: 'conta_azul-client-secret',
+    TINY_CLIENT_ID: 'tiny-client-id', // Tiny API v3 (dev/simulators/tiny_v3)
+    TINY_CLIENT_SECRET: 'tiny-client-secret',
     // Tests kill the functions process mid-sync and expect the next run to recover quickly.
     ERP_SYNC_LEASE_SECONDS: env.STACK_PROFILE === 'test' ? '10' : '120',
     // The simulators listen on the profile's ports.
@@ -148,6 +153,7 @@ export function functionsEnv(env: StackEnv): Record<string, string> {
     SIM_OMIE_PORT: new URL(env.OMIE_URL).port,
     SIM_TINY_PORT: new URL(env.TINY_URL).port,
     SIM_CONTA_AZUL_PORT: new URL(env.CONTA_AZUL_URL).port,
+    SIM_TINY_V3_PORT: new URL(env.TINY_V3_URL).port,
     SIM_ACCOUNTS: '0',
   };
 }

@@ -20,6 +20,7 @@ export interface TestStackEnv {
   OMIE_URL: string;
   TINY_URL: string;
   CONTA_AZUL_URL: string;
+  TINY_V3_URL: string;
   [k: string]: string;
 }
 

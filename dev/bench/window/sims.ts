@@ -36,6 +36,7 @@ export class SimFleet {
     const sets: SimSet[] = [];
     for (let i = 0; i < o.sets; i++) {
       const sims = await startSimulators({
+        only: [...ERPS],
         ports: { bling: 0, omie: 0, tiny: 0, conta_azul: 0 },
         seed: o.seed,
         knobs: { latencyMs: o.latencyMs / o.clock.scale, latencyJitterMs: o.jitterMs / o.clock.scale },
@@ -71,11 +72,11 @@ export class SimFleet {
       { requests: number; tokenCalls: number; rateLimited: number }
     >;
     for (const set of this.sets) {
-      for (const r of set.sims.list) {
-        const st = r.sim.admin.stats();
-        out[r.erp].requests += st.requests;
-        out[r.erp].tokenCalls += st.tokenCalls;
-        out[r.erp].rateLimited += st.rateLimited;
+      for (const erp of ERPS) {
+        const st = set.sims.get(erp)!.sim.admin.stats();
+        out[erp].requests += st.requests;
+        out[erp].tokenCalls += st.tokenCalls;
+        out[erp].rateLimited += st.rateLimited;
       }
     }
     return out;

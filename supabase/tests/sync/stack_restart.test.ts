@@ -1,7 +1,8 @@
 // Issue #13 item 16: the local stack survives its own restart. The simulators keep the accounts and tokens
 // they issued under the stack's data folder, so connections whose credentials Vault keeps still sync after
 // the simulators restart (as after `npm run stack -- down` and `up`) — including a refresh with the rotating
-// refresh token issued before the restart.
+// refresh token issued before the restart. Tiny's API v3 simulator (served beside v2, whose simulator core it
+// shares) keeps its own accounts and tokens too.
 import assert from 'node:assert/strict';
 import { sqlFor, stackTest } from '../helpers.ts';
 import { Fixture, simAdmin } from './fixtures.ts';
@@ -23,7 +24,8 @@ stackTest('after the simulators restart, OAuth and token connections still sync 
   try {
     const bling = await f.connection({ erp: 'bling' });
     const tiny = await f.connection({ erp: 'tiny' });
-    const ids = [bling.connectionId, tiny.connectionId];
+    const tinyV3 = await f.connection({ erp: 'tiny', apiVersion: 'v3', nfeCount: 1, productCount: 1, financialCount: 1 });
+    const ids = [bling.connectionId, tiny.connectionId, tinyV3.connectionId];
     const first = await f.autoSync({ source: 'ops', connection_ids: ids });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.ok(first.body.results.every((r: { success: boolean }) => r.success), JSON.stringify(first.body.results));
@@ -47,11 +49,12 @@ stackTest('after the simulators restart, OAuth and token connections still sync 
     assert.ok(Array.isArray(omieBody.empresas_cadastro), JSON.stringify(omieBody));
     // Force the OAuth connection through a refresh with the refresh token issued before the restart.
     await simAdmin(env, 'bling', 'expire', { accountId: bling.accountId });
+    await simAdmin(env, 'tiny_v3', 'expire', { accountId: tinyV3.accountId });
     await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = any(${ids}::uuid[])`;
     const second = await f.autoSync({ source: 'ops', connection_ids: ids });
     assert.equal(second.status, 200, JSON.stringify(second.body));
     const outcomes = second.body.results.map((r: { success: boolean; error?: string }) => r.success ? 'ok' : r.error);
-    assert.deepEqual(outcomes, ['ok', 'ok']);
+    assert.deepEqual(outcomes, ['ok', 'ok', 'ok']);
     const conns = await sql`select status from public.erp_connections where id = any(${ids}::uuid[])`;
     assert.ok(conns.every((c) => c.status === 'active'));
   } finally {
