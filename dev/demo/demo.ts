@@ -1,7 +1,8 @@
 /**
  * `npm run demo` — the main job on the local stack with simulated ERPs:
  *   1. brings up the dev stack (Postgres + pg_cron, pg_net worker, functions, ERP simulators);
- *   2. provisions demo companies: one per ERP, one whose grant was revoked, one on a flaky ERP;
+ *   2. provisions demo companies: one per ERP (Tiny twice: its API v2 and its OAuth2 API v3), one whose grant
+ *      was revoked, one on a flaky ERP;
  *   3. fires the real nightly job through pg_cron (its schedule is moved to the next minute, then restored)
  *      → pg_net → erp-auto-sync → simulators → database;
  *   4. waits for the run and prints a summary per connection; leaves the stack up for the UI;
@@ -18,7 +19,7 @@ import type { ErpType } from '../../supabase/functions/_shared/adapters/contract
 import { ERP_NAMES } from '../../supabase/functions/_shared/sync/messages.ts';
 import type { NightReport } from '../../supabase/functions/_shared/ops/types.ts';
 import { formatNightReport } from './night-report.ts';
-import { type ConnectionSpec, provisionConnection, removeCompanies, simAdmin } from './provision.ts';
+import { type ConnectionSpec, provisionConnection, removeCompanies, simAdmin, simFor } from './provision.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
 
 const DEMO_USER = '00000000-0000-4000-8000-000000000001';
@@ -87,7 +88,17 @@ async function main(): Promise<number> {
     const specs: Array<ConnectionSpec & { label: string; revoke?: boolean }> = [
       { label: 'Bling', erp: 'bling', accountId: 'demo-bling', nfeCount: 20 },
       { label: 'Omie (instável)', erp: 'omie', accountId: 'demo-omie', nfeCount: 15 },
-      { label: 'Tiny', erp: 'tiny', accountId: 'demo-tiny', nfeCount: 20 },
+      { label: 'Tiny (API v2)', erp: 'tiny', accountId: 'demo-tiny', nfeCount: 20 },
+      // Small: the v3 adapter keeps to 21 calls a minute per account (one call per note XML, product, title).
+      {
+        label: 'Tiny (API v3)',
+        erp: 'tiny',
+        apiVersion: 'v3',
+        accountId: 'demo-tiny-v3',
+        nfeCount: 5,
+        productCount: 4,
+        financialCount: 4,
+      },
       { label: 'Conta Azul', erp: 'conta_azul', accountId: 'demo-conta-azul', nfeCount: 20 },
       { label: 'Conta Azul (revogada)', erp: 'conta_azul', accountId: 'demo-conta-azul-revoked', nfeCount: 5, revoke: true },
       { label: 'Bling (atrasada)', erp: 'bling', accountId: 'demo-bling-overdue', nfeCount: 5 },
@@ -95,13 +106,13 @@ async function main(): Promise<number> {
     const conns: Array<{ id: string; label: string; erp: ErpType }> = [];
     for (const s of specs) {
       const p = await provisionConnection(sql, env as never, {
+        productCount: 12,
+        financialCount: 24,
         ...s,
         companyName: `${DEMO_TAG} ${s.label}`,
         memberIds: [DEMO_USER],
-        productCount: 12,
-        financialCount: 24,
       });
-      if (s.revoke) await simAdmin(env as never, s.erp, 'revoke', { accountId: s.accountId });
+      if (s.revoke) await simAdmin(env as never, simFor(s), 'revoke', { accountId: s.accountId });
       conns.push({ id: p.connectionId, label: s.label, erp: s.erp });
     }
     // The flaky one: Omie answers 30% of calls with its transient fault (the adapter retries with backoff).
