@@ -14,8 +14,9 @@
  */
 import { z } from 'zod';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
-import { presentedSecrets, requireCronSecret } from '../_shared/auth/cron-secret.ts';
+import { requireCronSecret } from '../_shared/auth/cron-secret.ts';
 import { countDue } from '../_shared/db/connections.ts';
+import { continuationEnv, continueRun } from '../_shared/sync/continuation.ts';
 import {
   dryRun,
   executeRun,
@@ -41,26 +42,6 @@ function inBackground(p: Promise<unknown>) {
   else p.catch((e) => console.error('erp-auto-sync background run failed:', e));
 }
 
-/** Starts another background invocation (same secret) that continues this run's work. */
-async function continueRun(req: Request, runId: string, concurrency?: number) {
-  const base = Deno.env.get('SUPABASE_URL');
-  const secret = presentedSecrets(req)[0];
-  if (!base || !secret) return;
-  try {
-    const res = await fetch(`${base}/functions/v1/erp-auto-sync`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ source: 'cron', continuation_of: runId, ...(concurrency ? { concurrency } : {}) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    await res.body?.cancel();
-    if (!res.ok) console.error(`erp-auto-sync: continuation answered ${res.status}`);
-  } catch (e) {
-    // The nightly sweep job picks up whatever is still due.
-    console.error('erp-auto-sync: continuation failed:', e instanceof Error ? e.message : e);
-  }
-}
-
 async function handler(req: Request): Promise<Response> {
   try {
     if (req.method !== 'POST') return json({ error: { code: 'METHOD_NOT_ALLOWED', message: 'use POST' } }, 405);
@@ -83,14 +64,14 @@ async function handler(req: Request): Promise<Response> {
         // A big night: start side-by-side invocations, each taking a share and continuing itself.
         const due = await countDue(deps.sql, deps.now());
         const extra = parallelInvocations(due, settings.maxPerInvocation, settings.maxParallel) - 1;
-        await Promise.all(Array.from({ length: extra }, () => continueRun(req, runId, request.concurrency)));
+        await Promise.all(Array.from({ length: extra }, () => continueRun(continuationEnv(), runId, request.concurrency)));
       }
       const summary = await executeRun(deps, runId, recovered, request, {
         budgetMs: settings.budgetMs,
         maxConcurrency: settings.maxConcurrency,
         maxConnections: background ? settings.maxPerInvocation : undefined,
       });
-      if (shouldContinue(summary, request)) await continueRun(req, runId, request.concurrency);
+      if (shouldContinue(summary, request)) await continueRun(continuationEnv(), runId, request.concurrency);
       return summary;
     };
     if (background) {
