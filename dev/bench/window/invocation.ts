@@ -173,14 +173,14 @@ if (import.meta.main) {
         concurrency: job.concurrency,
         continuationOf: job.continuationOf,
       };
-      runId = await openRun(sql, {
+      runId = (await openRun(sql, {
         source: job.continuationOf ? 'continuation' : 'cron',
         parentRunId: job.continuationOf ?? null,
         dryRun: false,
         recovered: 0,
-      });
+      }))!.id;
       emit({ type: 'run', runId });
-      const s = await executeRun(deps, runId, 0, req, { budgetMs: job.budgetMs, maxConcurrency: job.maxConcurrency });
+      const s = await executeRun(deps, runId, 0, req, { claimMs: job.budgetMs, maxConcurrency: job.maxConcurrency });
       const statuses: Record<string, number> = {};
       for (const r of s.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       emit({

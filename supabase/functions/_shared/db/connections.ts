@@ -50,9 +50,14 @@ export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000)
   ) as unknown as ConnectionRow[];
 }
 
+/**
+ * Due connections nobody holds (no live lease): the work still free to claim. Rows leased by a running sync
+ * are not counted, so a night being worked on does not look like a backlog.
+ */
 export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<number> {
   const [r] = await sql.unsafe(
-    `select count(*)::int as n from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
+    `select count(*)::int as n from public.erp_connections c
+     where ${DUE} and (c.lease_owner is null or c.lease_expires_at < $1) ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
     ids ? [now, ids] : [now],
   );
   return r.n as number;
@@ -165,11 +170,12 @@ export interface ConnectionOutcome {
 }
 
 /**
- * Writes the connection's state after a sync and releases our lease, in one statement. An inactive connection
- * (switched off by an admin, possibly while this sync ran) stays inactive: a sync never switches it back on.
+ * The connection's state after a sync, with our lease released: a statement, or a fragment for the log's closing
+ * statement (sync-logs.ts closeLog). An inactive connection (switched off by an admin, possibly while this sync
+ * ran) stays inactive: a sync never switches it back on.
  */
-export async function finishConnection(sql: Sql, id: string, owner: string, o: ConnectionOutcome): Promise<void> {
-  await sql`
+export function finishConnection(sql: Sql, id: string, owner: string, o: ConnectionOutcome) {
+  return sql`
     update public.erp_connections set
       last_sync_at = ${o.lastSyncAt}, next_sync_at = ${o.nextSyncAt},
       status = case when status = 'inactive' then status else ${o.status} end,
@@ -179,9 +185,10 @@ export async function finishConnection(sql: Sql, id: string, owner: string, o: C
     where id = ${id} and (lease_owner = ${owner} or lease_owner is null)`;
 }
 
-export async function releaseLease(sql: Sql, id: string, owner: string): Promise<void> {
-  await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
-            where id = ${id} and lease_owner = ${owner}`;
+/** Releases our lease and changes nothing else (the connection stays due): a statement or a fragment. */
+export function releaseLease(sql: Sql, id: string, owner: string) {
+  return sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
+             where id = ${id} and lease_owner = ${owner}`;
 }
 
 /** Clears leases whose holder died (expired). Returns how many. */
