@@ -180,14 +180,19 @@ export function stopReason(signal: AbortSignal): StopReason | null {
 
 /**
  * Runs `fn` while holding the connection's lease: a heartbeat renews the lease (and the log's heartbeat) every
- * third of its length; the signal aborts when the lease is lost or at the deadline.
+ * third of its length; the signal aborts when the lease is lost or at the deadline (a timer for waits in
+ * flight, and `check()`, which the page loop calls, against the engine's clock).
  */
 export async function withLease<T>(
   deps: Pick<EngineDeps, 'sql' | 'now' | 'leaseSeconds' | 'owner'>,
   lease: { connectionId: string; logId: string; deadline?: Date },
-  fn: (signal: AbortSignal) => Promise<T>,
+  fn: (signal: AbortSignal, check: () => void) => Promise<T>,
 ): Promise<T> {
   const abort = new AbortController();
+  const check = () => {
+    if (!abort.signal.aborted && lease.deadline && deps.now() >= lease.deadline) abort.abort(DEADLINE());
+    if (abort.signal.aborted) throw abort.signal.reason;
+  };
   const beat = setInterval(async () => {
     try {
       const kept = await renewLease(deps.sql, lease.connectionId, deps.owner, deps.leaseSeconds);
@@ -199,7 +204,7 @@ export async function withLease<T>(
     ? setTimeout(() => abort.abort(DEADLINE()), Math.max(0, lease.deadline.getTime() - deps.now().getTime()))
     : undefined;
   try {
-    return await fn(abort.signal);
+    return await fn(abort.signal, check);
   } finally {
     clearInterval(beat);
     clearTimeout(timer);
@@ -330,16 +335,17 @@ async function runEntity(
   x: EntityRun,
   entity: Entity,
   adapter: ErpAdapter,
-  signal: AbortSignal,
+  check: () => void,
   reached: (w: CheckpointWrite) => void,
   progress: () => Promise<void>,
 ): Promise<void> {
   const step = STEPS[entity];
+  check();
   const w = step.window?.(x.now, x.cfg, x.cfg.full_resync ? null : x.saved?.synced_through ?? null);
   if (w) x.report.window = w;
   let last: Checkpoint | null = null;
   for await (const page of step.pages(adapter, w, x.resumeFrom)) {
-    if (signal.aborted) throw signal.reason;
+    check();
     const res = await step.write(x, page.records);
     const errors = [...failedToErrors(page.failed), ...res.errors];
     x.report.synced += res.synced;
@@ -417,7 +423,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
 
   if (!failure) {
     try {
-      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline }, async (signal) => {
+      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline }, async (signal, check) => {
         const adapter = deps.adapterFor(conn, signal);
         let authError: AppError | null = null;
         for (const entity of ENTITIES) {
@@ -445,7 +451,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
           const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
           const te = performance.now();
           try {
-            await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report }, entity, adapter, signal, reached, progress);
+            await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report }, entity, adapter, check, reached, progress);
             report.trigger = await deps.trigger(FOLLOW_UPS[entity], { company_id: conn.company_id, connection_id: conn.id, log_id: logId });
           } catch (e) {
             report.status = 'error';
