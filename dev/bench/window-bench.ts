@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [-- --connections 10000] ...` — the nightly window at scale, our design side by
  * side with the plan's naive design. Method, assumptions and how to read the output: dev/bench/README.md.
  *
- * Runs on the DEV stack's database (profile dev; start it with `npm run stack -- up`), with its own ERP
+ * Runs on the DEV stack's database (profile dev; started when down, and then stopped at the end), with its own ERP
  * simulators in this process (ephemeral ports, on a virtual clock) and its own invocation processes. Creates
  * its own companies / connections / Vault secrets (bulk SQL) and deletes exactly those at the end. Writes
  * bench-results/window-<stamp>.{json,md}, window-<stamp>-growth.svg, window-<stamp>-night.svg and
@@ -23,13 +23,14 @@ import { type SeededConnection, Seeder } from './window/seed.ts';
 import { type BenchAccount, SimFleet } from './window/sims.ts';
 import { DESIGN_SWEEPS } from './window/ideal.ts';
 import { WorkerPool } from './window/workers.ts';
+import { chainCeiling } from '../../supabase/functions/_shared/sync/orchestrator.ts';
 
 type Sql = postgres.Sql<Record<string, never>>;
 
 const cfg = parseConfig(Deno.args);
 const progress = new Progress();
 const benchStart = realNow();
-const env = await benchEnv();
+const env = await benchEnv((m) => progress.log(m));
 const sql = postgres(env.dbUrl, { max: 8, prepare: false, onnotice: () => {}, connection: { application_name: 'erp-bench' } }) as unknown as Sql;
 const tag = `w${Date.now().toString(36)}`;
 const seeder = new Seeder(sql, tag);
@@ -56,6 +57,7 @@ async function cleanup() {
   for (const f of fleets) await f.close().catch(() => {});
   await stub.shutdown().catch(() => {});
   await sql.end({ timeout: 5 }).catch(() => {});
+  await env.restore().catch((e) => progress.log(`  could not stop the dev stack: ${e}`));
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   Deno.addSignalListener(sig, async () => {
@@ -154,6 +156,10 @@ try {
     budgetMs: cfg.budgetMs,
     leaseMs: cfg.leaseMs,
     wallMs: cfg.wallMs,
+    closeMarginMs: 10_000,
+    cpuMs: 2000,
+    ceiling: chainCeiling(100, 5),
+    perInvocation: 8,
     invokeDelayMs: cfg.invokeDelayMs,
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,

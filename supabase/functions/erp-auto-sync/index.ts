@@ -51,7 +51,7 @@ async function handler(req: Request): Promise<Response> {
     const deps = engineDeps(newOwner('auto'));
     if (request.dryRun) return json(await dryRun(deps.sql, request, deps.now()));
 
-    const startedAt = Date.now();
+    const startedAt = deps.now().getTime();
     const cpuMs = cpuClock.forInvocation();
     const background = request.source === 'cron' || !!request.continuationOf;
     const limits = backgroundLimits();
@@ -72,7 +72,7 @@ async function handler(req: Request): Promise<Response> {
         recovered,
         request,
         background ? limits : { wallMs: limits.wallMs, closeMarginMs: limits.closeMarginMs, claimMs: settings.budgetMs, maxConcurrency: settings.maxConcurrency },
-        background ? { handOn, cpuMs, startedAt } : { startedAt },
+        background && !request.connectionIds ? { handOn, cpuMs, startedAt } : { startedAt, cpuMs },
       );
     };
     if (background) {

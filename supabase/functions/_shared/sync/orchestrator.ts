@@ -187,7 +187,7 @@ export interface RunHooks {
   handOn?: () => Promise<boolean>;
   /** The invocation's CPU time so far, ms (start-up counted); undefined = not measured. */
   cpuMs?: () => number;
-  /** Wall clock, epoch ms (a fake clock in tests). */
+  /** Wall clock, epoch ms (default: the engine's clock, deps.now). */
   clock?: () => number;
   /** When the invocation started, epoch ms (default: now). */
   startedAt?: number;
@@ -201,7 +201,7 @@ export async function executeRun(
   limits: Pick<InvocationLimits, 'claimMs' | 'maxConcurrency'> & Partial<InvocationLimits>,
   hooks: RunHooks = {},
 ): Promise<RunSummary> {
-  const clock = hooks.clock ?? Date.now;
+  const clock = hooks.clock ?? (() => deps.now().getTime());
   const startedAt = hooks.startedAt ?? clock();
   const t0 = performance.now();
   const concurrency = Math.max(1, Math.min(req.concurrency ?? 1, limits.maxConcurrency));
@@ -214,7 +214,8 @@ export async function executeRun(
   let finished = 0;
   let stoppedBy: ClaimVerdict = 'claim';
   let handedOn = false;
-  const restricted = !!req.connectionIds;
+  // Without a way to hand on (ops runs, runs on given ids) nothing is handed on.
+  const restricted = !hooks.handOn;
 
   // Hands on at most once, as soon as the decision is made (not after the syncs in flight end).
   let handing: Promise<void> | null = null;
