@@ -64,6 +64,26 @@ export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<num
 }
 
 /**
+ * Runs `fn` in a transaction: its own (a pool), a savepoint (already a transaction), or BEGIN/COMMIT on a
+ * reserved connection.
+ */
+async function inTransaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  type F = (f: (tx: Sql) => Promise<T>) => Promise<T>;
+  const s = sql as unknown as { begin?: F; savepoint?: F };
+  if (typeof s.begin === 'function') return await s.begin(fn);
+  if (typeof s.savepoint === 'function') return await s.savepoint(fn);
+  await sql.unsafe('begin');
+  try {
+    const r = await fn(sql);
+    await sql.unsafe('commit');
+    return r;
+  } catch (e) {
+    await sql.unsafe('rollback').catch(() => {});
+    throw e;
+  }
+}
+
+/**
  * Leases the first of `candidates` (in order) that has no live lease on a sibling connection of its ERP account.
  * Runs inside the transaction that already holds the candidates' account locks: this statement's snapshot is
  * taken after those locks, so it sees every sibling claim that committed before them (a check in the statement
@@ -103,7 +123,7 @@ export async function claimNextDue(
   leaseSeconds: number,
   opts: { ids?: string[]; exclude?: string[] } = {},
 ): Promise<ConnectionRow | null> {
-  return await sql.begin(async (tx) => {
+  return await inTransaction(sql, async (tx) => {
     const locked = await tx.unsafe(
       // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
       // then the account lock is tried on that batch only: never on every due row.
@@ -121,8 +141,8 @@ export async function claimNextDue(
        order by b.next_sync_at nulls first, b.id`,
       [now, opts.ids ?? null, opts.exclude ?? []],
     );
-    return await leaseFirstFree(tx as unknown as Sql, locked.map((r) => r.id as string), now, owner, leaseSeconds);
-  }) as ConnectionRow | null;
+    return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
+  });
 }
 
 /**
@@ -136,14 +156,14 @@ export async function leaseConnection(
   owner: string,
   leaseSeconds: number,
 ): Promise<ConnectionRow | null> {
-  return await sql.begin(async (tx) => {
+  return await inTransaction(sql, async (tx) => {
     const locked = await tx.unsafe(
       `select c.id from public.erp_connections c
         where c.id = $1 and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))`,
       [id],
     );
-    return await leaseFirstFree(tx as unknown as Sql, locked.map((r) => r.id as string), now, owner, leaseSeconds);
-  }) as ConnectionRow | null;
+    return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
+  });
 }
 
 /** Extends a lease we hold; false when it was lost (expired and taken over). */
