@@ -9,7 +9,7 @@
  * window-latest.* copies.
  */
 import postgres from 'postgres';
-import { analyze } from './window/analyze.ts';
+import { analyze, DESIGN } from './window/analyze.ts';
 import { realNow, ScaledClock } from './window/clock.ts';
 import { parseConfig } from './window/config.ts';
 import { bytesPerConnection, type DbCostPoint, foreignDue, measureDbCost, setDue } from './window/dbcost.ts';
@@ -23,7 +23,6 @@ import { type SeededConnection, Seeder } from './window/seed.ts';
 import { type BenchAccount, SimFleet } from './window/sims.ts';
 import { DESIGN_SWEEPS } from './window/ideal.ts';
 import { WorkerPool } from './window/workers.ts';
-import { chainCeiling } from '../../supabase/functions/_shared/sync/orchestrator.ts';
 
 type Sql = postgres.Sql<Record<string, never>>;
 
@@ -156,10 +155,7 @@ try {
     budgetMs: cfg.budgetMs,
     leaseMs: cfg.leaseMs,
     wallMs: cfg.wallMs,
-    closeMarginMs: 10_000,
-    cpuMs: 2000,
-    ceiling: chainCeiling(100, 5),
-    perInvocation: 8,
+    ...DESIGN,
     invokeDelayMs: cfg.invokeDelayMs,
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,
