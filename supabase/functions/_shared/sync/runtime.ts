@@ -88,7 +88,8 @@ const BOOT_CPU_MS = processCpuMs();
 let bootCharged = false;
 
 export const cpuClock = {
-  measurable: BOOT_CPU_MS !== null,
+  // A runtime that answers zeros does not measure: then the fixed cap (ERP_AUTO_SYNC_PER_INVOCATION) applies.
+  measurable: BOOT_CPU_MS !== null && BOOT_CPU_MS > 0,
   /** A clock of the CPU one invocation spends, from now, start-up included for the isolate's first one. */
   forInvocation(): () => number {
     const start = processCpuMs() ?? 0;
