@@ -9,6 +9,7 @@ import type { DbCostPoint } from './dbcost.ts';
 import {
   ADAPTER_POLICY_LIMITS,
   DESIGN_SWEEPS,
+  designFanout,
   designSlots,
   type IdealBound,
   idealBound,
@@ -217,7 +218,7 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
     retriedConnections: r.conns.filter((c) => c.attempts > 1).length,
   };
   if (r.design === 'ours') {
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS);
+    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(r.n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
     out.ideal = idealBound(tmins, slots);
     out.idealPolicy = idealBound(tminsPolicy, slots);
     if (r.windowMs) {
@@ -471,7 +472,7 @@ export function analyze(
       naiveSum += naiveMean[erp] ?? 0;
       naiveEnds.push(naiveSum);
     }
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS);
+    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
     const ideal = idealBound(tmins, slots);
     ideal.rateBoundMs = Math.max(ideal.rateBoundMs, rateBound);
     ideal.idealMs = Math.max(ideal.rateBoundMs, ideal.concurrencyBoundMs);

@@ -294,7 +294,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `- Why not the function over HTTP: erp-auto-sync claims every due connection on the database; the bench must only touch its own rows, so it calls the same orchestrator with \`connectionIds\` (the restricted claim) and skips the global recovery sweep (timed read-only instead). The continuation rule is applied by the bench, because the function's own \`shouldContinue\` refuses to continue id-restricted runs.`,
       `- Virtual time: waits are scaled (latency, rate-limit windows on both sides, backoff, budget, lease, sweeps); CPU and database work are not, so they count ×scale — an upper bound of that inflation is printed per night. Side by side ×${cfg.scaleSide}, measured night ×${cfg.scaleMain}, backfill ×${cfg.scaleBackfill}.`,
       `- Follow-up analyses are triggered through the real \`httpTrigger\` to a local stub answering 202 (they are separate functions).`,
-      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × one chain per cron/sweep).`,
+      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × its chains: the cron call's fan-out, one more per sweep, at most the chain ceiling).`,
     ].join('\n'),
   );
   const markdown = md.join('\n') + '\n';
