@@ -209,6 +209,9 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ['ideal bound (documented limits)', `${min(a.main.ideal?.idealMs)} = max(rate-limit bound ${min(a.main.ideal?.rateBoundMs)}, concurrency bound ${min(a.main.ideal?.concurrencyBoundMs)})`],
     ['ideal / actual', `${f(a.main.ratio, 2)} (vs the adapters' own pacing: ${f(a.main.ratioPolicy, 2)})`],
     ['invocations', `${a.main.invocations.count} (${a.main.invocations.killed} killed at the wall limit)`],
+    ...(r.nights.main.chains
+      ? [['chains alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission`]]
+      : []),
     ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
     ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker stops for the rest of its invocation)`],
     ['beyond adapter I/O and NF-e import (real ms / connection)', `mean ${f(a.main.overheadRealMs.mean, 1)}, p50 ${f(a.main.overheadRealMs.p50, 1)}, p95 ${f(a.main.overheadRealMs.p95, 1)} = bookkeeping SQL ${f(a.main.overheadSplit.bookkeepingSql, 1)} + entity writes ${f(a.main.overheadSplit.dataSql, 1)} + triggers ${f(a.main.overheadSplit.triggers, 1)} + JS / event loop ${f(a.main.overheadSplit.rest, 1)}`],
