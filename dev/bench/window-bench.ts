@@ -2,14 +2,14 @@
  * `npm run bench [-- --quick] [-- --connections 10000] ...` — the nightly window at scale, our design side by
  * side with the plan's naive design. Method, assumptions and how to read the output: dev/bench/README.md.
  *
- * Runs on the DEV stack's database (profile dev; start it with `npm run stack -- up`), with its own ERP
+ * Runs on the DEV stack's database (profile dev; started when down, and then stopped at the end), with its own ERP
  * simulators in this process (ephemeral ports, on a virtual clock) and its own invocation processes. Creates
  * its own companies / connections / Vault secrets (bulk SQL) and deletes exactly those at the end. Writes
  * bench-results/window-<stamp>.{json,md}, window-<stamp>-growth.svg, window-<stamp>-night.svg and
  * window-latest.* copies.
  */
 import postgres from 'postgres';
-import { analyze } from './window/analyze.ts';
+import { analyze, DESIGN } from './window/analyze.ts';
 import { realNow, ScaledClock } from './window/clock.ts';
 import { parseConfig } from './window/config.ts';
 import { bytesPerConnection, type DbCostPoint, foreignDue, measureDbCost, setDue } from './window/dbcost.ts';
@@ -29,7 +29,7 @@ type Sql = postgres.Sql<Record<string, never>>;
 const cfg = parseConfig(Deno.args);
 const progress = new Progress();
 const benchStart = realNow();
-const env = await benchEnv();
+const env = await benchEnv((m) => progress.log(m));
 const sql = postgres(env.dbUrl, { max: 8, prepare: false, onnotice: () => {}, connection: { application_name: 'erp-bench' } }) as unknown as Sql;
 const tag = `w${Date.now().toString(36)}`;
 const seeder = new Seeder(sql, tag);
@@ -56,6 +56,7 @@ async function cleanup() {
   for (const f of fleets) await f.close().catch(() => {});
   await stub.shutdown().catch(() => {});
   await sql.end({ timeout: 5 }).catch(() => {});
+  await env.restore().catch((e) => progress.log(`  could not stop the dev stack: ${e}`));
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   Deno.addSignalListener(sig, async () => {
@@ -154,6 +155,7 @@ try {
     budgetMs: cfg.budgetMs,
     leaseMs: cfg.leaseMs,
     wallMs: cfg.wallMs,
+    ...DESIGN,
     invokeDelayMs: cfg.invokeDelayMs,
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,

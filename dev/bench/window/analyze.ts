@@ -9,12 +9,14 @@ import type { DbCostPoint } from './dbcost.ts';
 import {
   ADAPTER_POLICY_LIMITS,
   DESIGN_SWEEPS,
+  designFanout,
   designSlots,
   type IdealBound,
   idealBound,
   tMinMs,
 } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
+import { chainCeiling, CPU_USE } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
 import type { IngestResult } from './nfe-ingest.ts';
 import { ERPS } from './profiles.ts';
 import type { InvocationSummary, NightResult } from './runs.ts';
@@ -216,7 +218,7 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
     retriedConnections: r.conns.filter((c) => c.attempts > 1).length,
   };
   if (r.design === 'ours') {
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS);
+    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(r.n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
     out.ideal = idealBound(tmins, slots);
     out.idealPolicy = idealBound(tminsPolicy, slots);
     if (r.windowMs) {
@@ -306,7 +308,21 @@ function modelParams(
     overlapShare: Number.isFinite(overlapShare) ? overlapShare : 1,
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,
+    ceiling: DESIGN.ceiling,
+    perInvocation: DESIGN.perInvocation,
+    closeMarginMs: DESIGN.closeMarginMs * 1,
+    connsPerInvocation: cpuCap([main]),
   };
+}
+
+/** The design's orchestration settings the bench runs with (runtime.ts defaults). */
+export const DESIGN = { ceiling: chainCeiling(100, 5), perInvocation: 8, closeMarginMs: 10_000, cpuMs: 2000 };
+
+/** Connections an invocation takes before its CPU budget is spent (the measured CPU fit; the rule in claimVerdict). */
+export function cpuCap(nights: NightResult[]): number {
+  const fit = cpuFit(nights);
+  if (!(fit.perConnMs > 0)) return Infinity;
+  return Math.max(1, Math.floor((DESIGN.cpuMs * CPU_USE - fit.fixedMs) / fit.perConnMs));
 }
 
 function modelMean(p: ModelParams, seeds = 5) {
@@ -456,7 +472,7 @@ export function analyze(
       naiveSum += naiveMean[erp] ?? 0;
       naiveEnds.push(naiveSum);
     }
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS);
+    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
     const ideal = idealBound(tmins, slots);
     ideal.rateBoundMs = Math.max(ideal.rateBoundMs, rateBound);
     ideal.idealMs = Math.max(ideal.rateBoundMs, ideal.concurrencyBoundMs);

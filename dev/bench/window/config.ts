@@ -34,7 +34,7 @@ const HELP = `npm run bench [-- options]
 
   --quick                 smoke run under 2 minutes (24 connections measured, growth modelled)
   --connections N         due connections in the night (default 2000; quick 24)
-  --sample S              connections synced for real in the measured night (default min(N, 400); quick N);
+  --sample S              connections synced for real in the measured night (default N: the whole night; quick N);
                           S = N measures the whole night (slow for large N: see dev/bench/README.md)
   --subset S              side-by-side subset, ours vs naive (default 40; quick 8)
   --growth 500,2000,10000 connection counts for the growth table
@@ -94,7 +94,7 @@ export function parseConfig(args: string[]): BenchConfig {
   };
   const quick = !!values.quick;
   const connections = Math.round(num(values.connections, quick ? 24 : 2000, 4));
-  const sample = Math.min(connections, Math.round(num(values.sample, quick ? connections : Math.min(connections, 400), 4)));
+  const sample = Math.min(connections, Math.round(num(values.sample, connections, 4)));
   const growth = (values.growth ?? '500,2000,10000').split(',').map((s) => Math.round(num(s.trim(), 0, 4)));
   return {
     quick,

@@ -1,29 +1,71 @@
 /**
- * Where the benchmark runs: the DEV stack's database (`stack.ts status --env`, profile dev), or $DB_URL.
+ * Where the benchmark runs: the DEV stack's database (`stack.ts status --env`, profile dev; started when down and
+ * stopped again at the end), or $DB_URL.
  * Also the CPU meters: this process, the Postgres cluster (postmaster + backends, from /proc) and the machine.
  */
 import process from 'node:process';
+import postgres from 'postgres';
 import { REPO_ROOT } from '../../stack/config.ts';
 
 export interface BenchEnv {
   dbUrl: string;
   stackDir: string | null;
   profile: string;
+  /** Leaves the machine as the bench found it: stops the dev stack when the bench started it. */
+  restore: () => Promise<void>;
 }
 
-export async function benchEnv(): Promise<BenchEnv> {
-  const override = Deno.env.get('DB_URL');
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ['run', '-A', `${REPO_ROOT}/dev/stack/stack.ts`, '--profile', 'dev', 'status', '--env'],
+function stack(...args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ['run', '-A', `${REPO_ROOT}/dev/stack/stack.ts`, '--profile', 'dev', ...args],
     stdout: 'piped',
-    stderr: 'null',
+    stderr: 'piped',
     cwd: REPO_ROOT,
   }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const get = (k: string) => new RegExp(`^${k}=(.+)$`, 'm').exec(text)?.[1]?.trim() ?? null;
-  const dbUrl = override ?? get('DB_URL');
-  if (!dbUrl) throw new Error('no database: start the dev stack (npm run stack -- up) or set DB_URL');
-  return { dbUrl, stackDir: override ? null : get('STACK_DIR'), profile: override ? 'custom' : 'dev' };
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+/** The dev stack's database ($DB_URL overrides): started (and later stopped) by the bench when it is down. */
+export async function benchEnv(log: (s: string) => void): Promise<BenchEnv> {
+  const override = Deno.env.get('DB_URL');
+  if (override) return { dbUrl: override, stackDir: null, profile: 'custom', restore: () => Promise.resolve() };
+  const status = async () => {
+    const text = new TextDecoder().decode((await stack('status', '--env')).stdout);
+    const get = (k: string) => new RegExp(`^${k}=(.+)$`, 'm').exec(text)?.[1]?.trim() ?? null;
+    return { dbUrl: get('DB_URL'), stackDir: get('STACK_DIR') };
+  };
+  let env = await status();
+  let started = false;
+  if (!env.dbUrl || !(await reachable(env.dbUrl))) {
+    log('the dev stack is down: starting it (npm run stack -- up); it is stopped again at the end');
+    const up = await stack('up');
+    if (up.code !== 0) throw new Error(`could not start the dev stack:\n${new TextDecoder().decode(up.stderr).slice(-2000)}`);
+    started = true;
+    env = await status();
+    if (!env.dbUrl) throw new Error('the dev stack started but printed no DB_URL');
+  }
+  return {
+    dbUrl: env.dbUrl!,
+    stackDir: env.stackDir,
+    profile: 'dev',
+    restore: async () => {
+      if (!started) return;
+      started = false;
+      log('stopping the dev stack the bench started');
+      await stack('down');
+    },
+  };
 }
 
 /** CPU ms of this process (the bench coordinator and its in-process simulators). */

@@ -70,17 +70,22 @@ export interface SweepSchedule {
 export const DESIGN_SWEEPS: SweepSchedule = { firstMs: 5 * 60_000, everyMs: 10 * 60_000, lastMs: 5 * 3_600_000 + 55 * 60_000 };
 
 /**
- * The design's parallelism: the cron's chain, plus one more self-continuing chain per sweep while work is
- * left, each running `concurrency` syncs at once. `fanout` = chains started at 00:00 (1 in the design).
+ * The design's parallelism: `fanout` chains started at 00:00, plus one more per sweep while work is left, at
+ * most `ceiling` alive (the chain ceiling), each running `concurrency` syncs at once.
  */
-export function designSlots(concurrency: number, sweeps: SweepSchedule | null, fanout = 1): SlotsFn {
+export function designSlots(concurrency: number, sweeps: SweepSchedule | null, fanout = 1, ceiling = Infinity): SlotsFn {
   return (t) => {
     let chains = fanout;
     if (sweeps && t >= sweeps.firstMs) {
       chains += Math.floor((Math.min(t, sweeps.lastMs) - sweeps.firstMs) / sweeps.everyMs) + 1;
     }
-    return concurrency * chains;
+    return concurrency * Math.min(ceiling, chains);
   };
+}
+
+/** The design's chains for a night of n due connections: the cron call's fan-out, under the ceiling. */
+export function designFanout(n: number, perInvocation: number, ceiling: number): number {
+  return Math.max(1, Math.min(ceiling, Math.ceil(n / Math.max(1, perInvocation))));
 }
 
 /** Smallest T with ∫₀ᵀ slots(t) dt ≥ workMs (slots piecewise constant; exact to `stepMs`). */

@@ -28,8 +28,12 @@ export interface InvocationJob {
   t0: number;
   scale: number;
   ids: string[];
-  /** Real milliseconds. */
+  /** Real milliseconds: the claim budget, the platform's wall clock and the close margin under it. */
   budgetMs: number;
+  wallMs: number;
+  closeMarginMs: number;
+  /** The CPU budget per request (real ms, start-up counted). */
+  cpuMs: number;
   concurrency: number;
   maxConcurrency: number;
   /** Real seconds. */
@@ -173,14 +177,26 @@ if (import.meta.main) {
         concurrency: job.concurrency,
         continuationOf: job.continuationOf,
       };
-      runId = await openRun(sql, {
+      runId = (await openRun(sql, {
         source: job.continuationOf ? 'continuation' : 'cron',
         parentRunId: job.continuationOf ?? null,
         dryRun: false,
         recovered: 0,
-      });
+      }))!.id;
       emit({ type: 'run', runId });
-      const s = await executeRun(deps, runId, 0, req, { budgetMs: job.budgetMs, maxConcurrency: job.maxConcurrency });
+      const s = await executeRun(deps, runId, 0, req, {
+        claimMs: job.budgetMs,
+        wallMs: job.wallMs,
+        closeMarginMs: job.closeMarginMs,
+        cpuMs: job.cpuMs,
+        maxConcurrency: job.maxConcurrency,
+      }, {
+        cpuMs: cpuNow, // the whole process: start-up counted
+        handOn: () => {
+          emit({ type: 'handon' });
+          return Promise.resolve(true);
+        },
+      });
       const statuses: Record<string, number> = {};
       for (const r of s.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       emit({

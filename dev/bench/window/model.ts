@@ -1,16 +1,18 @@
 /**
  * A discrete-event model of OUR design's night, for connection counts the benchmark does not sync for real.
- * It replays exactly the orchestration rules of erp-auto-sync + pg_cron, with the per-connection sync
- * durations MEASURED by the benchmark (sampled per ERP, with replacement) and the claim / end-of-run database
- * costs MEASURED at that table size:
- *   - the cron starts one invocation at 00:00; each sweep (00:05, 00:15, ...) starts another if work is left;
+ * It replays the orchestration rules of erp-auto-sync + pg_cron (the pure decisions of
+ * supabase/functions/_shared/sync/orchestrator.ts), with the per-connection sync durations MEASURED by the
+ * benchmark (sampled per ERP, with replacement) and the claim / end-of-run database costs MEASURED at that size:
+ *   - the cron call at 00:00 and each sweep (00:05, 00:15, ...) while work is left start a chain, admitted only
+ *     while fewer than `ceiling` chains are alive; such a call also starts chainsToStart(free due, alive) more;
  *   - an invocation runs `concurrency` workers; a worker claims (claimMs), syncs (a sampled duration), and
- *     claims again until the budget is spent or nothing is claimable;
- *   - when its workers are done the invocation counts what is left (endMs) and, if it processed something and
- *     something is left, continues itself after `invokeDelayMs`;
- *   - the platform kills an invocation at `wallMs`: its unfinished syncs are lost, their connections become
- *     claimable again when their lease expires (`leaseMs` later) and that chain ends (a killed worker never
- *     calls its continuation).
+ *     claims again until the claim budget is spent, the invocation has taken `connsPerInvocation` (its measured
+ *     CPU budget) or nothing is claimable;
+ *   - when the claim budget or the CPU budget stops a worker, the invocation hands on at once (its chain's
+ *     continuation starts `invokeDelayMs` later) and lets its syncs in flight finish; one that ends without
+ *     having handed on (nothing claimable) counts what is left (endMs) and continues if it processed something;
+ *   - a sync still running at the deadline (`wallMs − closeMarginMs` after its invocation started) stops there
+ *     and its connection is claimable again at once (checkpoint saved, lease released).
  * The model is validated against the benchmark's measured run (same N, same durations) and the error is
  * reported next to every modelled number.
  */
@@ -31,8 +33,16 @@ export interface ModelParams {
   claimMs: number;
   endMs: number;
   sweeps: SweepSchedule | null;
-  /** Invocations started at 00:00 (the design: 1). */
+  /** Heads started at 00:00 regardless of the fan-out rule (what-if; the ceiling grows to match). */
   fanout?: number;
+  /** Chains alive at most (orchestrator.ts chainCeiling); default unbounded. */
+  ceiling?: number;
+  /** Connections an invocation is expected to take: sizes the fan-out (default: no fan-out). */
+  perInvocation?: number;
+  /** Connections an invocation takes before its CPU budget is spent (default unbounded). */
+  connsPerInvocation?: number;
+  /** The deadline of a sync is wallMs − closeMarginMs after its invocation started (default 0). */
+  closeMarginMs?: number;
   /**
    * Claim collisions (measured by dbcost.ts): the claim statement takes an advisory lock on every due account
    * before it picks one, so a claim that starts while another is running finds nothing and its worker stops.
@@ -59,6 +69,8 @@ export interface ModelResult {
   invocations: number;
   killed: number;
   maxChains: number;
+  /** Invocations refused at admission (the chains alive filled the ceiling). */
+  refused: number;
   maxSlotsBusy: number;
   /** Claims that came back empty because of another claim (workers stopped early). */
   emptyClaims: number;
@@ -121,12 +133,14 @@ interface Inv {
   start: number;
   active: number;
   processed: number;
+  taken: number;
+  handedOn: boolean;
   killed: boolean;
   lastExit: number;
 }
 
 type Ev =
-  | { t: number; seq: number; kind: 'start' }
+  | { t: number; seq: number; kind: 'start'; head: boolean }
   | { t: number; seq: number; kind: 'worker'; inv: Inv; finished: boolean; first: boolean; lead?: boolean }
   | { t: number; seq: number; kind: 'done'; inv: Inv }
   | { t: number; seq: number; kind: 'sweep' }
@@ -150,7 +164,15 @@ export function modelDesign(p: ModelParams): ModelResult {
   const completions: number[] = [];
   const ev = new Heap<Ev>();
   let seq = 0;
-  let invocations = 0, killed = 0, running = 0, maxChains = 0, inflight = 0, maxBusy = 0, emptyClaims = 0;
+  let invocations = 0, killed = 0, alive = 0, maxChains = 0, inflight = 0, maxBusy = 0, emptyClaims = 0, refused = 0;
+  const ceiling = Math.max(p.ceiling ?? Infinity, p.fanout ?? 1);
+  const free = () => front.length + (p.n - next);
+  const handOn = (inv: Inv, t: number) => {
+    if (inv.handedOn || inv.killed || inv.taken === 0 || free() === 0) return;
+    inv.handedOn = true;
+    alive--;
+    push({ t: t + p.invokeDelayMs, kind: 'start', head: false });
+  };
   let claimsRunning: Array<[number, number]> = [];
   const overlaps = (t: number) => {
     claimsRunning = claimsRunning.filter(([, end]) => end > t);
@@ -166,7 +188,7 @@ export function modelDesign(p: ModelParams): ModelResult {
     if (inv.active === 0) push({ t: inv.killed ? inv.start + p.wallMs : inv.lastExit + p.endMs, kind: 'done', inv });
   };
 
-  for (let f = 0; f < (p.fanout ?? 1); f++) push({ t: 0, kind: 'start' });
+  for (let f = 0; f < (p.fanout ?? 1); f++) push({ t: 0, kind: 'start', head: f === 0 });
   if (p.sweeps) push({ t: p.sweeps.firstMs, kind: 'sweep' });
 
   while (ev.size) {
@@ -174,10 +196,18 @@ export function modelDesign(p: ModelParams): ModelResult {
     if (e.t > horizon) break;
     switch (e.kind) {
       case 'start': {
+        if (alive >= ceiling) {
+          refused++;
+          break;
+        }
         invocations++;
-        running++;
-        maxChains = Math.max(maxChains, running);
-        const inv: Inv = { start: e.t, active: p.concurrency, processed: 0, killed: false, lastExit: e.t };
+        alive++;
+        maxChains = Math.max(maxChains, alive);
+        if (e.head && p.perInvocation) {
+          const want = Math.min(ceiling, Math.ceil(free() / p.perInvocation));
+          for (let k = alive; k < want; k++) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
+        }
+        const inv: Inv = { start: e.t, active: p.concurrency, processed: 0, taken: 0, handedOn: false, killed: false, lastExit: e.t };
         for (let w = 0; w < p.concurrency; w++) {
           push({ t: e.t, kind: 'worker', inv, finished: false, first: true, lead: w === 0 });
         }
@@ -190,7 +220,8 @@ export function modelDesign(p: ModelParams): ModelResult {
           inflight--;
           inv.processed++;
         }
-        if (e.t - inv.start >= p.budgetMs) {
+        if (e.t - inv.start >= p.budgetMs || inv.taken >= (p.connsPerInvocation ?? Infinity)) {
+          handOn(inv, e.t);
           exitWorker(inv, e.t);
           break;
         }
@@ -204,7 +235,15 @@ export function modelDesign(p: ModelParams): ModelResult {
           exitWorker(inv, e.t + p.claimMs);
           break;
         }
+        inv.taken++;
         const end = e.t + p.claimMs + dur(conn);
+        const deadline = inv.start + p.wallMs - (p.closeMarginMs ?? 0);
+        if (p.closeMarginMs && end > deadline) {
+          // Stopped at its deadline: checkpoint saved, lease released, claimable again at once.
+          push({ t: deadline, kind: 'requeue', conn });
+          exitWorker(inv, deadline);
+          break;
+        }
         if (end > inv.start + p.wallMs) {
           // The platform ends the worker mid-sync: the work is lost, the lease expires later.
           inv.killed = true;
@@ -218,14 +257,14 @@ export function modelDesign(p: ModelParams): ModelResult {
         break;
       }
       case 'done': {
-        running--;
+        if (!e.inv.handedOn) alive--;
         if (e.inv.killed) killed++;
-        else if (e.inv.processed > 0 && left() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start' });
+        else if (!e.inv.handedOn && e.inv.processed > 0 && free() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
         break;
       }
       case 'sweep': {
         if (left() > 0) {
-          push({ t: e.t, kind: 'start' });
+          push({ t: e.t, kind: 'start', head: true });
           if (p.sweeps && e.t + p.sweeps.everyMs <= p.sweeps.lastMs) push({ t: e.t + p.sweeps.everyMs, kind: 'sweep' });
         }
         break;
@@ -244,6 +283,7 @@ export function modelDesign(p: ModelParams): ModelResult {
     invocations,
     killed,
     maxChains,
+    refused,
     maxSlotsBusy: maxBusy,
     emptyClaims,
   };

@@ -209,6 +209,9 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ['ideal bound (documented limits)', `${min(a.main.ideal?.idealMs)} = max(rate-limit bound ${min(a.main.ideal?.rateBoundMs)}, concurrency bound ${min(a.main.ideal?.concurrencyBoundMs)})`],
     ['ideal / actual', `${f(a.main.ratio, 2)} (vs the adapters' own pacing: ${f(a.main.ratioPolicy, 2)})`],
     ['invocations', `${a.main.invocations.count} (${a.main.invocations.killed} killed at the wall limit)`],
+    ...(r.nights.main.chains
+      ? [['chains alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission`]]
+      : []),
     ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
     ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker stops for the rest of its invocation)`],
     ['beyond adapter I/O and NF-e import (real ms / connection)', `mean ${f(a.main.overheadRealMs.mean, 1)}, p50 ${f(a.main.overheadRealMs.p50, 1)}, p95 ${f(a.main.overheadRealMs.p95, 1)} = bookkeeping SQL ${f(a.main.overheadSplit.bookkeepingSql, 1)} + entity writes ${f(a.main.overheadSplit.dataSql, 1)} + triggers ${f(a.main.overheadSplit.triggers, 1)} + JS / event loop ${f(a.main.overheadSplit.rest, 1)}`],
@@ -290,11 +293,11 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
   md.push('');
   md.push(
     [
-      `- Real parts: the orchestrator (\`openRun\` + \`executeRun\`: claim with FOR UPDATE SKIP LOCKED + lease, bounded concurrency, wall-clock budget), \`syncConnection\`, the four adapters, \`importNfeDocuments\`, Vault credentials, the dev Postgres. Each invocation is its own pre-booted Deno process; continuations follow the function's rule (work left and something processed); pg_cron's sweep is replayed on the virtual clock; a SIGTERM at the wall limit plays the platform's kill.`,
+      `- Real parts: the orchestrator (\`openRun\` + \`executeRun\`: claim with FOR UPDATE SKIP LOCKED + lease, bounded concurrency, wall-clock budget), \`syncConnection\`, the four adapters, \`importNfeDocuments\`, Vault credentials, the dev Postgres. Each invocation is its own pre-booted Deno process; an invocation hands on as soon as its claim budget or measured CPU (2 s, start-up counted) is spent, cron and sweep calls start as many chains as the free due rows need under the chain ceiling (the function's rules, replayed by the bench); pg_cron's sweep is replayed on the virtual clock; a SIGTERM at the wall limit plays the platform's kill.`,
       `- Why not the function over HTTP: erp-auto-sync claims every due connection on the database; the bench must only touch its own rows, so it calls the same orchestrator with \`connectionIds\` (the restricted claim) and skips the global recovery sweep (timed read-only instead). The continuation rule is applied by the bench, because the function's own \`shouldContinue\` refuses to continue id-restricted runs.`,
       `- Virtual time: waits are scaled (latency, rate-limit windows on both sides, backoff, budget, lease, sweeps); CPU and database work are not, so they count ×scale — an upper bound of that inflation is printed per night. Side by side ×${cfg.scaleSide}, measured night ×${cfg.scaleMain}, backfill ×${cfg.scaleBackfill}.`,
       `- Follow-up analyses are triggered through the real \`httpTrigger\` to a local stub answering 202 (they are separate functions).`,
-      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × one chain per cron/sweep).`,
+      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × its chains: the cron call's fan-out, one more per sweep, at most the chain ceiling).`,
     ].join('\n'),
   );
   const markdown = md.join('\n') + '\n';

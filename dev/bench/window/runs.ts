@@ -2,16 +2,19 @@
  * Running a night, measured: our design (ours) and the plan's naive design (naive), both driving real
  * invocation processes (invocation.ts) against the in-process simulators and the dev database.
  *
- * ours: the cron fires one invocation at 00:00 (virtual); every invocation that ends with work left and
- * something processed continues itself (after `invokeDelayMs`, the self-invocation's HTTP hop and boot); the
- * sweep job fires one more invocation at 00:05, 00:15, ... while connections are still due; the platform kills
- * an invocation at `wallMs` (SIGTERM: a killed invocation never continues itself). The window ends at the
+ * ours: the cron fires one invocation at 00:00 (virtual), which starts as many more chains as the free due rows
+ * need (chainsToStart), under the chain ceiling; an invocation hands on as soon as its claim budget (wall clock
+ * or measured CPU) is spent (its continuation starts after `invokeDelayMs`, the HTTP hop and boot); the sweep
+ * job fires at 00:05, 00:15, ... while connections are still due (refused when the chains alive fill the
+ * ceiling); the platform kills an invocation at `wallMs` (SIGTERM). The window ends at the
  * last erp_sync_logs.completed_at of the night.
  */
 import type postgres from 'postgres';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import { realNow, type ScaledClock } from './clock.ts';
 import type { ConnMetrics } from './deps.ts';
+import { countDue } from '../../../supabase/functions/_shared/db/connections.ts';
+import { chainsToStart } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
 import { DESIGN_SWEEPS, type SweepSchedule } from './ideal.ts';
 import type { InvocationJob, InvocationReport, Resources } from './invocation.ts';
 import type { NaiveOutcome } from './naive.ts';
@@ -41,6 +44,11 @@ export interface DesignOptions {
   budgetMs: number;
   leaseMs: number;
   wallMs: number;
+  closeMarginMs: number;
+  /** Real ms of CPU per request (the platform's 2 s). */
+  cpuMs: number;
+  ceiling: number;
+  perInvocation: number;
   invokeDelayMs: number;
   sweeps: SweepSchedule | null;
   horizonMs: number;
@@ -107,6 +115,8 @@ export interface NightResult {
   conns: ConnResult[];
   realMs: number;
   stoppedAtHorizon: boolean;
+  /** Our design: the chain ceiling, the most chains alive at once, and the invocations refused at admission. */
+  chains?: { ceiling: number; maxAlive: number; refused: number };
 }
 
 function mergeMetrics(into: Map<string, ConnMetrics>, list: ConnMetrics[]) {
@@ -257,13 +267,30 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
   const since = new Date(startReal);
   const vNow = () => (realNow() - startReal) * k;
   let running = 0, pending = 0, chains = 0, seq = 0, stopping = false;
+  // The function's admission and fan-out rules, replayed here (the bench's runs are restricted to its own ids, so
+  // they do not go through openRun's admission): chains alive (not handed on) under the ceiling.
+  let alive = 0;
   const live = new Set<{ kill(): void }>();
 
-  const dispatch = (chain: number, kind: InvocationSummary['kind'], continuationOf?: string) => {
+  const dispatch = async (chain: number, kind: InvocationSummary['kind'], continuationOf?: string) => {
     if (stopping) return;
+    if (alive >= o.ceiling) {
+      refused++;
+      return;
+    }
+    alive++;
+    maxAlive = Math.max(maxAlive, alive);
     running++;
+    if (kind !== 'continuation') {
+      // A cron call or a sweep: as many chains as the free due rows need, minus those alive.
+      const freeDue = await countDue(ctx.sql as never, new Date(), ids);
+      const extra = chainsToStart({ freeDue, alive, perInvocation: o.perInvocation, ceiling: o.ceiling });
+      for (let i = 0; i < extra; i++) later(() => dispatch(++chains, 'continuation'));
+    }
     const proc = ctx.pool.take();
     live.add(proc);
+    let handedOn = false;
+    let runId: string | undefined;
     const job: InvocationJob = {
       mode: 'ours',
       dbUrl: ctx.dbUrl,
@@ -271,6 +298,9 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
       scale: k,
       ids,
       budgetMs: o.budgetMs / k,
+      wallMs: o.wallMs / k,
+      closeMarginMs: o.closeMarginMs / k,
+      cpuMs: o.cpuMs,
       concurrency: o.concurrency,
       maxConcurrency: o.maxConcurrency,
       leaseSeconds: o.leaseMs / 1000 / k,
@@ -278,23 +308,38 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
       triggerUrl: ctx.triggerUrl,
       label: `${o.label}#${++seq}`,
     };
-    proc.run(job, { wallLimitMs: o.wallMs / k, onRun: ctx.onRunId }).then((rep) => {
+    proc.run(job, {
+      wallLimitMs: o.wallMs / k,
+      onRun: (id) => {
+        runId = id;
+        ctx.onRunId(id);
+      },
+      // The invocation hands on as soon as its claim budget (wall clock or CPU) is spent.
+      onHandOn: () => {
+        handedOn = true;
+        alive--;
+        later(() => dispatch(chain, 'continuation', runId));
+      },
+    }).then((rep) => {
       live.delete(proc);
       mergeMetrics(metrics, rep.metrics);
       invocations.push(toSummary(rep, chain, kind, startReal, k));
       running--;
-      if (rep.type === 'result' && (rep.remaining ?? 0) > 0 && (rep.processed ?? 0) > 0 && !stopping) {
-        pending++;
-        setTimeout(() => {
-          pending--;
-          dispatch(chain, 'continuation', rep.runId);
-        }, o.invokeDelayMs / k);
-      }
+      if (!handedOn) alive--;
     }).catch((e) => {
       live.delete(proc);
       running--;
+      if (!handedOn) alive--;
       errors.push(e);
     });
+  };
+  let refused = 0, maxAlive = 0;
+  const later = (f: () => void) => {
+    pending++;
+    setTimeout(() => {
+      pending--;
+      f();
+    }, o.invokeDelayMs / k);
   };
 
   // Sweeps (pg_cron job erp-auto-sync-sweep), on the virtual clock.
@@ -307,12 +352,12 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
     }
     sweepTimer = setTimeout(async () => {
       const done = await countDone(ctx, ids, since);
-      if (done < ids.length && !stopping) dispatch(++chains, 'sweep');
+      if (done < ids.length && !stopping) void dispatch(++chains, 'sweep');
       scheduleSweep(atMs + o.sweeps!.everyMs);
     }, Math.max(0, (atMs - vNow()) / k));
   };
 
-  dispatch(0, 'cron');
+  void dispatch(0, 'cron');
   if (o.sweeps) scheduleSweep(o.sweeps.firstMs);
   let done = 0;
   let stoppedAtHorizon = false;
@@ -355,6 +400,7 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
     conns: results,
     realMs,
     stoppedAtHorizon,
+    chains: { ceiling: o.ceiling, maxAlive, refused },
   };
 }
 
@@ -373,6 +419,9 @@ export async function runNaive(ctx: RunContext, label: string, conns: SeededConn
     scale: k,
     ids,
     budgetMs: 0,
+    wallMs: 0,
+    closeMarginMs: 0,
+    cpuMs: 0,
     concurrency: 1,
     maxConcurrency: 1,
     leaseSeconds: 0,

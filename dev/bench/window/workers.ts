@@ -102,7 +102,10 @@ export class InvocationProcess {
    * Runs the job. `wallLimitMs` (real): SIGTERM after that long, like the platform ending the worker.
    * `onRun` gets the run id as soon as the invocation opened its erp_sync_runs row.
    */
-  async run(job: InvocationJob, o: { wallLimitMs?: number; onRun?: (runId: string) => void } = {}): Promise<InvocationReport> {
+  async run(
+    job: InvocationJob,
+    o: { wallLimitMs?: number; onRun?: (runId: string) => void; onHandOn?: () => void } = {},
+  ): Promise<InvocationReport> {
     await this.ready;
     const w = this.child.stdin.getWriter();
     await w.write(new TextEncoder().encode(JSON.stringify(job) + '\n'));
@@ -123,6 +126,10 @@ export class InvocationProcess {
         }
         if (m.type === 'run') {
           o.onRun?.(m.runId);
+          continue;
+        }
+        if (m.type === 'handon') {
+          o.onHandOn?.();
           continue;
         }
         if (m.type === 'error') throw new Error(`invocation ${job.label} failed: ${m.error}`);

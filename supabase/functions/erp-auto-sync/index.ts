@@ -7,25 +7,20 @@
  *    (EdgeRuntime.waitUntil) so pg_net's timeout never matters; the result lands in erp_sync_runs/logs.
  *  - ops: waits and answers { run_id, processed, succeeded, failed, remaining, duration_ms, results }.
  *  - dry_run: { remaining, would_run: [...] } and nothing written.
- * Background invocations stay inside the platform's limits: each stops claiming after its wall-clock budget or
- * ERP_AUTO_SYNC_MAX_PER_INVOCATION connections (the 2 s CPU budget) and, with connections still due, invokes
- * itself again with the same secret (continuation_of = this run). On a big night the first one also starts
- * side-by-side invocations (ERP_AUTO_SYNC_MAX_PARALLEL), so any number of connections finishes in the night.
+ * Background invocations stay inside the platform's limits (_shared/sync/orchestrator.ts): each is admitted only
+ * while the chains alive are under the ceiling set by the database connection budget, stops claiming when its
+ * wall-clock budget is spent or its measured CPU would pass the 2 s budget, gives every sync a deadline under the
+ * wall clock, and hands the rest of the night to a continuation (same function, its own secret) at that moment.
+ * The cron call and each sweep also start as many chains as the free due rows need, under the ceiling.
  */
 import { z } from 'zod';
 import { withCors } from '../_shared/api/cors.ts';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
-import { presentedSecrets, requireCronSecret } from '../_shared/auth/cron-secret.ts';
+import { requireCronSecret } from '../_shared/auth/cron-secret.ts';
 import { countDue } from '../_shared/db/connections.ts';
-import {
-  dryRun,
-  executeRun,
-  openAutoSyncRun,
-  parallelInvocations,
-  type RunRequest,
-  shouldContinue,
-} from '../_shared/sync/orchestrator.ts';
-import { engineDeps, newOwner, settings } from '../_shared/sync/runtime.ts';
+import { continuationEnv, continueRun } from '../_shared/sync/continuation.ts';
+import { chainsToStart, dryRun, executeRun, openAutoSyncRun, type RunRequest } from '../_shared/sync/orchestrator.ts';
+import { backgroundLimits, cpuClock, engineDeps, newOwner, settings } from '../_shared/sync/runtime.ts';
 
 const Body = z.object({
   source: z.enum(['cron', 'ops']),
@@ -40,26 +35,6 @@ declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined;
 function inBackground(p: Promise<unknown>) {
   if (typeof EdgeRuntime !== 'undefined' && EdgeRuntime?.waitUntil) EdgeRuntime.waitUntil(p);
   else p.catch((e) => console.error('erp-auto-sync background run failed:', e));
-}
-
-/** Starts another background invocation (same secret) that continues this run's work. */
-async function continueRun(req: Request, runId: string, concurrency?: number) {
-  const base = Deno.env.get('SUPABASE_URL');
-  const secret = presentedSecrets(req)[0];
-  if (!base || !secret) return;
-  try {
-    const res = await fetch(`${base}/functions/v1/erp-auto-sync`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ source: 'cron', continuation_of: runId, ...(concurrency ? { concurrency } : {}) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    await res.body?.cancel();
-    if (!res.ok) console.error(`erp-auto-sync: continuation answered ${res.status}`);
-  } catch (e) {
-    // The nightly sweep job picks up whatever is still due.
-    console.error('erp-auto-sync: continuation failed:', e instanceof Error ? e.message : e);
-  }
 }
 
 async function handler(req: Request): Promise<Response> {
@@ -77,22 +52,29 @@ async function handler(req: Request): Promise<Response> {
     const deps = engineDeps(newOwner('auto'));
     if (request.dryRun) return json(await dryRun(deps.sql, request, deps.now()));
 
-    const { runId, recovered } = await openAutoSyncRun(deps.sql, request, deps.now(), deps.leaseSeconds);
+    const startedAt = deps.now().getTime();
+    const cpuMs = cpuClock.forInvocation();
     const background = request.source === 'cron' || !!request.continuationOf;
+    const limits = backgroundLimits();
+    const opened = await openAutoSyncRun(deps.sql, request, deps.now(), deps.leaseSeconds, background ? limits : undefined);
+    if (!opened) return json({ run_id: null, accepted: false, reason: 'the chains alive already fill the ceiling' }, 202);
+    const { runId, recovered } = opened;
+    const handOn = () => continueRun(continuationEnv(), runId, request.concurrency);
     const work = async () => {
       if (background && !request.continuationOf && !request.connectionIds) {
-        // A big night: start side-by-side invocations, each taking a share and continuing itself.
-        const due = await countDue(deps.sql, deps.now());
-        const extra = parallelInvocations(due, settings.maxPerInvocation, settings.maxParallel) - 1;
-        await Promise.all(Array.from({ length: extra }, () => continueRun(req, runId, request.concurrency)));
+        // The cron call or a sweep: as many chains as the free due rows need, minus those alive, under the ceiling.
+        const freeDue = await countDue(deps.sql, deps.now());
+        const extra = chainsToStart({ freeDue, alive: opened.alive, perInvocation: limits.perInvocation, ceiling: limits.ceiling });
+        await Promise.all(Array.from({ length: extra }, handOn));
       }
-      const summary = await executeRun(deps, runId, recovered, request, {
-        budgetMs: settings.budgetMs,
-        maxConcurrency: settings.maxConcurrency,
-        maxConnections: background ? settings.maxPerInvocation : undefined,
-      });
-      if (shouldContinue(summary, request)) await continueRun(req, runId, request.concurrency);
-      return summary;
+      return await executeRun(
+        deps,
+        runId,
+        recovered,
+        request,
+        background ? limits : { wallMs: limits.wallMs, closeMarginMs: limits.closeMarginMs, claimMs: settings.budgetMs, maxConcurrency: settings.maxConcurrency },
+        background && !request.connectionIds ? { handOn, cpuMs, startedAt } : { startedAt, cpuMs },
+      );
     };
     if (background) {
       inBackground(work());

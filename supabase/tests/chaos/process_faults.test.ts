@@ -55,8 +55,9 @@ chaosScenario('process', 'functions process killed mid-sync (nightly and manual 
   ctx.check('manual sync accepted', started.status === 202, `HTTP ${started.status}`);
   await waitFor(
     async () => {
-      const rows = await sql`select distinct connection_id from public.erp_sync_checkpoints
-                           where connection_id = any(${[nightly.connectionId, manual.connectionId]}::uuid[])`;
+      // A first page of each has landed (checkpoints are written with the progress, every few seconds).
+      const rows = await sql`select distinct company_id from public.xml_imports
+                           where company_id = any(${[nightly.companyId, manual.companyId]}::uuid[])`;
       return rows.length === 2;
     },
     60_000,

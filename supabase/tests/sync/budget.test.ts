@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { adapterFor } from '../../functions/_shared/sync/adapter-context.ts';
 import type { EngineDeps } from '../../functions/_shared/sync/engine.ts';
-import { executeRun, openAutoSyncRun, type RunRequest, shouldContinue } from '../../functions/_shared/sync/orchestrator.ts';
+import { executeRun, openAutoSyncRun, type RunRequest } from '../../functions/_shared/sync/orchestrator.ts';
 import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
 import { Fixture } from './fixtures.ts';
@@ -30,38 +30,25 @@ stackTest('a spent budget hands the remaining due connections to a continuation'
     });
     // Budget of zero: the invocation claims nothing and says everything is still due.
     const req: RunRequest = { source: 'cron' };
-    const first = await openAutoSyncRun(sql as never, req, new Date(), 30);
-    const none = await executeRun(deps('budget-0'), first.runId, 0, { ...req, connectionIds: ids }, { budgetMs: 0, maxConcurrency: 4 });
+    const first = (await openAutoSyncRun(sql as never, req, new Date(), 30))!;
+    const none = await executeRun(deps('budget-0'), first.runId, 0, { ...req, connectionIds: ids }, { claimMs: 0, maxConcurrency: 4 });
     assert.equal(none.processed, 0);
     assert.equal(none.remaining, 3);
 
-    // A budget that allows one claim: one processed, the rest remain, and a continuation is asked for.
-    // Independent of machine speed: the first claim is checked at once (well inside the budget), and the first
-    // sync cannot finish before the budget is spent (its NF-e import waits until then), so exactly one is taken.
-    const BUDGET_MS = 1_000;
-    const started = performance.now();
-    const tightDeps: EngineDeps = {
-      ...deps('budget-1'),
-      importNfe: async (...a: Parameters<typeof importNfeDocuments>) => {
-        const left = started + BUDGET_MS + 1 - performance.now();
-        if (left > 0) await new Promise((r) => setTimeout(r, left));
-        return await importNfeDocuments(...a);
-      },
-    };
-    const tight = await executeRun(tightDeps, first.runId, 0, { source: 'cron', connectionIds: ids }, {
-      budgetMs: BUDGET_MS,
+    // A budget that allows one claim (a fake clock: 1 ms passes per reading): one processed, the rest remain.
+    let t = 0;
+    const tight = await executeRun(deps('budget-1'), first.runId, 0, { source: 'cron', connectionIds: ids }, {
+      claimMs: 2,
       maxConcurrency: 1,
-    });
-    assert.ok(performance.now() - started >= BUDGET_MS, 'the first sync outlasted the budget');
+    }, { clock: () => t++ });
     assert.equal(tight.processed, 1);
     assert.equal(tight.remaining, 2);
-    assert.equal(shouldContinue(tight, { source: 'cron' }), true, 'an unrestricted run hands the rest on');
-    assert.equal(shouldContinue(tight, { source: 'cron', connectionIds: ids }), false, 'a run on given ids does not');
+    assert.equal(tight.stopped_by, 'wall');
 
     // The continuation finishes the rest; nothing is synced twice.
-    const cont = await openAutoSyncRun(sql as never, { source: 'cron', continuationOf: first.runId }, new Date(), 30);
+    const cont = (await openAutoSyncRun(sql as never, { source: 'cron', continuationOf: first.runId }, new Date(), 30))!;
     const rest = await executeRun(deps('budget-2'), cont.runId, 0, { source: 'cron', connectionIds: ids, continuationOf: first.runId }, {
-      budgetMs: 60_000,
+      claimMs: 60_000,
       maxConcurrency: 2,
     });
     assert.equal(rest.processed, 2);

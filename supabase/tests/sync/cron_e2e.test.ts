@@ -70,7 +70,7 @@ stackTest('nightly run through pg_cron and pg_net syncs every due connection onc
       assert.equal(c.next_sync_at.toISOString(), nextMidnightUtc(c.last_sync_at), `${p.erp}: next midnight slot`);
       assert.equal(c.lease_owner, null, 'lease released');
       const [{ n }] = await sql`select count(*)::int as n from public.xml_imports where company_id = ${p.companyId}`;
-      assert.ok(n > 0, `${p.erp}: NF-e landed`);
+      assert.ok(n > 0, `${p.erp}: NF-e landed ${JSON.stringify(log.details.entities?.nfe)}`);
       const [{ d }] = await sql`select count(*)::int as d from public.company_dre where company_id = ${p.companyId}`;
       assert.ok(d > 0, `${p.erp}: DRE lines`);
       const [prof] = await sql`select cnpj from public.company_profile where company_id = ${p.companyId}`;

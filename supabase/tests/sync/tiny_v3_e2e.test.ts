@@ -45,8 +45,8 @@ stackTest('Tiny v3: orchestrator → engine → v3 adapter → simulator → dat
       owner: 'tiny-v3-e2e',
     };
     const ids = [conn.id as string, v2.connectionId];
-    const run = await openAutoSyncRun(sql as never, { source: 'ops', connectionIds: ids }, new Date(), 60);
-    const summary = await executeRun(deps, run.runId, 0, { source: 'ops', connectionIds: ids }, { budgetMs: 120_000, maxConcurrency: 2 });
+    const run = (await openAutoSyncRun(sql as never, { source: 'ops', connectionIds: ids }, new Date(), 60))!;
+    const summary = await executeRun(deps, run.runId, 0, { source: 'ops', connectionIds: ids }, { claimMs: 120_000, maxConcurrency: 2 });
     assert.equal(summary.processed, 2);
 
     const logs = await sql`select connection_id, status, records_synced, error_message from public.erp_sync_logs

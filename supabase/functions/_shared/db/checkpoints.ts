@@ -1,4 +1,8 @@
-/** erp_sync_checkpoints: where each entity of a connection resumes; saved after every page. */
+/**
+ * erp_sync_checkpoints: where each entity of a connection resumes. Read when a sync opens its log (same
+ * statement, see sync-logs.ts openLog), written while a long entity runs (saveCheckpoint, at most every few
+ * seconds) and with the log's closing statement (checkpointUpserts): never a statement per page of its own.
+ */
 import type { Checkpoint, Entity } from '../adapters/contract.ts';
 import type { Sql } from './client.ts';
 
@@ -7,10 +11,46 @@ export interface CheckpointRow {
   synced_through: string | null; // 'YYYY-MM-DD'
 }
 
+/** A checkpoint to write; `syncedThrough` undefined keeps the stored one. */
+export interface CheckpointWrite {
+  entity: Entity;
+  checkpoint: Checkpoint;
+  syncedThrough?: string | null;
+}
+
+/** The connection's checkpoints as one JSON array (a fragment for openLog's statement). */
+export function checkpointsJson(sql: Sql, connectionId: string) {
+  return sql`coalesce((select json_agg(json_build_object('entity', k.entity, 'checkpoint', k.checkpoint,
+                'synced_through', to_char(k.synced_through, 'YYYY-MM-DD')))
+              from public.erp_sync_checkpoints k where k.connection_id = ${connectionId}), '[]'::json)`;
+}
+
+export function checkpointMap(rows: Array<{ entity: Entity; checkpoint: Checkpoint; synced_through: string | null }>) {
+  return new Map<Entity, CheckpointRow>(rows.map((r) => [r.entity, { checkpoint: r.checkpoint, synced_through: r.synced_through }]));
+}
+
 export async function loadCheckpoints(sql: Sql, connectionId: string): Promise<Map<Entity, CheckpointRow>> {
-  const rows = await sql`select entity, checkpoint, to_char(synced_through, 'YYYY-MM-DD') as synced_through
-                         from public.erp_sync_checkpoints where connection_id = ${connectionId}`;
-  return new Map(rows.map((r) => [r.entity as Entity, { checkpoint: r.checkpoint, synced_through: r.synced_through }]));
+  const [r] = await sql`select ${checkpointsJson(sql, connectionId)} as checkpoints`;
+  return checkpointMap(r.checkpoints);
+}
+
+/** Upserts checkpoints (a statement, or a fragment inside another statement's CTE). */
+export function checkpointUpserts(sql: Sql, connectionId: string, writes: CheckpointWrite[]) {
+  const rows = writes.map((w) => ({
+    entity: w.entity,
+    checkpoint: w.checkpoint,
+    synced_through: w.syncedThrough ?? null,
+    keep: w.syncedThrough === undefined,
+  }));
+  return sql`
+    insert into public.erp_sync_checkpoints (connection_id, entity, checkpoint, synced_through)
+    select ${connectionId}, x.entity, x.checkpoint,
+           case when x.keep then (select k.synced_through from public.erp_sync_checkpoints k
+                                  where k.connection_id = ${connectionId} and k.entity = x.entity)
+                else x.synced_through::date end
+    from jsonb_to_recordset(${sql.json(rows as never)}) as x(entity text, checkpoint jsonb, synced_through text, keep boolean)
+    on conflict (connection_id, entity) do update set checkpoint = excluded.checkpoint,
+      synced_through = excluded.synced_through, updated_at = now()`;
 }
 
 export async function saveCheckpoint(
@@ -20,10 +60,5 @@ export async function saveCheckpoint(
   checkpoint: Checkpoint,
   syncedThrough?: string | null,
 ): Promise<void> {
-  await sql`
-    insert into public.erp_sync_checkpoints (connection_id, entity, checkpoint, synced_through)
-    values (${connectionId}, ${entity}, ${sql.json(checkpoint as never)}, ${syncedThrough ?? null})
-    on conflict (connection_id, entity) do update set checkpoint = excluded.checkpoint,
-      synced_through = case when ${syncedThrough === undefined} then erp_sync_checkpoints.synced_through
-                            else excluded.synced_through end, updated_at = now()`;
+  await checkpointUpserts(sql, connectionId, [{ entity, checkpoint, syncedThrough }]);
 }

@@ -52,17 +52,71 @@ export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000)
   ) as unknown as ConnectionRow[];
 }
 
+/**
+ * Due connections nobody holds (no live lease): the work still free to claim. Rows leased by a running sync
+ * are not counted, so a night being worked on does not look like a backlog.
+ */
 export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<number> {
   const [r] = await sql.unsafe(
-    `select count(*)::int as n from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
+    `select count(*)::int as n from public.erp_connections c
+     where ${DUE} and (c.lease_owner is null or c.lease_expires_at < $1) ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
     ids ? [now, ids] : [now],
   );
   return r.n as number;
 }
 
 /**
+ * Runs `fn` in a transaction: its own (a pool), a savepoint (already a transaction), or BEGIN/COMMIT on a
+ * reserved connection.
+ */
+async function inTransaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  type F = (f: (tx: Sql) => Promise<T>) => Promise<T>;
+  const s = sql as unknown as { begin?: F; savepoint?: F };
+  if (typeof s.begin === 'function') return await s.begin(fn);
+  if (typeof s.savepoint === 'function') return await s.savepoint(fn);
+  await sql.unsafe('begin');
+  try {
+    const r = await fn(sql);
+    await sql.unsafe('commit');
+    return r;
+  } catch (e) {
+    await sql.unsafe('rollback').catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Leases the first of `candidates` (in order) that has no live lease on a sibling connection of its ERP account.
+ * Runs inside the transaction that already holds the candidates' account locks: this statement's snapshot is
+ * taken after those locks, so it sees every sibling claim that committed before them (a check in the statement
+ * that took the locks reads an older snapshot and lets such a claim slip through).
+ */
+async function leaseFirstFree(
+  tx: Sql,
+  candidates: string[],
+  now: Date,
+  owner: string,
+  leaseSeconds: number,
+): Promise<ConnectionRow | null> {
+  if (candidates.length === 0) return null;
+  const rows = await tx.unsafe(
+    `with pick as (
+       select c.id from unnest($4::uuid[]) with ordinality as x(id, n) join public.erp_connections c on c.id = x.id
+       where ${FREE} order by x.n limit 1
+     )
+     update public.erp_connections c
+        set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
+       from pick where c.id = pick.id
+     returning ${COLUMNS}`,
+    [now, owner, leaseSeconds, candidates],
+  );
+  return (rows[0] as unknown as ConnectionRow) ?? null;
+}
+
+/**
  * Claims the next due, unleased connection (of a free account) and leases it to `owner`. `exclude` holds the
- * connections this run already took, so a run never picks the same one twice.
+ * connections this run already took, so a run never picks the same one twice. First the account lock, then the
+ * sibling check (two statements in one transaction; see leaseFirstFree).
  */
 export async function claimNextDue(
   sql: Sql,
@@ -71,33 +125,32 @@ export async function claimNextDue(
   leaseSeconds: number,
   opts: { ids?: string[]; exclude?: string[] } = {},
 ): Promise<ConnectionRow | null> {
-  const rows = await sql.unsafe(
-    // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
-    // then the account lock is tried on that batch only: never on every due row.
-    `with batch as (
-       select c.id, c.account_key, c.next_sync_at from public.erp_connections c
-       where ${DUE} and ${FREE}
-         and ($4::uuid[] is null or c.id = any($4::uuid[]))
-         and not (c.id = any($5::uuid[]))
-       order by c.next_sync_at nulls first, c.id
-       limit 16
-       for update of c skip locked
-     ), candidate as (
+  return await inTransaction(sql, async (tx) => {
+    const locked = await tx.unsafe(
+      // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
+      // then the account lock is tried on that batch only: never on every due row.
+      `with batch as (
+         select c.id, c.account_key, c.next_sync_at from public.erp_connections c
+         where ${DUE} and ${FREE}
+           and ($2::uuid[] is null or c.id = any($2::uuid[]))
+           and not (c.id = any($3::uuid[]))
+         order by c.next_sync_at nulls first, c.id
+         limit 16
+         for update of c skip locked
+       )
        select b.id from batch b
        where pg_try_advisory_xact_lock(hashtextextended('erp-account:' || b.account_key, 0))
-       order by b.next_sync_at nulls first, b.id
-       limit 1
-     )
-     update public.erp_connections c
-        set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
-       from candidate where c.id = candidate.id
-     returning ${COLUMNS}`,
-    [now, owner, leaseSeconds, opts.ids ?? null, opts.exclude ?? []],
-  );
-  return (rows[0] as unknown as ConnectionRow) ?? null;
+       order by b.next_sync_at nulls first, b.id`,
+      [now, opts.ids ?? null, opts.exclude ?? []],
+    );
+    return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
+  });
 }
 
-/** Leases one connection for a manual sync, whatever its schedule; null when it is already leased. */
+/**
+ * Leases one connection for a manual sync, whatever its schedule; null when it (or a sibling connection of its
+ * ERP account) is already leased. Account lock first, then the check, as in claimNextDue.
+ */
 export async function leaseConnection(
   sql: Sql,
   id: string,
@@ -105,15 +158,14 @@ export async function leaseConnection(
   owner: string,
   leaseSeconds: number,
 ): Promise<ConnectionRow | null> {
-  const rows = await sql.unsafe(
-    `update public.erp_connections c
-        set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
-      where c.id = $4 and ${FREE}
-        and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))
-      returning ${COLUMNS}`,
-    [now, owner, leaseSeconds, id],
-  );
-  return (rows[0] as unknown as ConnectionRow) ?? null;
+  return await inTransaction(sql, async (tx) => {
+    const locked = await tx.unsafe(
+      `select c.id from public.erp_connections c
+        where c.id = $1 and pg_try_advisory_xact_lock(hashtextextended('erp-account:' || c.account_key, 0))`,
+      [id],
+    );
+    return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
+  });
 }
 
 /** Extends a lease we hold; false when it was lost (expired and taken over). */
@@ -139,20 +191,26 @@ export interface ConnectionOutcome {
   clearFullResync: boolean;
 }
 
-/** Writes the connection's state after a sync and releases our lease, in one statement. */
-export async function finishConnection(sql: Sql, id: string, owner: string, o: ConnectionOutcome): Promise<void> {
-  await sql`
+/**
+ * The connection's state after a sync, with our lease released: a statement, or a fragment for the log's closing
+ * statement (sync-logs.ts closeLog). An inactive connection (switched off by an admin, possibly while this sync
+ * ran) stays inactive: a sync never switches it back on.
+ */
+export function finishConnection(sql: Sql, id: string, owner: string, o: ConnectionOutcome) {
+  return sql`
     update public.erp_connections set
-      last_sync_at = ${o.lastSyncAt}, next_sync_at = ${o.nextSyncAt}, status = ${o.status},
+      last_sync_at = ${o.lastSyncAt}, next_sync_at = ${o.nextSyncAt},
+      status = case when status = 'inactive' then status else ${o.status} end,
       status_message = ${o.statusMessage}, consecutive_failures = ${o.consecutiveFailures},
       sync_config = case when ${o.clearFullResync} then sync_config - 'full_resync' else sync_config end,
       lease_owner = null, lease_expires_at = null
     where id = ${id} and (lease_owner = ${owner} or lease_owner is null)`;
 }
 
-export async function releaseLease(sql: Sql, id: string, owner: string): Promise<void> {
-  await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
-            where id = ${id} and lease_owner = ${owner}`;
+/** Releases our lease and changes nothing else (the connection stays due): a statement or a fragment. */
+export function releaseLease(sql: Sql, id: string, owner: string) {
+  return sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
+             where id = ${id} and lease_owner = ${owner}`;
 }
 
 /** Clears leases whose holder died (expired). Returns how many. */

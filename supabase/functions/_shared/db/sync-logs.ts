@@ -1,5 +1,15 @@
-/** erp_sync_logs (one row per connection sync) and erp_sync_runs (one per orchestrator invocation). */
+/**
+ * erp_sync_logs (one row per connection sync) and erp_sync_runs (one per orchestrator invocation).
+ * A sync's bookkeeping is two statements: openLog (insert the running log, read the checkpoints) and closeLog
+ * (close the log, write the checkpoints, update the connection and release its lease), plus a progress update
+ * at most every few seconds while it runs.
+ */
+import type { Entity } from '../adapters/contract.ts';
+import { type CheckpointRow, checkpointMap, checkpointsJson, checkpointUpserts, type CheckpointWrite } from './checkpoints.ts';
+import type postgres from 'postgres';
 import type { Sql } from './client.ts';
+
+type Fragment = postgres.PendingQuery<any>;
 
 export interface SyncLogRow {
   id: string;
@@ -16,17 +26,25 @@ export interface SyncLogRow {
   error_message: string | null;
 }
 
-/** Opens a running log; null when the connection already has one (the one-running-per-connection index). */
+/**
+ * Opens a running log and reads the connection's checkpoints, in one statement; null when the connection
+ * already has a running log (the one-running-per-connection index).
+ */
 export async function openLog(
   sql: Sql,
   a: { connectionId: string; companyId: string; syncType: 'auto' | 'manual'; runId: string | null; startedAt: Date },
-): Promise<SyncLogRow | null> {
+): Promise<(SyncLogRow & { checkpoints: Map<Entity, CheckpointRow> }) | null> {
   const rows = await sql`
-    insert into public.erp_sync_logs (connection_id, company_id, run_id, sync_type, status, started_at, heartbeat_at)
-    values (${a.connectionId}, ${a.companyId}, ${a.runId}, ${a.syncType}, 'running', ${a.startedAt}, ${a.startedAt})
-    on conflict (connection_id) where status = 'running' do nothing
-    returning *`;
-  return (rows[0] as unknown as SyncLogRow) ?? null;
+    with l as (
+      insert into public.erp_sync_logs (connection_id, company_id, run_id, sync_type, status, started_at, heartbeat_at)
+      values (${a.connectionId}, ${a.companyId}, ${a.runId}, ${a.syncType}, 'running', ${a.startedAt}, ${a.startedAt})
+      on conflict (connection_id) where status = 'running' do nothing
+      returning *
+    )
+    select l.*, ${checkpointsJson(sql, a.connectionId)} as checkpoints from l`;
+  if (!rows[0]) return null;
+  const row = rows[0] as unknown as SyncLogRow & { checkpoints: never };
+  return { ...row, checkpoints: checkpointMap(row.checkpoints) };
 }
 
 export async function runningLog(sql: Sql, connectionId: string): Promise<SyncLogRow | null> {
@@ -44,21 +62,33 @@ export async function lastManualStart(sql: Sql, connectionId: string): Promise<D
   return (r?.at as Date | null) ?? null;
 }
 
-/** Progress: counts and per-entity details so far, and the heartbeat the recovery sweep looks at. */
+/**
+ * Progress: counts and per-entity details so far, the heartbeat the recovery sweep looks at, and the checkpoints
+ * reached since the last progress write, in one statement.
+ */
 export async function updateLogProgress(
   sql: Sql,
   id: string,
   p: { recordsSynced: number; recordsFailed: number; details: Record<string, unknown> },
+  with_: { connectionId?: string; checkpoints?: CheckpointWrite[] } = {},
 ): Promise<void> {
-  await sql`update public.erp_sync_logs set records_synced = ${p.recordsSynced}, records_failed = ${p.recordsFailed},
-            details = ${sql.json(p.details as never)}, heartbeat_at = now()
-            where id = ${id} and status = 'running'`;
+  const cps = with_.connectionId && with_.checkpoints?.length
+    ? sql`with cps as (${checkpointUpserts(sql, with_.connectionId, with_.checkpoints)})`
+    : sql``;
+  await sql`${cps}
+    update public.erp_sync_logs set records_synced = ${p.recordsSynced}, records_failed = ${p.recordsFailed},
+      details = ${sql.json(p.details as never)}, heartbeat_at = now()
+    where id = ${id} and status = 'running'`;
 }
 
 export async function heartbeat(sql: Sql, id: string): Promise<void> {
   await sql`update public.erp_sync_logs set heartbeat_at = now() where id = ${id} and status = 'running'`;
 }
 
+/**
+ * Closes a running log, in one statement with what goes with it: the entities' checkpoints and the connection's
+ * update (a fragment from connections.ts: its new state and the lease released, or only the lease released).
+ */
 export async function closeLog(
   sql: Sql,
   id: string,
@@ -71,11 +101,21 @@ export async function closeLog(
     details: Record<string, unknown>;
     errorMessage: string | null;
   },
+  with_: { connectionId?: string; checkpoints?: CheckpointWrite[]; connection?: Fragment | null } = {},
 ): Promise<void> {
-  await sql`update public.erp_sync_logs set status = ${c.status}, completed_at = ${c.completedAt},
-            records_synced = ${c.recordsSynced}, records_failed = ${c.recordsFailed}, duration_ms = ${c.durationMs},
-            details = ${sql.json(c.details as never)}, error_message = ${c.errorMessage?.slice(0, 2000) ?? null}
-            where id = ${id} and status = 'running'`;
+  const cps = with_.connectionId && with_.checkpoints?.length
+    ? sql`, cps as (${checkpointUpserts(sql, with_.connectionId, with_.checkpoints)})`
+    : sql``;
+  const conn = with_.connection ? sql`, conn as (${with_.connection})` : sql``;
+  await sql`
+    with log as (
+      update public.erp_sync_logs set status = ${c.status}, completed_at = ${c.completedAt},
+        records_synced = ${c.recordsSynced}, records_failed = ${c.recordsFailed}, duration_ms = ${c.durationMs},
+        details = ${sql.json(c.details as never)}, error_message = ${c.errorMessage?.slice(0, 2000) ?? null}
+      where id = ${id} and status = 'running'
+      returning id
+    )${cps}${conn}
+    select count(*) from log`;
 }
 
 /**
@@ -115,13 +155,38 @@ export async function failAbandonedRuns(sql: Sql, startedBefore: Date): Promise<
   return rows.length;
 }
 
+/**
+ * Opens a run row: the invocation's admission ticket. Under an advisory lock (so two invocations starting at
+ * once count each other), it counts the chains alive (runs running, not handed on, started after `aliveAfter`) and opens ours
+ * only when they are fewer than `ceiling` (null: always). The count is a statement after the lock, so it sees
+ * every run admitted before. Returns our id and how many runs are alive with ours, or null when refused.
+ */
 export async function openRun(
   sql: Sql,
-  r: { source: 'cron' | 'ops' | 'continuation'; parentRunId: string | null; dryRun: boolean; recovered: number },
-): Promise<string> {
-  const [row] = await sql`insert into public.erp_sync_runs (source, parent_run_id, dry_run, recovered)
-                          values (${r.source}, ${r.parentRunId}, ${r.dryRun}, ${r.recovered}) returning id`;
-  return row.id as string;
+  r: {
+    source: 'cron' | 'ops' | 'continuation';
+    parentRunId: string | null;
+    dryRun: boolean;
+    recovered: number;
+    ceiling?: number | null;
+    aliveAfter?: Date;
+  },
+): Promise<{ id: string; alive: number } | null> {
+  return await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtextextended('erp-auto-sync:admission', 0))`;
+    const [{ n }] = await tx`select count(*)::int as n from public.erp_sync_runs
+                             where status = 'running' and not dry_run and handed_on_at is null
+                               and started_at > ${r.aliveAfter ?? new Date(0)}`;
+    if (r.ceiling != null && n >= r.ceiling) return null;
+    const [row] = await tx`insert into public.erp_sync_runs (source, parent_run_id, dry_run, recovered)
+                           values (${r.source}, ${r.parentRunId}, ${r.dryRun}, ${r.recovered}) returning id`;
+    return { id: row.id as string, alive: n + 1 };
+  }) as { id: string; alive: number } | null;
+}
+
+/** The run has handed the rest of its night to a continuation: it no longer counts as its chain. */
+export async function markHandedOn(sql: Sql, id: string): Promise<void> {
+  await sql`update public.erp_sync_runs set handed_on_at = now() where id = ${id}`;
 }
 
 export async function closeRun(

@@ -1,16 +1,27 @@
 /**
  * The sync engine, for one connection whose lease we hold:
- *   open an erp_sync_logs row (running) → NF-e → products → financials → profile (each switchable, each
- *   isolated: one failing makes the log 'partial', the others still run) → close the log → update the
- *   connection (last/next sync, status, message, failure count) and release the lease.
- * Checkpoints are saved after every page and writes are idempotent upserts, so a run cut short (crash,
- * lost lease, time budget) leaves data the next run completes. While it runs, a heartbeat renews the lease
- * and the log's heartbeat; if the lease is lost the run stops and its log becomes 'interrupted'.
+ *   open the log (running; the same statement reads the checkpoints) → under the lease (withLease: heartbeat,
+ *   deadline) the entities NF-e → products → financials → profile, one table of steps (STEPS), each switchable
+ *   and isolated → decideOutcome (pure: entity results → status, failure count, pt-BR messages) → close the log
+ *   (one statement: log, checkpoints, the connection's new state, lease released).
+ * Writes are idempotent upserts and checkpoints are saved with the progress (at most every few seconds) and at
+ * the close, so a run cut short (crash, lost lease, deadline) leaves data the next run completes. At the
+ * deadline a sync stops, closes its log 'interrupted' and releases its lease: the connection stays due and the
+ * next invocation resumes it from the checkpoint.
  */
-import type { Checkpoint, Entity, ErpAdapter, FailedRecord } from '../adapters/contract.ts';
+import type {
+  Capabilities,
+  Checkpoint,
+  DateWindow,
+  Entity,
+  ErpAdapter,
+  ErpType,
+  FailedRecord,
+  Page,
+} from '../adapters/contract.ts';
 import { ENTITIES } from '../adapters/contract.ts';
 import type { Sql } from '../db/client.ts';
-import { loadCheckpoints, saveCheckpoint } from '../db/checkpoints.ts';
+import { type CheckpointRow, type CheckpointWrite, loadCheckpoints } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
 import {
@@ -23,11 +34,12 @@ import {
 } from '../db/synced-data.ts';
 import { AppError, toAppError } from '../errors.ts';
 import type { ImportOptions, ImportResult } from '../nfe/import.ts';
-import { entityEnabled, parseSyncConfig, type SyncConfig } from './config.ts';
+import { DEFAULT_SCHEDULE, entityEnabled, parseSyncConfig, type SyncConfig } from './config.ts';
 import {
   authFailureMessage,
   configFailureMessage,
   errorSummary,
+  interruptedMessage,
   logErrorMessage,
   partialMessage,
   tooManyFailuresMessage,
@@ -49,6 +61,15 @@ export interface EngineDeps {
   leaseSeconds: number;
   /** Identity of this worker (the lease owner). */
   owner: string;
+}
+
+export interface SyncRequest {
+  syncType: 'auto' | 'manual';
+  runId: string | null;
+  /** A log already opened by the caller (manual sync). */
+  logId?: string;
+  /** When the sync must stop, save its checkpoint and release the connection (the invocation's wall clock). */
+  deadline?: Date;
 }
 
 export type EntityStatus = 'success' | 'error' | 'skipped' | 'not_supported';
@@ -77,7 +98,125 @@ export interface SyncOutcome {
 }
 
 const MAX_ERRORS_KEPT = 20;
-const PROGRESS_EVERY_MS = 3000;
+/** Progress (and the checkpoints reached) is written at most this often while a sync runs. */
+export const PROGRESS_EVERY_MS = 3000;
+
+// --- the outcome: a pure decision ------------------------------------------------------------------------
+
+export type StopReason = 'lease_lost' | 'deadline';
+
+export interface OutcomeInput {
+  erp: ErpType;
+  entities: Partial<Record<Entity, EntityReport>>;
+  /** A failure of the whole sync (bad sync_config, the database...), outside any entity. */
+  failure?: { kind: string; code: string } | null;
+  /** The sync was stopped before the end. */
+  stopped?: StopReason | null;
+  /** The connection's count before this sync, and the limit from its sync_config. */
+  consecutiveFailures: number;
+  maxConsecutiveFailures: number;
+}
+
+export type ConnectionChange =
+  | { kind: 'leave' } // someone else holds the connection now
+  | { kind: 'release' } // lease released, schedule untouched: still due, resumed from the checkpoint
+  | { kind: 'finish'; status: 'active' | 'error'; message: string | null; consecutiveFailures: number };
+
+export interface Outcome {
+  status: 'success' | 'partial' | 'error' | 'interrupted';
+  /** The log's error_message (pt-BR, with the stable code). */
+  logMessage: string | null;
+  connection: ConnectionChange;
+}
+
+/** What a sync's entity results mean: the log's status and message, and the connection's new state. */
+export function decideOutcome(i: OutcomeInput): Outcome {
+  if (i.stopped) {
+    return {
+      status: 'interrupted',
+      logMessage: interruptedMessage(i.stopped),
+      connection: i.stopped === 'deadline' ? { kind: 'release' } : { kind: 'leave' },
+    };
+  }
+  const errored = ENTITIES.filter((e) => i.entities[e]?.status === 'error');
+  const attempted = ENTITIES.filter((e) => i.entities[e]?.status === 'success' || i.entities[e]?.status === 'error');
+  const authEntity = errored.find((e) => i.entities[e]?.error?.kind === 'auth');
+  const auth = i.failure?.kind === 'auth' ? i.failure : authEntity ? i.entities[authEntity]!.error! : null;
+  const config = i.failure?.kind === 'config' ? i.failure : null;
+  const status = i.failure || auth || (attempted.length > 0 && errored.length === attempted.length)
+    ? 'error'
+    : errored.length > 0
+    ? 'partial'
+    : 'success';
+  const first = errored[0];
+  const firstError = first ? i.entities[first]!.error : undefined;
+  const logMessage = i.failure
+    ? logErrorMessage(i.erp, i.failure.kind, i.failure.code)
+    : auth
+    ? logErrorMessage(i.erp, 'auth', auth.code)
+    : firstError
+    ? logErrorMessage(i.erp, firstError.kind, firstError.code, first)
+    : null;
+  const failures = status === 'error' ? i.consecutiveFailures + 1 : 0;
+  const finish = (s: 'active' | 'error', message: string | null): Outcome => ({
+    status,
+    logMessage,
+    connection: { kind: 'finish', status: s, message, consecutiveFailures: failures },
+  });
+  if (auth) return finish('error', authFailureMessage(i.erp, auth.code));
+  if (config) return finish('error', configFailureMessage(i.erp));
+  if (status === 'error') {
+    return failures >= i.maxConsecutiveFailures
+      ? finish('error', tooManyFailuresMessage(i.erp, failures))
+      : finish('active', transientFailureMessage(i.erp, failures, i.maxConsecutiveFailures));
+  }
+  if (status === 'partial') return finish('active', partialMessage(i.erp, errored));
+  return finish('active', null);
+}
+
+// --- the lease -------------------------------------------------------------------------------------------
+
+const LEASE_LOST = () => new AppError('conflict', 'LEASE_LOST', 'the connection lease was lost');
+const DEADLINE = () => new AppError('transient', 'DEADLINE', 'the invocation deadline was reached');
+
+/** Why a signal of withLease was aborted, if it was. */
+export function stopReason(signal: AbortSignal): StopReason | null {
+  if (!signal.aborted) return null;
+  return (signal.reason as AppError)?.code === 'DEADLINE' ? 'deadline' : 'lease_lost';
+}
+
+/**
+ * Runs `fn` while holding the connection's lease: a heartbeat renews the lease (and the log's heartbeat) every
+ * third of its length; the signal aborts when the lease is lost or at the deadline (a timer for waits in
+ * flight, and `check()`, which the page loop calls, against the engine's clock).
+ */
+export async function withLease<T>(
+  deps: Pick<EngineDeps, 'sql' | 'now' | 'leaseSeconds' | 'owner'>,
+  lease: { connectionId: string; logId: string; deadline?: Date },
+  fn: (signal: AbortSignal, check: () => void) => Promise<T>,
+): Promise<T> {
+  const abort = new AbortController();
+  const check = () => {
+    if (!abort.signal.aborted && lease.deadline && deps.now() >= lease.deadline) abort.abort(DEADLINE());
+    if (abort.signal.aborted) throw abort.signal.reason;
+  };
+  const beat = setInterval(async () => {
+    try {
+      const kept = await renewLease(deps.sql, lease.connectionId, deps.owner, deps.leaseSeconds);
+      if (!kept) abort.abort(LEASE_LOST());
+      else await heartbeat(deps.sql, lease.logId);
+    } catch { /* transient db hiccup: next beat retries */ }
+  }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
+  const timer = lease.deadline
+    ? setTimeout(() => abort.abort(DEADLINE()), Math.max(0, lease.deadline.getTime() - deps.now().getTime()))
+    : undefined;
+  try {
+    return await fn(abort.signal, check);
+  } finally {
+    clearInterval(beat);
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The closing writes of a sync (log, connection) retried through a short database outage (a restart, a
@@ -94,40 +233,176 @@ export async function persistently<T>(write: () => Promise<T>, attempts = 8): Pr
   }
 }
 
-function failedToErrors(failed: FailedRecord[]) {
+// --- the entities: one table of steps --------------------------------------------------------------------
+
+type ErrorEntry = EntityReport['errors'][number];
+
+interface EntityRun {
+  deps: EngineDeps;
+  conn: ConnectionRow;
+  cfg: SyncConfig;
+  now: Date;
+  saved: CheckpointRow | null;
+  resumeFrom: Checkpoint | null;
+  report: EntityReport;
+  /** Every external id the ERP listed in this run (records and failed ones alike). */
+  listed: Set<string>;
+}
+
+interface EntityStep {
+  supported(c: Capabilities): boolean;
+  /** The date window to read, when the entity has one. */
+  window?(now: Date, cfg: SyncConfig, syncedThrough: string | null): DateWindow & { full: boolean };
+  pages(a: ErpAdapter, w: DateWindow | undefined, resumeFrom: Checkpoint | null): AsyncIterable<Page<any>>;
+  /** Stores one page's records: how many landed, which failed, and notes for the log that are not failures. */
+  write(x: EntityRun, records: any[]): Promise<{ synced: number; errors: ErrorEntry[]; notes?: ErrorEntry[] }>;
+  /** After the last page; `last` is the last page's checkpoint. */
+  after?(x: EntityRun, w: DateWindow | undefined, last: Checkpoint | null): Promise<void>;
+  /** The checkpoint the entity ends with (null: none); `last` is the last page's. */
+  final(x: EntityRun, w: DateWindow | undefined, last: Checkpoint | null): { checkpoint: Checkpoint; syncedThrough: string | null } | null;
+  /** Whether pages carry a checkpoint worth saving on the way. */
+  resumable: boolean;
+}
+
+/** How far an entity is complete: only as far as before when some record failed (the next run reads it again). */
+const through = (x: EntityRun, to: string) => (x.report.failed ? x.saved?.synced_through ?? null : to);
+
+/** A finished window (NF-e, financials) is not resumed: the next window starts from synced_through. */
+const windowDone = (x: EntityRun, w: DateWindow | undefined) => ({
+  checkpoint: { done: true, from: w!.from, to: w!.to },
+  syncedThrough: through(x, w!.to),
+});
+
+async function* onePage<T>(get: () => Promise<T>): AsyncIterable<Page<T>> {
+  yield { records: [await get()], failed: [], checkpoint: {} };
+}
+
+const STEPS: Record<Entity, EntityStep> = {
+  nfe: {
+    supported: (c) => c.nfeIssued || c.nfeReceived,
+    window: nfeWindow,
+    pages: (a, w, from) => a.nfe(w!, from),
+    write: async (x, records) => {
+      const res = await x.deps.importNfe(x.deps.sql, {
+        companyId: x.conn.company_id,
+        companyCnpj: x.conn.company_cnpj ?? undefined,
+        connectionId: x.conn.id,
+        source: x.conn.erp_type,
+        documents: records.map((r) => ({ externalId: r.externalId, xml: r.xml, erpCancelled: r.erpCancelled })),
+      });
+      return {
+        synced: res.imported + res.updated + res.unchanged + res.events,
+        errors: res.failed.map((f) => ({ externalId: f.externalId, code: f.code, message: f.message })),
+      };
+    },
+    final: windowDone,
+    resumable: true,
+  },
+  products: {
+    supported: (c) => c.products,
+    pages: (a, _w, from) => a.products(from),
+    write: async (x, records) => {
+      const notes: ErrorEntry[] = [];
+      const synced = await upsertProducts(x.deps.sql, x.conn.company_id, x.conn.id, records, (ids) => notes.push(...duplicateNotes(ids)));
+      return { synced, errors: [], notes };
+    },
+    // A complete pass read from the first page in this run: what the ERP no longer lists becomes inactive.
+    after: async (x, _w, last) => {
+      if (!x.resumeFrom && last?.phase === 'done') await markUnlistedProductsInactive(x.deps.sql, x.conn.id, [...x.listed]);
+    },
+    // The products checkpoint is the adapter's own incremental cursor, always handed back. With failed records
+    // it stays where this run started, so the next run fetches them again; a finished pass without an
+    // incremental cursor (phase 'done') starts over next time: products change.
+    final: (x, _w, last) => {
+      const next = x.report.failed ? x.resumeFrom : last?.phase === 'done' ? null : last ?? x.resumeFrom;
+      return { checkpoint: next ?? {}, syncedThrough: through(x, localDay(x.now)) };
+    },
+    resumable: true,
+  },
+  financials: {
+    supported: (c) => c.financials,
+    window: financialsWindow,
+    pages: (a, w, from) => a.financials(w!, from),
+    write: async (x, records) => {
+      const notes: ErrorEntry[] = [];
+      const synced = await upsertFinancialEntries(x.deps.sql, x.conn.company_id, x.conn.id, records, (ids) => notes.push(...duplicateNotes(ids)));
+      return { synced, errors: [], notes };
+    },
+    after: async (x, w) => void await rebuildDre(x.deps.sql, x.conn.company_id, w!.from, w!.to, x.conn.erp_type),
+    final: windowDone,
+    resumable: true,
+  },
+  profile: {
+    supported: (c) => c.profile,
+    pages: (a) => onePage(() => a.profile()),
+    write: async (x, [profile]) => {
+      await upsertProfile(x.deps.sql, x.conn.company_id, x.conn.erp_type, profile);
+      return { synced: 1, errors: [] };
+    },
+    final: () => null,
+    resumable: false,
+  },
+};
+
+function failedToErrors(failed: FailedRecord[]): ErrorEntry[] {
   return failed.map((f) => ({ externalId: f.externalId, code: f.error.code, message: f.error.message.slice(0, 300) }));
 }
 
-export async function syncConnection(
-  deps: EngineDeps,
-  conn: ConnectionRow,
-  opts: { syncType: 'auto' | 'manual'; runId: string | null; logId?: string },
-): Promise<SyncOutcome> {
+/** One entity, page by page; `reached` records the checkpoint to save (with the next progress, or at the close). */
+async function runEntity(
+  x: EntityRun,
+  entity: Entity,
+  adapter: ErpAdapter,
+  check: () => void,
+  reached: (w: CheckpointWrite) => void,
+  progress: () => Promise<void>,
+): Promise<void> {
+  const step = STEPS[entity];
+  check();
+  const w = step.window?.(x.now, x.cfg, x.cfg.full_resync ? null : x.saved?.synced_through ?? null);
+  if (w) x.report.window = w;
+  let last: Checkpoint | null = null;
+  for await (const page of step.pages(adapter, w, x.resumeFrom)) {
+    check();
+    for (const r of [...page.records, ...page.failed]) if (r.externalId) x.listed.add(r.externalId);
+    const res = await step.write(x, page.records);
+    const errors = [...failedToErrors(page.failed), ...res.errors];
+    x.report.synced += res.synced;
+    x.report.failed += errors.length;
+    for (const e of [...errors, ...(res.notes ?? [])]) if (x.report.errors.length < MAX_ERRORS_KEPT) x.report.errors.push(e);
+    x.report.pages++;
+    last = page.checkpoint;
+    if (step.resumable) reached({ entity, checkpoint: page.checkpoint });
+    await progress();
+  }
+  await step.after?.(x, w, last);
+  const end = step.final(x, w, last);
+  if (end) reached({ entity, checkpoint: end.checkpoint, syncedThrough: end.syncedThrough });
+}
+
+// --- a sync ------------------------------------------------------------------------------------------------
+
+/** Opens the log (or takes over one left by a holder whose lease expired: we hold the lease now). */
+async function openOrTakeOver(deps: EngineDeps, conn: ConnectionRow, req: SyncRequest, startedAt: Date) {
+  if (req.logId) return { id: req.logId, checkpoints: await loadCheckpoints(deps.sql, conn.id) };
+  const open = () =>
+    openLog(deps.sql, { connectionId: conn.id, companyId: conn.company_id, syncType: req.syncType, runId: req.runId, startedAt });
+  const log = await open();
+  if (log) return log;
+  await interruptRunningLog(deps.sql, conn.id);
+  return await open();
+}
+
+export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req: SyncRequest): Promise<SyncOutcome> {
   const { sql } = deps;
   const startedAt = deps.now();
   const t0 = performance.now();
-  const open = () =>
-    openLog(sql, { connectionId: conn.id, companyId: conn.company_id, syncType: opts.syncType, runId: opts.runId, startedAt });
-  let log = opts.logId ? { id: opts.logId } : await open();
-  if (!log) {
-    // We hold the lease, so a running log belongs to a holder whose lease expired (crashed or cut off).
-    await interruptRunningLog(sql, conn.id);
-    log = await open();
-  }
+  const log = await openOrTakeOver(deps, conn, req, startedAt);
   if (!log) {
     await releaseLease(sql, conn.id, deps.owner);
     return { connectionId: conn.id, logId: null, status: 'already_running', recordsSynced: 0, recordsFailed: 0, durationMs: 0, entities: {} };
   }
-
-  const abort = new AbortController();
   const logId = log.id;
-  const beat = setInterval(async () => {
-    try {
-      const kept = await renewLease(sql, conn.id, deps.owner, deps.leaseSeconds);
-      if (!kept) abort.abort(new AppError('conflict', 'LEASE_LOST', 'the connection lease was lost'));
-      else await heartbeat(sql, logId);
-    } catch { /* transient db hiccup: next beat retries */ }
-  }, Math.max(500, (deps.leaseSeconds * 1000) / 3));
 
   const entities: Partial<Record<Entity, EntityReport>> = {};
   const totals = () => {
@@ -138,257 +413,135 @@ export async function syncConnection(
     }
     return { synced, failed };
   };
-  // Progress for the card (counts so far): after each entity, and between pages at most every few seconds.
+  // Checkpoints reached and not yet written: they go with the next progress write, or with the close.
+  const pending = new Map<Entity, CheckpointWrite>();
+  const reached = (w: CheckpointWrite) => pending.set(w.entity, { ...pending.get(w.entity), ...w });
   let lastProgress = performance.now();
-  const progress = async (force = true) => {
-    if (!force && performance.now() - lastProgress < PROGRESS_EVERY_MS) return;
+  const progress = async () => {
+    if (performance.now() - lastProgress < PROGRESS_EVERY_MS) return;
     lastProgress = performance.now();
     const t = totals();
-    await updateLogProgress(sql, logId, { recordsSynced: t.synced, recordsFailed: t.failed, details: { entities } });
+    const checkpoints = [...pending.values()];
+    pending.clear();
+    await updateLogProgress(sql, logId, { recordsSynced: t.synced, recordsFailed: t.failed, details: { entities } }, {
+      connectionId: conn.id,
+      checkpoints,
+    });
   };
 
+  let failure: AppError | null = null;
+  let stopped: StopReason | null = null;
   let cfg: SyncConfig;
-  let configError: AppError | null = null;
   try {
     cfg = parseSyncConfig(conn.sync_config);
+    nextSlotAfter(startedAt, cfg.schedule); // a schedule that cannot be followed is a config error, found now
   } catch (e) {
-    configError = new AppError('config', 'BAD_SYNC_CONFIG', `invalid sync_config: ${e instanceof Error ? e.message : e}`);
+    failure = new AppError('config', 'BAD_SYNC_CONFIG', `invalid sync_config: ${e instanceof Error ? e.message : e}`);
     cfg = parseSyncConfig({});
   }
 
-  let authError: AppError | null = null;
-  let interrupted = false;
-  try {
-    const adapter = configError ? null : deps.adapterFor(conn, abort.signal);
-    const checkpoints = await loadCheckpoints(sql, conn.id);
-    for (const entity of ENTITIES) {
-      const report: EntityReport = { status: 'success', synced: 0, failed: 0, pages: 0, errors: [], duration_ms: 0 };
-      entities[entity] = report;
-      const te = performance.now();
-      if (!entityEnabled(cfg, entity)) {
-        report.status = 'skipped';
-        continue;
-      }
-      if (configError || authError) {
-        report.status = 'skipped';
-        report.error = errorSummary(configError ?? authError!);
-        continue;
-      }
-      if (!supports(adapter!, entity)) {
-        report.status = 'not_supported';
-        continue;
-      }
-      try {
-        await runEntity(deps, conn, adapter!, entity, cfg, checkpoints.get(entity) ?? null, report, abort.signal, progress);
-        report.trigger = await deps.trigger(FOLLOW_UPS[entity], {
-          company_id: conn.company_id,
-          connection_id: conn.id,
-          log_id: log.id,
-        });
-      } catch (e) {
-        if (abort.signal.aborted) {
-          interrupted = true;
-          report.status = 'error';
-          report.error = errorSummary(toAppError(abort.signal.reason));
-          break;
+  if (!failure) {
+    try {
+      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline }, async (signal, check) => {
+        const adapter = deps.adapterFor(conn, signal);
+        let authError: AppError | null = null;
+        for (const entity of ENTITIES) {
+          const step = STEPS[entity];
+          const report: EntityReport = { status: 'success', synced: 0, failed: 0, pages: 0, errors: [], duration_ms: 0 };
+          entities[entity] = report;
+          if (!entityEnabled(cfg, entity)) {
+            report.status = 'skipped';
+            continue;
+          }
+          if (authError) {
+            report.status = 'skipped';
+            report.error = errorSummary(authError);
+            continue;
+          }
+          if (!step.supported(adapter.capabilities)) {
+            report.status = 'not_supported';
+            continue;
+          }
+          const saved = log.checkpoints.get(entity) ?? null;
+          // A full re-sync ignores where we stopped; a run cut short resumes from its last saved page; a finished
+          // window is not resumed (the next window is computed from synced_through).
+          const finished = saved?.checkpoint?.done === true && entity !== 'products';
+          const empty = !saved?.checkpoint || Object.keys(saved.checkpoint).length === 0;
+          const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
+          const te = performance.now();
+          try {
+            await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report, listed: new Set() }, entity, adapter, check, reached, progress);
+            report.trigger = await deps.trigger(FOLLOW_UPS[entity], { company_id: conn.company_id, connection_id: conn.id, log_id: logId });
+          } catch (e) {
+            report.status = 'error';
+            if ((stopped = stopReason(signal))) {
+              report.error = errorSummary(toAppError(signal.reason));
+              break;
+            }
+            const err = toAppError(e);
+            report.error = errorSummary(err);
+            if (err.kind === 'auth') authError = err;
+          } finally {
+            report.duration_ms = Math.round(performance.now() - te);
+          }
+          await progress();
         }
-        const err = toAppError(e);
-        report.status = 'error';
-        report.error = errorSummary(err);
-        if (err.kind === 'auth') authError = err;
-      } finally {
-        report.duration_ms = Math.round(performance.now() - te);
-      }
-      await progress();
+      });
+    } catch (e) {
+      // Failure outside any entity (building the adapter, a progress write...): the whole sync failed.
+      failure = toAppError(e);
     }
-  } catch (e) {
-    // Failure outside any entity (loading checkpoints...): the whole sync failed.
-    configError ??= toAppError(e);
-  } finally {
-    clearInterval(beat);
   }
 
   const completedAt = deps.now();
   const durationMs = Math.round(performance.now() - t0);
   const t = totals();
-  const reports = Object.values(entities).filter((r): r is EntityReport => !!r);
-  const attempted = reports.filter((r) => r.status === 'success' || r.status === 'error');
-  const erroredEntities = ENTITIES.filter((e) => entities[e]?.status === 'error');
-  const status: SyncOutcome['status'] = interrupted
-    ? 'interrupted'
-    : configError || authError || (attempted.length > 0 && erroredEntities.length === attempted.length)
-    ? 'error'
-    : erroredEntities.length > 0
-    ? 'partial'
-    : 'success';
-  // What the user reads in the history (pt-BR); the technical detail stays in details.entities.
-  const firstFailed = erroredEntities[0];
-  const errorMessage = configError
-    ? logErrorMessage(conn.erp_type, configError.kind, configError.code)
-    : authError
-    ? logErrorMessage(conn.erp_type, 'auth', authError.code)
-    : firstFailed
-    ? logErrorMessage(conn.erp_type, entities[firstFailed]!.error!.kind, entities[firstFailed]!.error!.code, firstFailed)
-    : null;
-
-  await persistently(() => closeLog(sql, logId, {
-    status,
-    completedAt,
+  const outcome = decideOutcome({
+    erp: conn.erp_type,
+    entities,
+    failure: failure && { kind: failure.kind, code: failure.code },
+    stopped,
+    consecutiveFailures: conn.consecutive_failures,
+    maxConsecutiveFailures: cfg.max_consecutive_failures,
+  });
+  const change = outcome.connection;
+  await persistently(() =>
+    closeLog(sql, logId, {
+      status: outcome.status,
+      completedAt,
+      recordsSynced: t.synced,
+      recordsFailed: t.failed,
+      durationMs,
+      details: { entities },
+      errorMessage: outcome.logMessage,
+    }, {
+      connectionId: conn.id,
+      // A lost lease belongs to someone else now, checkpoints included.
+      checkpoints: change.kind === 'leave' ? [] : [...pending.values()],
+      connection: change.kind === 'finish'
+        ? finishConnection(sql, conn.id, deps.owner, {
+          lastSyncAt: completedAt,
+          nextSyncAt: failure?.code === 'BAD_SYNC_CONFIG'
+            ? nextSlotAfter(completedAt, DEFAULT_SCHEDULE)
+            : nextSlotAfter(completedAt, cfg.schedule),
+          status: change.status,
+          statusMessage: change.message,
+          consecutiveFailures: change.consecutiveFailures,
+          clearFullResync: cfg.full_resync && outcome.status === 'success',
+        })
+        : change.kind === 'release'
+        ? releaseLease(sql, conn.id, deps.owner)
+        : null,
+    })
+  );
+  return {
+    connectionId: conn.id,
+    logId,
+    status: outcome.status,
     recordsSynced: t.synced,
     recordsFailed: t.failed,
     durationMs,
-    details: { entities },
-    errorMessage,
-  }));
-
-  if (interrupted) {
-    // Someone else holds the connection now: leave it to them.
-    return { connectionId: conn.id, logId: log.id, status, recordsSynced: t.synced, recordsFailed: t.failed, durationMs, error: errorMessage ?? undefined, entities };
-  }
-
-  // The connection's new state.
-  const failures = status === 'error' ? conn.consecutive_failures + 1 : 0;
-  let connStatus: 'active' | 'error' = 'active';
-  let message: string | null = null;
-  if (authError) {
-    connStatus = 'error';
-    message = authFailureMessage(conn.erp_type, authError.code);
-  } else if (configError) {
-    connStatus = 'error';
-    message = configFailureMessage(conn.erp_type);
-  } else if (status === 'error') {
-    if (failures >= cfg.max_consecutive_failures) {
-      connStatus = 'error';
-      message = tooManyFailuresMessage(conn.erp_type, failures);
-    } else {
-      message = transientFailureMessage(conn.erp_type, failures, cfg.max_consecutive_failures);
-    }
-  } else if (status === 'partial') {
-    message = partialMessage(conn.erp_type, erroredEntities);
-  }
-  await persistently(() => finishConnection(sql, conn.id, deps.owner, {
-    lastSyncAt: completedAt,
-    nextSyncAt: nextSlotAfter(completedAt, cfg.schedule),
-    status: connStatus,
-    statusMessage: message,
-    consecutiveFailures: failures,
-    clearFullResync: cfg.full_resync && status === 'success',
-  }));
-
-  return { connectionId: conn.id, logId: log.id, status, recordsSynced: t.synced, recordsFailed: t.failed, durationMs, error: errorMessage ?? undefined, entities };
-}
-
-function supports(adapter: ErpAdapter, entity: Entity): boolean {
-  const c = adapter.capabilities;
-  switch (entity) {
-    case 'nfe':
-      return c.nfeIssued || c.nfeReceived;
-    case 'products':
-      return c.products;
-    case 'financials':
-      return c.financials;
-    case 'profile':
-      return c.profile;
-  }
-}
-
-async function runEntity(
-  deps: EngineDeps,
-  conn: ConnectionRow,
-  adapter: ErpAdapter,
-  entity: Entity,
-  cfg: SyncConfig,
-  saved: { checkpoint: Checkpoint; synced_through: string | null } | null,
-  report: EntityReport,
-  signal: AbortSignal,
-  progress: (force?: boolean) => Promise<void>,
-): Promise<void> {
-  const { sql } = deps;
-  const now = deps.now();
-  const keepErrors = (errs: EntityReport['errors']) => {
-    for (const e of errs) if (report.errors.length < MAX_ERRORS_KEPT) report.errors.push(e);
+    error: outcome.logMessage ?? undefined,
+    entities,
   };
-  // How far this entity is complete: only as far as before when some record failed.
-  const syncedThrough = (to: string) => (report.failed ? saved?.synced_through ?? null : to);
-  const checkAbort = () => {
-    if (signal.aborted) throw signal.reason;
-  };
-  // A full re-sync ignores where we stopped; a run cut short resumes from its last saved page. A finished
-  // window is not resumed (the next window is computed from synced_through); the products checkpoint is the
-  // adapter's own incremental cursor and is always handed back.
-  const finished = saved?.checkpoint?.done === true && entity !== 'products';
-  const empty = !saved?.checkpoint || Object.keys(saved.checkpoint).length === 0;
-  const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
-
-  switch (entity) {
-    case 'nfe': {
-      const window = nfeWindow(now, cfg, cfg.full_resync ? null : saved?.synced_through ?? null);
-      report.window = window;
-      for await (const page of adapter.nfe(window, resumeFrom)) {
-        checkAbort();
-        const res = await deps.importNfe(sql, {
-          companyId: conn.company_id,
-          companyCnpj: conn.company_cnpj ?? undefined,
-          connectionId: conn.id,
-          source: conn.erp_type,
-          documents: page.records.map((r) => ({ externalId: r.externalId, xml: r.xml, erpCancelled: r.erpCancelled })),
-        });
-        report.synced += res.imported + res.updated + res.unchanged + res.events;
-        report.failed += page.failed.length + res.failed.length;
-        keepErrors([...failedToErrors(page.failed), ...res.failed.map((f) => ({ externalId: f.externalId, code: f.code, message: f.message }))]);
-        await saveCheckpoint(sql, conn.id, 'nfe', page.checkpoint);
-        report.pages++;
-        await progress(false);
-      }
-      // A window with failed records is not done: the next night reads it again (and records fail again or land).
-      await saveCheckpoint(sql, conn.id, 'nfe', { done: true, from: window.from, to: window.to }, syncedThrough(window.to));
-      return;
-    }
-    case 'products': {
-      let last: Checkpoint | null = null;
-      const listed = new Set<string>();
-      for await (const page of adapter.products(resumeFrom)) {
-        checkAbort();
-        for (const r of [...page.records, ...page.failed]) if (r.externalId) listed.add(r.externalId);
-        report.synced += await upsertProducts(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
-        report.failed += page.failed.length;
-        keepErrors(failedToErrors(page.failed));
-        await saveCheckpoint(sql, conn.id, 'products', page.checkpoint);
-        last = page.checkpoint;
-        report.pages++;
-        await progress(false);
-      }
-      // With failed records the cursor stays where this run started, so the next run fetches them again. A
-      // finished pass without an incremental cursor (phase 'done') starts over next time: products change.
-      const next = report.failed ? resumeFrom : last?.phase === 'done' ? null : last ?? resumeFrom;
-      // A complete pass read from the first page in this run: what the ERP no longer lists becomes inactive.
-      if (!resumeFrom && last?.phase === 'done') await markUnlistedProductsInactive(sql, conn.id, [...listed]);
-      await saveCheckpoint(sql, conn.id, 'products', next ?? {}, syncedThrough(localDay(now)));
-      return;
-    }
-    case 'financials': {
-      const window = financialsWindow(now, cfg, cfg.full_resync ? null : saved?.synced_through ?? null);
-      report.window = window;
-      for await (const page of adapter.financials(window, resumeFrom)) {
-        checkAbort();
-        report.synced += await upsertFinancialEntries(sql, conn.company_id, conn.id, page.records, (ids) => keepErrors(duplicateNotes(ids)));
-        report.failed += page.failed.length;
-        keepErrors(failedToErrors(page.failed));
-        await saveCheckpoint(sql, conn.id, 'financials', page.checkpoint);
-        report.pages++;
-        await progress(false);
-      }
-      await rebuildDre(sql, conn.company_id, window.from, window.to, conn.erp_type);
-      await saveCheckpoint(sql, conn.id, 'financials', { done: true, from: window.from, to: window.to }, syncedThrough(window.to));
-      return;
-    }
-    case 'profile': {
-      checkAbort();
-      const profile = await adapter.profile();
-      await upsertProfile(sql, conn.company_id, conn.erp_type, profile);
-      report.synced = 1;
-      report.pages = 1;
-      return;
-    }
-  }
 }

@@ -77,3 +77,10 @@ export function logErrorMessage(erp: ErpType, kind: string, code: string, entity
   };
   return `${text[kind] ?? `Erro inesperado ao sincronizar${what}. Tente novamente mais tarde.`} [${code}]`;
 }
+
+/** The log's error_message when a sync stopped before the end (its lease lost, or the invocation's deadline). */
+export function interruptedMessage(reason: 'lease_lost' | 'deadline'): string {
+  return reason === 'deadline'
+    ? 'Sincronização interrompida pelo limite de tempo da execução. Ela continua do último ponto salvo em seguida.'
+    : 'Sincronização interrompida (outra execução assumiu esta integração). Ela será retomada do último ponto salvo.';
+}

@@ -1,19 +1,145 @@
-// How a night is split across invocations (pure rules; the claiming itself is tested on the stack).
+// The orchestrator's decisions (pure): the chain ceiling, when to stop claiming (wall clock, CPU), how many
+// chains a cron or sweep call starts, when to hand on; and a backlog night replayed on a fake clock with
+// exactly those rules, which converges with a bounded number of chains.
 import assert from 'node:assert/strict';
-import { parallelInvocations, type RunSummary, shouldContinue } from './orchestrator.ts';
+import {
+  chainCeiling,
+  chainsToStart,
+  claimVerdict,
+  CPU_USE,
+  cpuPerSync,
+  shouldHandOn,
+  syncDeadline,
+} from './orchestrator.ts';
 
-Deno.test('a small night is one invocation; a big one is split up to the cap', () => {
-  assert.equal(parallelInvocations(0, 8, 16), 1);
-  assert.equal(parallelInvocations(8, 8, 16), 1);
-  assert.equal(parallelInvocations(9, 8, 16), 2);
-  assert.equal(parallelInvocations(100, 8, 16), 13);
-  assert.equal(parallelInvocations(10_000, 8, 16), 16);
+Deno.test('the chain ceiling follows the database connection budget (two invocations per chain at a hand-over)', () => {
+  assert.equal(chainCeiling(100, 5), 10);
+  assert.equal(chainCeiling(60, 5), 6);
+  assert.equal(chainCeiling(9, 5), 1);
+  assert.equal(chainCeiling(0, 5), 1, 'always one chain');
 });
 
-Deno.test('only a run that made progress, on no given ids, hands the rest on', () => {
-  const base: RunSummary = { run_id: 'r', processed: 3, succeeded: 3, failed: 0, remaining: 5, duration_ms: 1, results: [] };
-  assert.equal(shouldContinue(base, { source: 'cron' }), true);
-  assert.equal(shouldContinue({ ...base, remaining: 0 }, { source: 'cron' }), false);
-  assert.equal(shouldContinue({ ...base, processed: 0 }, { source: 'cron' }), false, 'what remains is leased elsewhere');
-  assert.equal(shouldContinue(base, { source: 'ops', connectionIds: ['x'] }), false);
+Deno.test('every sync of an invocation stops before the wall clock, leaving time to close', () => {
+  assert.equal(syncDeadline(1_000, { wallMs: 150_000, closeMarginMs: 10_000 }), 141_000);
+});
+
+Deno.test('claiming stops at the claim budget, at the CPU budget, or at a fixed cap', () => {
+  const limits = { claimMs: 120_000, cpuMs: 2000 };
+  const at = (o: Partial<Parameters<typeof claimVerdict>[0]>) =>
+    claimVerdict({ elapsedMs: 0, cpuMs: 0, cpuPerSyncMs: 150, inFlight: 0, taken: 0, limits, ...o });
+  assert.equal(at({}), 'claim');
+  assert.equal(at({ elapsedMs: 119_999, taken: 3 }), 'claim');
+  assert.equal(at({ elapsedMs: 120_000, taken: 3 }), 'wall');
+  assert.equal(at({ elapsedMs: 120_000, taken: 0 }), 'wall', 'a spent budget claims nothing, even first');
+  // 2000 ms × 0.8 = 1600 ms: 1000 used + (3 in flight + this one) × 150 = 1600 → still fits; one more does not.
+  assert.equal(CPU_USE, 0.8);
+  assert.equal(at({ cpuMs: 1000, inFlight: 3, taken: 5 }), 'claim');
+  assert.equal(at({ cpuMs: 1001, inFlight: 3, taken: 5 }), 'cpu');
+  assert.equal(at({ cpuMs: 1900, taken: 0 }), 'claim', 'the first claim is never refused for CPU (start-up counted)');
+  assert.equal(at({ cpuMs: 1900, taken: 1 }), 'cpu');
+  assert.equal(claimVerdict({ elapsedMs: 0, cpuMs: 0, cpuPerSyncMs: 1, inFlight: 0, taken: 8, limits: { claimMs: 1e9, maxConnections: 8 } }), 'cap');
+  assert.equal(claimVerdict({ elapsedMs: 0, cpuMs: 1e9, cpuPerSyncMs: 1, inFlight: 0, taken: 8, limits: { claimMs: 1e9 } }), 'claim', 'CPU not measured: not enforced');
+  assert.equal(cpuPerSync(0, 0), 150, 'the prior before any sync finished');
+  assert.equal(cpuPerSync(900, 6), 150);
+});
+
+Deno.test('a cron or sweep call sizes the fan-out from the free due rows and the chains alive', () => {
+  const base = { perInvocation: 8, ceiling: 10 };
+  assert.equal(chainsToStart({ ...base, freeDue: 0, alive: 1 }), 0);
+  assert.equal(chainsToStart({ ...base, freeDue: 8, alive: 1 }), 0, 'a small night is one chain');
+  assert.equal(chainsToStart({ ...base, freeDue: 20, alive: 1 }), 2);
+  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 1 }), 9, 'a backlog: up to the ceiling');
+  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 10 }), 0, 'chains alive count: a sweep adds none');
+  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 7 }), 3, 'a sweep refills dead chains');
+});
+
+Deno.test('an invocation hands on when free work is left and it made progress, once, and not for given ids', () => {
+  const base = { freeDue: 5, taken: 2, handedOn: false, restricted: false };
+  assert.equal(shouldHandOn(base), true);
+  assert.equal(shouldHandOn({ ...base, freeDue: 0 }), false);
+  assert.equal(shouldHandOn({ ...base, taken: 0 }), false, 'what is left is blocked elsewhere');
+  assert.equal(shouldHandOn({ ...base, handedOn: true }), false);
+  assert.equal(shouldHandOn({ ...base, restricted: true }), false);
+});
+
+/**
+ * A night on a fake clock, with the orchestrator's rules and nothing else: the cron call at 0, a sweep every
+ * 10 minutes, admission under the ceiling, fan-out, claim budget, hand-on at the budget, syncs of fixed length.
+ */
+function night(o: { due: number; ceiling: number; perInvocation: number; concurrency: number; syncMs: number; claimMs: number }) {
+  const HOP_MS = 500;
+  let free = o.due;
+  let t = 0;
+  let chains = 0, invocations = 0, started = 0, refused = 0, maxChains = 0, maxInvocations = 0;
+  type Ev = { t: number; run: () => void };
+  const queue: Ev[] = [];
+  const at = (when: number, run: () => void) => {
+    queue.push({ t: when, run });
+    queue.sort((a, b) => a.t - b.t);
+  };
+  const start = (head: boolean) => {
+    if (chains >= o.ceiling) return void refused++;
+    chains++, invocations++, started++;
+    maxChains = Math.max(maxChains, chains);
+    maxInvocations = Math.max(maxInvocations, invocations);
+    const t0 = t;
+    if (head) {
+      const extra = chainsToStart({ freeDue: free, alive: chains, perInvocation: o.perInvocation, ceiling: o.ceiling });
+      for (let i = 0; i < extra; i++) at(t + HOP_MS, () => start(false));
+    }
+    let taken = 0, handedOn = false;
+    const end = () => {
+      invocations--;
+      if (!handedOn) chains--;
+    };
+    const round = () => {
+      const verdict = claimVerdict({ elapsedMs: t - t0, cpuMs: 0, cpuPerSyncMs: 0, inFlight: 0, taken, limits: { claimMs: o.claimMs } });
+      const n = verdict === 'claim' ? Math.min(o.concurrency, free) : 0;
+      if (n === 0) {
+        if (shouldHandOn({ freeDue: free, taken, handedOn, restricted: false })) {
+          handedOn = true;
+          chains--;
+          at(t + HOP_MS, () => start(false));
+        }
+        // the syncs in flight finish after the hand-on
+        return at(t + (verdict === 'claim' ? 0 : o.syncMs), end);
+      }
+      free -= n;
+      taken += n;
+      at(t + o.syncMs, round);
+    };
+    round();
+  };
+  at(0, () => start(true));
+  for (let s = 5 * 60_000; s < 6 * 3600_000; s += 10 * 60_000) at(s, () => free > 0 && start(true));
+  let doneAt = -1;
+  while (queue.length) {
+    const ev = queue.shift()!;
+    t = ev.t;
+    ev.run();
+    if (free === 0 && doneAt < 0) doneAt = t;
+  }
+  return { free, doneAt, maxChains, maxInvocations, started, refused, chainsLeft: chains, invocationsLeft: invocations };
+}
+
+Deno.test('a backlog night (5,000 due at once) converges with the chains under the ceiling', () => {
+  const r = night({ due: 5000, ceiling: 10, perInvocation: 8, concurrency: 4, syncMs: 2000, claimMs: 120_000 });
+  assert.equal(r.free, 0, 'everything was claimed');
+  assert.equal(r.chainsLeft, 0);
+  assert.equal(r.invocationsLeft, 0);
+  assert.ok(r.maxChains <= 10, `chains ${r.maxChains}`);
+  assert.ok(r.maxInvocations <= 20, `invocations at once ${r.maxInvocations} (two per chain at a hand-over)`);
+  // 5,000 syncs × 2 s over 10 chains × 4 slots = 250 s of claiming, plus hops: well inside the first half hour.
+  assert.ok(r.doneAt < 30 * 60_000, `done at ${r.doneAt} ms`);
+  // Invocations: each chain hands on every 120 s; nothing multiplies.
+  assert.ok(r.started <= 10 * Math.ceil(r.doneAt / 120_000 + 1) + 40, `started ${r.started}`);
+});
+
+Deno.test('a night that outlasts the sweeps never grows past the ceiling', () => {
+  // 60 s syncs: the night lasts hours, a sweep comes every 10 minutes and finds the chains alive.
+  const r = night({ due: 5000, ceiling: 6, perInvocation: 8, concurrency: 4, syncMs: 60_000, claimMs: 120_000 });
+  assert.ok(r.maxChains <= 6, `chains ${r.maxChains}`);
+  assert.ok(r.maxInvocations <= 12, `invocations at once ${r.maxInvocations}`);
+  assert.ok(r.refused > 0, 'sweeps were refused while the chains were full');
+  assert.equal(r.free, 0);
 });

@@ -1,14 +1,21 @@
 /**
  * The nightly orchestrator behind erp-auto-sync, for one invocation:
- *   recover (stale running logs → 'interrupted', expired leases released) → open an erp_sync_runs row →
- *   workers (bounded concurrency) claim due connections one at a time and sync each → stop claiming when the
- *   wall-clock budget is spent → close the run with what remains due, so the caller can hand it on.
+ *   recover (stale running logs → 'interrupted', expired leases released) → admission: open an erp_sync_runs row
+ *   unless the chains alive already fill the ceiling → workers (bounded concurrency) claim due connections one
+ *   at a time and sync each, every sync with a deadline under the invocation's wall clock → when the claim
+ *   budget (wall clock or CPU) is spent: hand the rest of the night to a continuation at once, let the syncs in
+ *   flight finish → close the run.
+ *
+ * A chain is a sequence of invocations, each continuing the previous one; its run row counts it until it hands
+ * on (handed_on_at). The cron call and each sweep start as many chains as the free due rows need, minus the
+ * chains alive, under the ceiling set by the database connection budget: a backlog night converges, it never
+ * multiplies. The decisions are pure functions below (tested on a fake clock); the effects are in executeRun.
  * A dry run lists what would run and writes nothing.
  */
 import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
 import { claimNextDue, countDue, listDue, releaseExpiredLeases } from '../db/connections.ts';
-import { closeRun, failAbandonedRuns, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
+import { closeRun, failAbandonedRuns, interruptStaleLogs, markHandedOn, openRun } from '../db/sync-logs.ts';
 import { type EngineDeps, persistently, type SyncOutcome, syncConnection } from './engine.ts';
 
 export interface RunRequest {
@@ -29,6 +36,9 @@ export interface RunSummary {
   duration_ms: number;
   recovered?: number;
   dry_run?: boolean;
+  /** Why this invocation stopped claiming, and whether it handed the rest on. */
+  stopped_by?: ClaimVerdict;
+  handed_on?: boolean;
   results: Array<{
     connection_id: string;
     success: boolean;
@@ -41,29 +51,119 @@ export interface RunSummary {
   would_run?: Array<{ connection_id: string; erp_type: string; company_id: string; next_sync_at: Date | null }>;
 }
 
-export interface OrchestratorOptions {
-  /** Stop claiming new connections after this much wall clock (the platform kills the worker later). */
-  budgetMs: number;
+/** What one invocation may spend (see runtime.ts for the defaults and the platform limits behind them). */
+export interface InvocationLimits {
+  /** The platform's wall clock for one invocation; syncs get a deadline under it. */
+  wallMs: number;
+  /** Stop claiming after this much wall clock. */
+  claimMs: number;
+  /** Time a sync needs to close after its deadline (save, close the log, release the lease). */
+  closeMarginMs: number;
+  /** The platform's CPU time per request (start-up counted); undefined = not enforced (synchronous ops runs). */
+  cpuMs?: number;
   maxConcurrency: number;
-  /**
-   * Stop claiming after this many connections (the 2 s CPU budget of a request: each sync costs the isolate
-   * roughly 150-250 ms of CPU, see dev/bench). Undefined = no cap (synchronous ops runs).
-   */
+  /** Chains alive at most (background invocations); see chainCeiling. */
+  ceiling: number;
+  /** Connections one invocation is expected to get through: sizes the fan-out. */
+  perInvocation: number;
+  /** A fixed cap on the connections one invocation takes (when its CPU cannot be measured). */
   maxConnections?: number;
 }
 
-export async function openAutoSyncRun(sql: Sql, req: RunRequest, now: Date, leaseSeconds: number): Promise<{ runId: string; recovered: number }> {
+// --- pure decisions ----------------------------------------------------------------------------------------
+
+/**
+ * How many chains may be alive: each holds up to `poolPerIsolate` database connections, and for a moment two
+ * invocations of a chain overlap (the one finishing its syncs in flight and its continuation).
+ */
+export function chainCeiling(dbConnections: number, poolPerIsolate: number): number {
+  return Math.max(1, Math.floor(dbConnections / (2 * Math.max(1, poolPerIsolate))));
+}
+
+/** The deadline of every sync of an invocation that started at `startedAt` (epoch ms). */
+export function syncDeadline(startedAt: number, limits: Pick<InvocationLimits, 'wallMs' | 'closeMarginMs'>): number {
+  return startedAt + limits.wallMs - limits.closeMarginMs;
+}
+
+export type ClaimVerdict = 'claim' | 'wall' | 'cpu' | 'cap';
+
+/** Share of the CPU budget an invocation plans to use (the rest absorbs the estimate's error). */
+export const CPU_USE = 0.8;
+/** CPU of one sync before any was measured in this invocation (measured by dev/bench). */
+export const CPU_PER_SYNC_PRIOR_MS = 150;
+
+/**
+ * Whether a worker may claim one more connection: not past the claim budget, and the CPU used so far plus
+ * what the syncs in flight and this one will use stays inside the CPU budget. The first claim is always
+ * allowed by the CPU rule (a chain must make progress).
+ */
+export function claimVerdict(s: {
+  elapsedMs: number;
+  cpuMs: number;
+  cpuPerSyncMs: number;
+  inFlight: number;
+  taken: number;
+  limits: Pick<InvocationLimits, 'claimMs' | 'cpuMs' | 'maxConnections'>;
+}): ClaimVerdict {
+  if (s.elapsedMs >= s.limits.claimMs) return 'wall';
+  if (s.taken >= (s.limits.maxConnections ?? Infinity)) return 'cap';
+  if (s.taken > 0 && s.limits.cpuMs !== undefined && s.cpuMs + (s.inFlight + 1) * s.cpuPerSyncMs > s.limits.cpuMs * CPU_USE) return 'cpu';
+  return 'claim';
+}
+
+/** CPU per sync: what the invocation spent since its first claim over the syncs finished, or the prior. */
+export function cpuPerSync(cpuSinceFirstClaimMs: number, finished: number): number {
+  return finished > 0 ? Math.max(1, cpuSinceFirstClaimMs / finished) : CPU_PER_SYNC_PRIOR_MS;
+}
+
+/**
+ * How many more chains a cron or sweep call starts besides itself: as many as the free due rows need (one per
+ * `perInvocation`), minus the chains alive (this one included), under the ceiling.
+ */
+export function chainsToStart(s: { freeDue: number; alive: number; perInvocation: number; ceiling: number }): number {
+  const wanted = Math.min(s.ceiling, Math.ceil(s.freeDue / Math.max(1, s.perInvocation)));
+  return Math.max(0, wanted - s.alive);
+}
+
+/**
+ * Whether this invocation hands the rest of the night on: free due rows are left, it took at least one (so what
+ * is left is not blocked elsewhere), it has not handed on yet, and it is not restricted to given ids.
+ */
+export function shouldHandOn(s: { freeDue: number; taken: number; handedOn: boolean; restricted: boolean }): boolean {
+  return s.freeDue > 0 && s.taken > 0 && !s.handedOn && !s.restricted;
+}
+
+// --- effects -----------------------------------------------------------------------------------------------
+
+export async function recover(sql: Sql, now: Date, leaseSeconds: number): Promise<number> {
   const staleBefore = new Date(now.getTime() - leaseSeconds * 1000);
   const recovered = (await interruptStaleLogs(sql, staleBefore)) + (await releaseExpiredLeases(sql, now));
   // No invocation outlives the platform's wall clock (400 s on paid plans): older running rows are dead.
   await failAbandonedRuns(sql, new Date(now.getTime() - 15 * 60_000));
-  const runId = await openRun(sql, {
+  return recovered;
+}
+
+/**
+ * Recovery, then the run row. Background invocations are admitted under the chain ceiling (null = refused);
+ * ops runs always are. `alive` counts the chains alive with this one.
+ */
+export async function openAutoSyncRun(
+  sql: Sql,
+  req: RunRequest,
+  now: Date,
+  leaseSeconds: number,
+  admission?: Pick<InvocationLimits, 'ceiling' | 'wallMs'>,
+): Promise<{ runId: string; recovered: number; alive: number } | null> {
+  const recovered = await recover(sql, now, leaseSeconds);
+  const run = await openRun(sql, {
     source: req.continuationOf ? 'continuation' : req.source,
     parentRunId: req.continuationOf ?? null,
     dryRun: false,
     recovered,
+    ceiling: admission?.ceiling ?? null,
+    aliveAfter: admission ? new Date(now.getTime() - admission.wallMs) : undefined,
   });
-  return { runId, recovered };
+  return run && { runId: run.id, recovered, alive: run.alive };
 }
 
 export async function dryRun(sql: Sql, req: RunRequest, now: Date): Promise<RunSummary> {
@@ -82,23 +182,71 @@ export async function dryRun(sql: Sql, req: RunRequest, now: Date): Promise<RunS
   };
 }
 
+export interface RunHooks {
+  /** Starts the continuation (another invocation); false when it could not. */
+  handOn?: () => Promise<boolean>;
+  /** The invocation's CPU time so far, ms (start-up counted); undefined = not measured. */
+  cpuMs?: () => number;
+  /** Wall clock, epoch ms (default: the engine's clock, deps.now). */
+  clock?: () => number;
+  /** When the invocation started, epoch ms (default: now). */
+  startedAt?: number;
+}
+
 export async function executeRun(
   deps: EngineDeps,
   runId: string,
   recovered: number,
   req: RunRequest,
-  opts: OrchestratorOptions,
+  limits: Pick<InvocationLimits, 'claimMs' | 'maxConcurrency'> & Partial<InvocationLimits>,
+  hooks: RunHooks = {},
 ): Promise<RunSummary> {
+  const clock = hooks.clock ?? (() => deps.now().getTime());
+  const startedAt = hooks.startedAt ?? clock();
   const t0 = performance.now();
-  const concurrency = Math.max(1, Math.min(req.concurrency ?? 1, opts.maxConcurrency));
+  const concurrency = Math.max(1, Math.min(req.concurrency ?? 1, limits.maxConcurrency));
+  const deadline = limits.wallMs !== undefined ? new Date(syncDeadline(startedAt, { wallMs: limits.wallMs, closeMarginMs: limits.closeMarginMs ?? 0 })) : undefined;
+  const cpu = hooks.cpuMs ?? (() => 0);
   const results: RunSummary['results'] = [];
-  let outOfBudget = false;
   const taken = new Set<string>();
+  let inFlight = 0;
+  let cpuAtFirstClaim: number | null = null;
+  let finished = 0;
+  let stoppedBy: ClaimVerdict = 'claim';
+  let handedOn = false;
+  // Without a way to hand on (ops runs, runs on given ids) nothing is handed on.
+  const restricted = !hooks.handOn;
+
+  // Hands on at most once, as soon as the decision is made (not after the syncs in flight end).
+  let handing: Promise<void> | null = null;
+  const handOnIfDue = () => {
+    if (handing || !hooks.handOn) return handing;
+    handing = (async () => {
+      const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
+      if (!shouldHandOn({ freeDue, taken: taken.size, handedOn, restricted })) {
+        handing = null;
+        return;
+      }
+      handedOn = true;
+      await markHandedOn(deps.sql, runId).catch(() => {});
+      await hooks.handOn!();
+    })();
+    return handing;
+  };
 
   const worker = async () => {
     while (true) {
-      if (performance.now() - t0 >= opts.budgetMs || taken.size >= (opts.maxConnections ?? Infinity)) {
-        outOfBudget = true;
+      const verdict = claimVerdict({
+        elapsedMs: clock() - startedAt,
+        cpuMs: cpu(),
+        cpuPerSyncMs: cpuPerSync(cpu() - (cpuAtFirstClaim ?? cpu()), finished),
+        inFlight,
+        taken: taken.size,
+        limits,
+      });
+      if (verdict !== 'claim') {
+        stoppedBy = verdict;
+        void handOnIfDue();
         return;
       }
       let conn;
@@ -114,9 +262,11 @@ export async function executeRun(
       }
       if (!conn) return;
       taken.add(conn.id);
+      inFlight++;
+      cpuAtFirstClaim ??= cpu();
       let outcome: SyncOutcome;
       try {
-        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId });
+        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId, deadline });
       } catch (e) {
         // The engine closes its own log; reaching here means the database itself failed for this connection.
         outcome = {
@@ -129,7 +279,10 @@ export async function executeRun(
           error: e instanceof Error ? e.message : String(e),
           entities: {},
         };
+      } finally {
+        inFlight--;
       }
+      finished++;
       if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
       results.push({
         connection_id: outcome.connectionId,
@@ -144,6 +297,9 @@ export async function executeRun(
   };
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => limit(worker)));
+  await handing;
+  // Syncs stopped at their deadline left their connections due: hand them on if nobody did yet.
+  if (!handedOn) await handOnIfDue();
 
   const remaining = await persistently(() => countDue(deps.sql, deps.now(), req.connectionIds));
   const summary: RunSummary = {
@@ -154,6 +310,8 @@ export async function executeRun(
     remaining,
     duration_ms: Math.round(performance.now() - t0),
     recovered,
+    stopped_by: stoppedBy,
+    handed_on: handedOn,
     results,
   };
   await persistently(() => closeRun(deps.sql, runId, {
@@ -162,7 +320,14 @@ export async function executeRun(
     failed: summary.failed,
     remaining,
     durationMs: summary.duration_ms,
-    details: { source: req.source, concurrency, out_of_budget: outOfBudget, statuses: countBy(results.map((r) => r.status)) },
+    details: {
+      source: req.source,
+      concurrency,
+      stopped_by: stoppedBy,
+      handed_on: handedOn,
+      cpu_ms: Math.round(cpu()),
+      statuses: countBy(results.map((r) => r.status)),
+    },
   }));
   return summary;
 }
@@ -171,19 +336,4 @@ function countBy(xs: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const x of xs) out[x] = (out[x] ?? 0) + 1;
   return out;
-}
-
-/**
- * How many invocations should work side by side on a night of `due` connections: enough that each handles
- * about `perInvocation` of them, at most `maxParallel` (each continues itself until nothing is left).
- */
-export function parallelInvocations(due: number, perInvocation: number, maxParallel: number): number {
-  return Math.max(1, Math.min(maxParallel, Math.ceil(due / Math.max(1, perInvocation))));
-}
-
-/** Whether this run should hand the remaining due connections to another invocation. */
-export function shouldContinue(summary: RunSummary, req: RunRequest): boolean {
-  // Only when this run made progress (otherwise what remains is leased elsewhere or blocked), and not for
-  // runs restricted to given connections.
-  return summary.remaining > 0 && summary.processed > 0 && !req.connectionIds && !req.dryRun;
 }
