@@ -18,6 +18,7 @@
 import { AppError, registerSecret } from '../../errors.ts';
 import type { AdapterContext } from '../contract.ts';
 import { createErpHttp, type ErpHttpSpec } from '../common/http.ts';
+import { onceUntilFailure } from '../common/once.ts';
 import {
   type AdapterDeps,
   type HttpClient,
@@ -147,28 +148,26 @@ export type OmieCallResult = { end: true } | { end: false; body: unknown };
 
 export class OmieClient {
   readonly http: HttpClient;
-  private creds: Promise<OmieCredentials> | null = null;
+  /** The connection's keys, read once (again after a failure: keys saved later are picked up). */
+  private readonly credentials: () => Promise<OmieCredentials>;
 
   constructor(private readonly ctx: AdapterContext, deps: AdapterDeps = {}) {
     this.http = createErpHttp(ctx, deps, OMIE_HTTP).http;
-  }
-
-  private credentials(): Promise<OmieCredentials> {
-    this.creds ??= this.ctx.credentials.load().then((raw) => {
-      const c = OmieCredentialsSchema.safeParse(raw);
-      if (!c.success) {
-        throw new AppError(
-          'auth',
-          'OMIE_MISSING_KEYS',
-          'Omie: app_key/app_secret ausentes nas credenciais da conexão',
-        );
-      }
-      registerSecret(c.data.app_key);
-      registerSecret(c.data.app_secret);
-      return c.data;
-    });
-    this.creds.catch(() => (this.creds = null));
-    return this.creds;
+    this.credentials = onceUntilFailure(() =>
+      ctx.credentials.load().then((raw) => {
+        const c = OmieCredentialsSchema.safeParse(raw);
+        if (!c.success) {
+          throw new AppError(
+            'auth',
+            'OMIE_MISSING_KEYS',
+            'Omie: app_key/app_secret ausentes nas credenciais da conexão',
+          );
+        }
+        registerSecret(c.data.app_key);
+        registerSecret(c.data.app_secret);
+        return c.data;
+      })
+    );
   }
 
   /**
