@@ -1,5 +1,6 @@
 /**
- * OAuth2 refresh helper shared by Bling, Conta Azul (and Tiny v3 if built).
+ * OAuth2 refresh helper shared by Bling, Conta Azul and Tiny v3; each builds it through the kit (common/http.ts,
+ * `createErpOAuthHttp`), which binds it to the ERP's HttpClient.
  *
  * Stored credentials (the connection's Vault JSON) for OAuth ERPs:
  *   { access_token, refresh_token, expires_at: ISO-8601, refresh_expires_at?: ISO-8601, scope?, ...others kept }

@@ -7,12 +7,10 @@
  */
 import { BRASILIA_OFFSET_MS } from '../common/normalize.ts';
 import type { AdapterContext } from '../contract.ts';
+import { createErpOAuthHttp, type ErpOAuthHttp, type ErpOAuthSpec } from '../common/http.ts';
 import {
   type AdapterDeps,
-  clockFor,
   DAY,
-  HttpClient,
-  type HttpClientOptions,
   type InspectInput,
   type LimitPolicy,
   type LimitSpec,
@@ -21,7 +19,6 @@ import {
   type ProviderSignal,
   SECOND,
 } from '../../http/mod.ts';
-import { OAuthTokenManager } from '../oauth.ts';
 import { BlingErrorSchema } from './schemas.ts';
 
 export const BLING_BASE_URL = 'https://api.bling.com.br/Api/v3';
@@ -73,43 +70,22 @@ export function blingInspector(nowMs: () => number) {
   };
 }
 
-export interface BlingTransport {
-  http: HttpClient;
-  oauth: OAuthTokenManager;
-}
+/** Bling's HttpClient data for the kit's factory (common/http.ts). */
+export const BLING_HTTP: ErpOAuthSpec = {
+  provider: 'bling',
+  erp: 'bling',
+  limits: BLING_LIMITS,
+  inspect: blingInspector,
+  headers: { accept: 'application/json' },
+  tokenPath: BLING_TOKEN_PATH,
+  clientAuth: 'basic',
+  tokenLimits: BLING_TOKEN_LIMITS,
+};
 
-export function createBlingTransport(ctx: AdapterContext, deps: AdapterDeps = {}): BlingTransport {
-  const clock = clockFor(ctx, deps);
-  // The token endpoint lives on authUrl when given (production may set https://www.bling.com.br/Api/v3 so the
-  // NF-e `xml` links on www.bling.com.br are on an allowed origin too).
-  const base: HttpClientOptions = {
-    provider: 'bling',
-    baseUrl: ctx.baseUrl,
-    authUrl: ctx.authUrl,
-    fetch: ctx.fetch,
-    signal: ctx.signal,
-    clock,
-    limiter: deps.limiter,
-    random: deps.random,
-    timeoutMs: deps.timeoutMs,
-    retry: deps.retry,
-    onEvent: deps.onEvent,
-    limits: [{ key: `bling:${ctx.accountKey}`, policy: BLING_LIMITS }],
-    inspect: blingInspector(() => clock.now()),
-    headers: { accept: 'application/json' },
-  };
-  const oauth = new OAuthTokenManager({
-    provider: 'bling',
-    connectionId: ctx.connectionId,
-    http: new HttpClient(base),
-    tokenPath: BLING_TOKEN_PATH,
-    client: ctx.oauthClient,
-    clientAuth: 'basic',
-    store: ctx.credentials,
-    clock,
-    tokenLimits: BLING_TOKEN_LIMITS,
-    inflight: deps.oauthInflight,
-  });
-  const api = new HttpClient({ ...base, auth: oauth.authProvider() });
-  return { http: api, oauth };
+/**
+ * The token endpoint lives on authUrl when given (production may set https://www.bling.com.br/Api/v3 so the
+ * NF-e `xml` links on www.bling.com.br are on an allowed origin too); no default: the API base URL.
+ */
+export function createBlingTransport(ctx: AdapterContext, deps: AdapterDeps = {}): ErpOAuthHttp {
+  return createErpOAuthHttp(ctx, deps, BLING_HTTP);
 }

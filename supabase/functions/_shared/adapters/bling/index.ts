@@ -22,7 +22,7 @@
 import { nfeXmlProblem } from '../common/xml.ts';
 import { brasiliaDate, brasiliaDateTime } from '../common/normalize.ts';
 import { parseItems } from '../common/records.ts';
-import { checkpointPage, type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
+import { checkpointPage, type Cursor, pagedPhases, type PhasePage, windowDone } from '../common/paging.ts';
 import { type AppError, isAppError } from '../../errors.ts';
 import { type AdapterDeps, clockFor, invalidRecord } from '../../http/mod.ts';
 import type {
@@ -330,9 +330,7 @@ export function createBlingAdapter(ctx: AdapterContext, deps: AdapterDeps = {}):
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncIterable<Page<FinancialEntry>> {
-    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
-      return;
-    }
+    if (windowDone(checkpoint, window)) return;
     const ranges = blingDateRanges(window.from, window.to);
     const categories = await loadCategories();
     yield* pagedPhases({

@@ -1,7 +1,7 @@
 /** The checkpointed paged-phases loop: every page once, resumable anywhere, one checkpoint key (`page`). */
 import assert from 'node:assert/strict';
 import type { Checkpoint, Page } from '../contract.ts';
-import { checkpointPage, pagedPhases } from './paging.ts';
+import { checkpointPage, pagedPhases, windowDone } from './paging.ts';
 
 const WINDOW = { from: '2026-01-01', to: '2026-01-31' };
 /** Two phases: 'a' has 3 pages, 'b' has 2; each page holds the record `${phase}${page}`. */
@@ -64,4 +64,11 @@ Deno.test('paged phases: an empty phase yields nothing and the next phase follow
   const pages = await all(run(null, ['a']));
   assert.deepEqual(pages.map((p) => p.records[0]), ['b1', 'b2']);
   assert.deepEqual(await all(run({ ...WINDOW, phase: 'done' })), []);
+});
+
+Deno.test('windowDone: only a done checkpoint of the same window', () => {
+  assert.equal(windowDone({ ...WINDOW, phase: 'done' }, WINDOW), true);
+  assert.equal(windowDone({ from: WINDOW.from, to: '2026-02-28', phase: 'done' }, WINDOW), false);
+  assert.equal(windowDone({ ...WINDOW, phase: 'a', page: 2 }, WINDOW), false);
+  assert.equal(windowDone(null, WINDOW), false);
 });

@@ -41,6 +41,11 @@ export function checkpointPage(cp: Checkpoint): number {
 
 const sameWindow = (cp: Checkpoint, w?: DateWindow) => !w || (cp.from === w.from && cp.to === w.to);
 
+/** The checkpoint says all of `window` was read: a caller can skip its set-up (e.g. loading categories). */
+export function windowDone(cp: Checkpoint | null, window: DateWindow): boolean {
+  return cp?.phase === 'done' && sameWindow(cp, window);
+}
+
 export async function* pagedPhases<P extends string, C extends Cursor, T>(
   o: PagedPhases<P, C, T>,
 ): AsyncGenerator<Page<T>> {

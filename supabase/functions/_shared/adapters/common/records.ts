@@ -94,3 +94,17 @@ export function parseItems<S extends z.ZodType>(
   }
   return out;
 }
+
+/**
+ * The parser of whole response bodies (a list page, a detail) of `erp`: a body outside its schema is a data error
+ * MALFORMED_RESPONSE naming `erp` and what was read.
+ */
+export function responseParser(erp: string) {
+  return <S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> => {
+    const r = schema.safeParse(body);
+    if (!r.success) {
+      throw new AppError('data', 'MALFORMED_RESPONSE', `${erp} ${what}: resposta fora do formato esperado`);
+    }
+    return r.data;
+  };
+}

@@ -7,16 +7,13 @@
  *     a reused/revoked refresh token answers 400 `invalid_grant` → AppError 'auth';
  *   - 600 req/min and 10 req/s per connected account; 429 above that.
  */
+import { createErpOAuthHttp, type ErpOAuthHttp, type ErpOAuthSpec } from '../common/http.ts';
 import {
   type AdapterDeps,
-  type AuthProvider,
-  clockFor,
-  HttpClient,
   type InspectInput,
   type LimitPolicy,
   type ProviderSignal,
 } from '../../http/mod.ts';
-import { OAuthTokenManager } from '../oauth.ts';
 import type { AdapterContext } from '../contract.ts';
 import { CaErrorSchema } from './schemas.ts';
 
@@ -51,41 +48,22 @@ export interface ContaAzulClientOptions extends AdapterDeps {
   refreshSkewMs?: number;
 }
 
-export function createContaAzulHttp(ctx: AdapterContext, opts: ContaAzulClientOptions = {}) {
-  // The token manager needs the HttpClient (token endpoint) and the HttpClient needs the token manager's
-  // AuthProvider: bind through a late-initialised provider.
-  let provider: AuthProvider | null = null;
-  const http = new HttpClient({
-    provider: 'conta_azul',
-    baseUrl: ctx.baseUrl,
-    authUrl: ctx.authUrl ?? CONTA_AZUL_DEFAULT_AUTH_URL,
-    fetch: ctx.fetch,
-    clock: clockFor(ctx, opts),
-    limiter: opts.limiter,
-    retry: opts.retry,
-    timeoutMs: opts.timeoutMs ?? 30_000,
-    random: opts.random,
-    onEvent: opts.onEvent,
-    signal: ctx.signal,
-    inspect: contaAzulInspector,
-    headers: { accept: 'application/json' },
-    limits: [{ key: `conta_azul:${ctx.accountKey}`, policy: opts.limits ?? CONTA_AZUL_LIMITS }],
-    auth: {
-      apply: (req) => provider!.apply(req),
-      onUnauthorized: () => provider!.onUnauthorized!(),
-    },
+/** Conta Azul's HttpClient data for the kit's factory (common/http.ts). */
+export const CONTA_AZUL_HTTP: ErpOAuthSpec = {
+  provider: 'conta_azul',
+  erp: 'conta_azul',
+  limits: CONTA_AZUL_LIMITS,
+  inspect: () => contaAzulInspector,
+  headers: { accept: 'application/json' },
+  defaultAuthUrl: CONTA_AZUL_DEFAULT_AUTH_URL,
+  tokenPath: CONTA_AZUL_TOKEN_PATH,
+  clientAuth: 'basic',
+};
+
+export function createContaAzulHttp(ctx: AdapterContext, opts: ContaAzulClientOptions = {}): ErpOAuthHttp {
+  return createErpOAuthHttp(ctx, opts, {
+    ...CONTA_AZUL_HTTP,
+    limits: opts.limits ?? CONTA_AZUL_LIMITS,
+    refreshSkewMs: opts.refreshSkewMs,
   });
-  const tokens = new OAuthTokenManager({
-    provider: 'conta_azul',
-    connectionId: ctx.connectionId,
-    http,
-    tokenPath: CONTA_AZUL_TOKEN_PATH,
-    client: ctx.oauthClient,
-    clientAuth: 'basic',
-    store: ctx.credentials,
-    skewMs: opts.refreshSkewMs,
-    inflight: opts.oauthInflight,
-  });
-  provider = tokens.authProvider();
-  return { http, tokens };
 }

@@ -29,9 +29,8 @@ import type {
   Product,
 } from '../contract.ts';
 import { mapLimit } from '../concurrency.ts';
-import { AppError, isAppError } from '../../errors.ts';
+import { isAppError } from '../../errors.ts';
 import type { Query } from '../../http/mod.ts';
-import type { z } from 'zod';
 import { type ContaAzulClientOptions, createContaAzulHttp } from './client.ts';
 import {
   buildCaDreResolver,
@@ -47,8 +46,9 @@ import {
 } from './mappers.ts';
 import { sharedDreFallback } from '../common/dre.ts';
 import { addDays } from '../common/normalize.ts';
-import { collect, recordFailure } from '../common/records.ts';
-import { checkpointPage, pagedPhases } from '../common/paging.ts';
+import { collect, recordFailure, responseParser } from '../common/records.ts';
+import { checkpointPage, pagedPhases, windowDone } from '../common/paging.ts';
+import { onceUntilFailure } from '../common/once.ts';
 import {
   CaBuscarResponseSchema,
   type CaCategoria,
@@ -81,13 +81,7 @@ export interface ContaAzulAdapterOptions extends ContaAzulClientOptions {
 
 const DEFAULT_PAGE_SIZES = { nfe: 50, products: 50, financials: 200, categories: 100 };
 
-function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    throw new AppError('data', 'MALFORMED_RESPONSE', `conta_azul ${what}: resposta fora do formato esperado`);
-  }
-  return r.data;
-}
+const parseBody = responseParser('conta_azul');
 
 /** Is there another page after `page`? Uses the envelope's totals when given, else a short page ends it. */
 function hasMore(page: number, size: number, got: number, total?: number, totalPages?: number): boolean {
@@ -104,7 +98,6 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
   const margin = opts.dueDateMarginDays ?? 365;
 
   const get = (path: string, query?: Query) => http.getJson<unknown>(path, query);
-
 
   function nfe(window: DateWindow, checkpoint: Checkpoint | null): AsyncGenerator<Page<NfeDocument>> {
     const chunks = splitWindow(window, opts.nfeWindowDays ?? 15);
@@ -226,14 +219,9 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
     }
   }
 
-  let resolverPromise: Promise<ReturnType<typeof buildCaDreResolver>> | null = null;
-  const resolver = () => {
-    resolverPromise ??= Promise.all([loadCategories(), loadDreTree()]).then(([c, t]) =>
-      buildCaDreResolver(c, t, fallback)
-    );
-    resolverPromise.catch(() => (resolverPromise = null));
-    return resolverPromise;
-  };
+  const resolver = onceUntilFailure(() =>
+    Promise.all([loadCategories(), loadDreTree()]).then(([c, t]) => buildCaDreResolver(c, t, fallback))
+  );
 
   const FINANCIAL_PATHS = {
     receivable: '/v1/financeiro/eventos-financeiros/contas-a-receber/buscar',
@@ -244,9 +232,7 @@ export function createContaAzulAdapter(ctx: AdapterContext, opts: ContaAzulAdapt
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncGenerator<Page<FinancialEntry>> {
-    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
-      return;
-    }
+    if (windowDone(checkpoint, window)) return;
     const resolve = await resolver();
     yield* pagedPhases({
       phases: ['receivable', 'payable'] as const,

@@ -17,10 +17,11 @@
  */
 import { AppError, registerSecret } from '../../errors.ts';
 import type { AdapterContext } from '../contract.ts';
+import { createErpHttp, type ErpHttpSpec } from '../common/http.ts';
+import { onceUntilFailure } from '../common/once.ts';
 import {
   type AdapterDeps,
-  clockFor,
-  HttpClient,
+  type HttpClient,
   type InspectInput,
   type LimitPolicy,
   MINUTE,
@@ -130,48 +131,43 @@ export function omieInspector(r: InspectInput, nowMs: number = Date.now()): Prov
   return { signal: 'data', code: 'OMIE_FAULT', detail };
 }
 
+/**
+ * Omie's HttpClient data for the kit's factory (common/http.ts). No account-wide limits: they are per app_key +
+ * method, added by each call. A redundant-call refusal asks for 60 s (plus the stated time's rounding): slept
+ * through in process; longer stated waits go back to the engine, which reschedules.
+ */
+export const OMIE_HTTP: ErpHttpSpec = {
+  provider: 'omie',
+  erp: 'omie',
+  inspect: (now) => (r) => omieInspector(r, now()),
+  timeoutMs: 60_000,
+  retry: { maxRetryAfterMs: OMIE_REDUNDANT_MIN_WAIT_MS + 5 * SECOND },
+};
+
 export type OmieCallResult = { end: true } | { end: false; body: unknown };
 
 export class OmieClient {
   readonly http: HttpClient;
-  private creds: Promise<OmieCredentials> | null = null;
+  /** The connection's keys, read once (again after a failure: keys saved later are picked up). */
+  private readonly credentials: () => Promise<OmieCredentials>;
 
   constructor(private readonly ctx: AdapterContext, deps: AdapterDeps = {}) {
-    const clock = clockFor(ctx, deps);
-    this.http = new HttpClient({
-      provider: 'omie',
-      baseUrl: ctx.baseUrl,
-      fetch: ctx.fetch,
-      clock,
-      limiter: deps.limiter,
-      // A redundant-call refusal asks for 60 s (plus the stated time's rounding): slept through in process;
-      // longer stated waits go back to the engine, which reschedules.
-      retry: { maxRetryAfterMs: OMIE_REDUNDANT_MIN_WAIT_MS + 5 * SECOND, ...deps.retry },
-      timeoutMs: deps.timeoutMs ?? 60_000,
-      random: deps.random,
-      onEvent: deps.onEvent,
-      signal: ctx.signal,
-      inspect: (r) => omieInspector(r, clock.now()),
-      limits: [],
-    });
-  }
-
-  private credentials(): Promise<OmieCredentials> {
-    this.creds ??= this.ctx.credentials.load().then((raw) => {
-      const c = OmieCredentialsSchema.safeParse(raw);
-      if (!c.success) {
-        throw new AppError(
-          'auth',
-          'OMIE_MISSING_KEYS',
-          'Omie: app_key/app_secret ausentes nas credenciais da conexão',
-        );
-      }
-      registerSecret(c.data.app_key);
-      registerSecret(c.data.app_secret);
-      return c.data;
-    });
-    this.creds.catch(() => (this.creds = null));
-    return this.creds;
+    this.http = createErpHttp(ctx, deps, OMIE_HTTP).http;
+    this.credentials = onceUntilFailure(() =>
+      ctx.credentials.load().then((raw) => {
+        const c = OmieCredentialsSchema.safeParse(raw);
+        if (!c.success) {
+          throw new AppError(
+            'auth',
+            'OMIE_MISSING_KEYS',
+            'Omie: app_key/app_secret ausentes nas credenciais da conexão',
+          );
+        }
+        registerSecret(c.data.app_key);
+        registerSecret(c.data.app_secret);
+        return c.data;
+      })
+    );
   }
 
   /**

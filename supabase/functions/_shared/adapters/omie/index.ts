@@ -30,8 +30,9 @@ import type {
 } from '../contract.ts';
 import { mapLimit } from '../concurrency.ts';
 import { type DreFallback, sharedDreFallback } from '../common/dre.ts';
-import { collect, type MapResult, recordFailure } from '../common/records.ts';
-import { type Cursor, pagedPhases, type PhasePage } from '../common/paging.ts';
+import { collect, type MapResult, recordFailure, responseParser } from '../common/records.ts';
+import { type Cursor, pagedPhases, type PhasePage, windowDone } from '../common/paging.ts';
+import { onceUntilFailure } from '../common/once.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { OmieClient } from './client.ts';
 import type { AdapterDeps } from '../../http/mod.ts';
@@ -98,13 +99,7 @@ function recordError<T>(externalId: string, code: string, message: string): MapR
   return { ok: false, externalId, error: new AppError('data', code, message) };
 }
 
-function parsePage<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    throw new AppError('data', 'MALFORMED_RESPONSE', `omie ${what}: resposta fora do formato esperado`);
-  }
-  return r.data;
-}
+const parsePage = responseParser('omie');
 
 export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions = {}): ErpAdapter {
   const client = new OmieClient(ctx, opts);
@@ -301,14 +296,9 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
     }
   }
 
-  let resolverPromise: Promise<ReturnType<typeof buildOmieDreResolver>> | null = null;
-  const resolver = () => {
-    resolverPromise ??= Promise.all([loadCategories(), loadDreStructure()]).then(([c, d]) =>
-      buildOmieDreResolver(c, d, fallback)
-    );
-    resolverPromise.catch(() => (resolverPromise = null));
-    return resolverPromise;
-  };
+  const resolver = onceUntilFailure(() =>
+    Promise.all([loadCategories(), loadDreStructure()]).then(([c, d]) => buildOmieDreResolver(c, d, fallback))
+  );
 
   const FINANCIAL_PHASES = {
     receivable: {
@@ -329,9 +319,7 @@ export function createOmieAdapter(ctx: AdapterContext, opts: OmieAdapterOptions 
     window: DateWindow,
     checkpoint: Checkpoint | null,
   ): AsyncGenerator<Page<FinancialEntry>> {
-    if (checkpoint?.phase === 'done' && checkpoint.from === window.from && checkpoint.to === window.to) {
-      return;
-    }
+    if (windowDone(checkpoint, window)) return;
     const resolve = await resolver();
     yield* pagedPhases({
       phases: ['receivable', 'payable'] as const,

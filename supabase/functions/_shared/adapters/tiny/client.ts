@@ -10,11 +10,11 @@
  */
 import { registerSecret } from '../../errors.ts';
 import type { AdapterContext } from '../contract.ts';
+import { createErpHttp } from '../common/http.ts';
 import {
   type AdapterDeps,
-  clockFor,
   fromSignal,
-  HttpClient,
+  type HttpClient,
   type HttpResponse,
   type InspectInput,
   type LimitPolicy,
@@ -111,25 +111,17 @@ export interface TinyTransport {
 }
 
 export function createTinyTransport(ctx: AdapterContext, deps: AdapterDeps = {}): TinyTransport {
-  const clock = clockFor(ctx, deps);
   const policy: LimitPolicy = {
     windows: [{ limit: Math.floor(TINY_DEFAULT_PLAN_PER_MINUTE * TINY_QUOTA_SHARE), intervalMs: MINUTE }],
     maxConcurrent: Math.max(1, Math.floor(TINY_DEFAULT_PLAN_PER_MINUTE / 4)),
   };
   let token: string | null = null;
-  const http = new HttpClient({
+  // `policy` is the limiter's own object: learnPlan below tightens or widens it in place.
+  const { http } = createErpHttp(ctx, deps, {
     provider: 'tiny',
-    baseUrl: ctx.baseUrl,
-    fetch: ctx.fetch,
-    signal: ctx.signal,
-    clock,
-    limiter: deps.limiter,
-    random: deps.random,
-    timeoutMs: deps.timeoutMs,
-    retry: deps.retry,
-    onEvent: deps.onEvent,
-    limits: [{ key: `tiny:${ctx.accountKey}`, policy }],
-    inspect: tinyInspector,
+    erp: 'tiny',
+    limits: policy,
+    inspect: () => tinyInspector,
     auth: {
       async apply({ form }) {
         if (!token) {

@@ -13,17 +13,14 @@
  * number for v3 — we keep to the v2 figure of the lowest paid plan, 30/min, at 70%); a 429 is honoured with
  * its Retry-After.
  */
+import { createErpOAuthHttp, type ErpOAuthHttp, type ErpOAuthSpec } from '../common/http.ts';
 import {
   type AdapterDeps,
-  type AuthProvider,
-  clockFor,
-  HttpClient,
   type InspectInput,
   type LimitPolicy,
   MINUTE,
   type ProviderSignal,
 } from '../../http/mod.ts';
-import { OAuthTokenManager } from '../oauth.ts';
 import type { AdapterContext } from '../contract.ts';
 import { TinyV3ErrorSchema } from './schemas.ts';
 
@@ -39,44 +36,27 @@ export function tinyV3Inspector(r: InspectInput): ProviderSignal | undefined {
   if (r.status !== 400 && r.status !== 422) return undefined;
   const b = TinyV3ErrorSchema.safeParse(r.json());
   const detail = b.success
-    ? [b.data.mensagem, ...(b.data.detalhes ?? []).map((d) => [d.campo, d.mensagem].filter(Boolean).join(': '))]
+    ? [
+      b.data.mensagem,
+      ...(b.data.detalhes ?? []).map((d) => [d.campo, d.mensagem].filter(Boolean).join(': ')),
+    ]
       .filter(Boolean).join('; ')
     : undefined;
   return { signal: 'data', code: `TINY_V3_HTTP_${r.status}`, detail };
 }
 
-export function createTinyV3Http(ctx: AdapterContext, deps: AdapterDeps = {}) {
-  let provider: AuthProvider | null = null;
-  const http = new HttpClient({
-    provider: 'tiny',
-    baseUrl: ctx.baseUrl,
-    authUrl: ctx.authUrl ?? TINY_V3_AUTH_URL,
-    fetch: ctx.fetch,
-    clock: clockFor(ctx, deps),
-    limiter: deps.limiter,
-    retry: deps.retry,
-    timeoutMs: deps.timeoutMs ?? 30_000,
-    random: deps.random,
-    onEvent: deps.onEvent,
-    signal: ctx.signal,
-    inspect: tinyV3Inspector,
-    headers: { accept: 'application/json' },
-    limits: [{ key: `tiny_v3:${ctx.accountKey}`, policy: TINY_V3_LIMITS }],
-    auth: {
-      apply: (req) => provider!.apply(req),
-      onUnauthorized: () => provider!.onUnauthorized!(),
-    },
-  });
-  const tokens = new OAuthTokenManager({
-    provider: 'tiny',
-    connectionId: ctx.connectionId,
-    http,
-    tokenPath: TINY_V3_TOKEN_PATH,
-    client: ctx.oauthClient,
-    clientAuth: 'body',
-    store: ctx.credentials,
-    inflight: deps.oauthInflight,
-  });
-  provider = tokens.authProvider();
-  return { http, tokens };
+/** Tiny v3's HttpClient data for the kit's factory (common/http.ts). */
+export const TINY_V3_HTTP: ErpOAuthSpec = {
+  provider: 'tiny',
+  erp: 'tiny_v3',
+  limits: TINY_V3_LIMITS,
+  inspect: () => tinyV3Inspector,
+  headers: { accept: 'application/json' },
+  defaultAuthUrl: TINY_V3_AUTH_URL,
+  tokenPath: TINY_V3_TOKEN_PATH,
+  clientAuth: 'body',
+};
+
+export function createTinyV3Http(ctx: AdapterContext, deps: AdapterDeps = {}): ErpOAuthHttp {
+  return createErpOAuthHttp(ctx, deps, TINY_V3_HTTP);
 }

@@ -40,6 +40,7 @@ import { isDataError, mapLimit } from '../concurrency.ts';
 import { createTinyV3Http } from './client.ts';
 import { isoDay, mapTinyV3Company, mapTinyV3Product, mapTinyV3Title, NOTE_SITUACOES_WITH_XML } from './mappers.ts';
 import { nfeXmlProblem } from '../common/xml.ts';
+import { parseItems } from '../common/records.ts';
 import {
   TinyV3AccountInfoSchema,
   TinyV3ListSchema,
@@ -92,20 +93,6 @@ export function createTinyV3Adapter(ctx: AdapterContext, deps: AdapterDeps = {})
     return p.data as z.infer<S>;
   }
 
-  function parseItems<S extends z.ZodType>(raw: unknown[], schema: S, entity: string, failed: FailedRecord[]) {
-    const out: Array<z.infer<S>> = [];
-    for (const item of raw) {
-      const p = schema.safeParse(item);
-      if (p.success) out.push(p.data);
-      else {
-        const rawId = (item as { id?: unknown } | undefined)?.id;
-        const ext = rawId !== undefined ? String(rawId) : undefined;
-        failed.push({ externalId: ext, error: invalidRecord('tiny', entity, ext, p.error.issues[0]?.message ?? 'invalid') });
-      }
-    }
-    return out;
-  }
-
   /** Runs `fn` per item (bounded), turning a data error into a FailedRecord for that item only. */
   async function perItem<T, R>(items: T[], idOf: (t: T) => string, failed: FailedRecord[], fn: (t: T) => Promise<R>) {
     const out = await mapLimit(items, DETAIL_CONCURRENCY, async (t) => {
@@ -149,7 +136,7 @@ export function createTinyV3Adapter(ctx: AdapterContext, deps: AdapterDeps = {})
       const tipo = phases[phaseIdx];
       const page = await listPage('/notas', { tipo, dataInicial: window.from, dataFinal: createdUntil, orderBy: 'asc' }, offset);
       const failed: FailedRecord[] = [];
-      const notes = parseItems(page.items, TinyV3NoteSchema, 'nfe', failed).filter((n) => {
+      const notes = parseItems('tiny', page.items, TinyV3NoteSchema, 'nfe', failed).filter((n) => {
         const emitted = isoDay(n.dataEmissao);
         return NOTE_SITUACOES_WITH_XML.has(String(n.situacao ?? '')) &&
           (!emitted || (emitted >= window.from && emitted <= window.to));
@@ -173,7 +160,7 @@ export function createTinyV3Adapter(ctx: AdapterContext, deps: AdapterDeps = {})
     for (;;) {
       const page = await listPage('/produtos', {}, offset);
       const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyV3ProductSummarySchema, 'product', failed);
+      const items = parseItems('tiny', page.items, TinyV3ProductSummarySchema, 'product', failed);
       const records = await perItem(items, (p) => p.id, failed, async (p) =>
         mapTinyV3Product(await detail(`/produtos/${p.id}`, '/produtos/{idProduto}', TinyV3ProductSchema, 'product', p.id)));
       if (page.next === null) {
@@ -197,7 +184,7 @@ export function createTinyV3Adapter(ctx: AdapterContext, deps: AdapterDeps = {})
       const path = `/contas-${phase}`;
       const page = await listPage(path, { dataInicialEmissao: window.from, dataFinalEmissao: window.to }, offset);
       const failed: FailedRecord[] = [];
-      const items = parseItems(page.items, TinyV3TitleSummarySchema, `contas-${phase}`, failed);
+      const items = parseItems('tiny', page.items, TinyV3TitleSummarySchema, `contas-${phase}`, failed);
       const day = today();
       const records = await perItem(items, (t) => `${phase}:${t.id}`, failed, async (t) =>
         mapTinyV3Title(kind, await detail(`${path}/${t.id}`, `${path}/{id}`, TinyV3TitleSchema, `contas-${phase}`, t.id), day));
