@@ -57,8 +57,9 @@ chaosScenario('process', 'a crashed manual sync: "Sincronizar agora" starts agai
   const first = await f.syncNow(c.connectionId, jwt);
   ctx.expectSynced([c.connectionId]);
   ctx.check('the first manual sync is accepted', first.status === 202, `HTTP ${first.status}`);
+  // Mid-sync = a page of notes has landed (checkpoints are written with the progress, not after every page).
   await waitFor(async () => {
-    const [r] = await sql`select 1 from public.erp_sync_checkpoints where connection_id = ${c.connectionId}`;
+    const [r] = await sql`select 1 from public.xml_imports where company_id = ${c.companyId} limit 1`;
     return !!r;
   }, 60_000, 50);
   await restartFunctions(); // the sync dies with the process: its log stays 'running', its lease stays taken

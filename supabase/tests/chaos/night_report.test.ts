@@ -38,8 +38,9 @@ chaosScenario('operations', 'a night with faults still writes its report', async
   // 2. The last invocation of the night dies mid-sync: its run row stays 'running', nothing ends.
   await ctx.knobs('tiny', { slowPageMs: 300 });
   const pending = f.ops([killed.connectionId]).catch(() => null);
+  // Mid-sync = a page of notes has landed (checkpoints are written with the progress, not after every page).
   await waitFor(async () => {
-    const rows = await sql`select 1 from public.erp_sync_checkpoints where connection_id = ${killed.connectionId}`;
+    const rows = await sql`select 1 from public.xml_imports where company_id = ${killed.companyId} limit 1`;
     return rows.length > 0;
   }, 60_000, 50);
   await restartFunctions();

@@ -25,6 +25,7 @@ export async function startRecorder(targetUrl) {
         path: req.url,
         method: req.method,
         headers: { ...req.headers, host: target.host },
+        agent: false, // one connection per request: no keep-alive socket outlives the test
       },
       (up) => {
         entry.status = up.statusCode;
