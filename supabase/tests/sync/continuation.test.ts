@@ -8,9 +8,10 @@ import { Fixture } from './fixtures.ts';
 stackTest('chains started by a call authorised through apikey (anon key as Bearer) are authorised too', async (env) => {
   const sql = sqlFor(env);
   const f = new Fixture(sql, env);
+  const [{ since }] = await sql`select now() as since`;
   try {
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await f.connection({ erp: 'omie', nfeCount: 1, productCount: 1, financialCount: 1 })).connectionId);
+    for (let i = 0; i < 30; i++) ids.push((await f.connection({ erp: 'omie', nfeCount: 1, productCount: 1, financialCount: 1 })).connectionId);
     const r = await f.autoSync({ source: 'cron', concurrency: 1 }, {
       Authorization: `Bearer ${env.ANON_KEY}`,
       apikey: env.ERP_AUTO_SYNC_SECRET,
@@ -30,7 +31,7 @@ stackTest('chains started by a call authorised through apikey (anon key as Beare
     }, 90_000, 500);
   } finally {
     await waitFor(async () => {
-      const [{ n }] = await sql`select count(*)::int as n from public.erp_sync_runs where status = 'running' and started_at > now() - interval '5 minutes'`;
+      const [{ n }] = await sql`select count(*)::int as n from public.erp_sync_runs where status = 'running' and started_at >= ${since}`;
       return n === 0;
     }, 90_000, 500).catch(() => {});
     await f.cleanup();

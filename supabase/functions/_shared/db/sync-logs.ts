@@ -157,7 +157,8 @@ export async function failAbandonedRuns(sql: Sql, startedBefore: Date): Promise<
 
 /**
  * Opens a run row: the invocation's admission ticket. Under an advisory lock (so two invocations starting at
- * once count each other), it counts the chains alive (runs running, not handed on, started after `aliveAfter`) and opens ours
+ * once count each other), it counts the chains alive (background runs running, not handed on, started after
+ * `aliveAfter`; synchronous ops runs are not chains) and opens ours
  * only when they are fewer than `ceiling` (null: always). The count is a statement after the lock, so it sees
  * every run admitted before. Returns our id and how many runs are alive with ours, or null when refused.
  */
@@ -175,7 +176,7 @@ export async function openRun(
   return await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended('erp-auto-sync:admission', 0))`;
     const [{ n }] = await tx`select count(*)::int as n from public.erp_sync_runs
-                             where status = 'running' and not dry_run and handed_on_at is null
+                             where status = 'running' and not dry_run and handed_on_at is null and source <> 'ops'
                                and started_at > ${r.aliveAfter ?? new Date(0)}`;
     if (r.ceiling != null && n >= r.ceiling) return null;
     const [row] = await tx`insert into public.erp_sync_runs (source, parent_run_id, dry_run, recovered)

@@ -234,6 +234,16 @@ export async function executeRun(
     return handing;
   };
 
+  // A worker whose claim comes back empty while others sync (the rows it could take were row-locked by their
+  // claims, or their accounts busy) waits for one of those syncs to end and claims again, instead of stopping.
+  let wake = () => {};
+  let slotFreed = new Promise<void>((r) => (wake = r));
+  const freed = () => {
+    const w = wake;
+    slotFreed = new Promise<void>((r) => (wake = r));
+    w();
+  };
+
   const worker = async () => {
     while (true) {
       const verdict = claimVerdict({
@@ -260,7 +270,11 @@ export async function executeRun(
         console.error('erp-auto-sync: claim failed:', e instanceof Error ? e.message : e);
         return;
       }
-      if (!conn) return;
+      if (!conn) {
+        if (inFlight === 0) return;
+        await slotFreed;
+        continue;
+      }
       taken.add(conn.id);
       inFlight++;
       cpuAtFirstClaim ??= cpu();
@@ -281,6 +295,7 @@ export async function executeRun(
         };
       } finally {
         inFlight--;
+        freed();
       }
       finished++;
       if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
