@@ -1,6 +1,6 @@
 /**
  * Every recorded fixture of the four ERP adapters names the public source its shape rests on: a JSON fixture in
- * its top-level `_source` field, any other file in a sibling `<name>.source`. A source is a public URL or a
+ * its top-level `_source` field, an XML fixture in a trailing comment `<!-- source: … -->`. A source is a public URL or a
  * repository file pinned to a commit (`owner/repo@<40 hex>`), never a note outside the repository.
  * docs/erp-sources.md maps each shape to its source.
  */
@@ -19,17 +19,14 @@ export function sourceProblem(source: string | null | undefined): string | null 
   return null;
 }
 
-/** The source a fixture file names (JSON `_source`, or the sibling `.source` file). */
+/** The source a fixture file names (JSON `_source`, or an XML comment `<!-- source: … -->` after the document). */
 function sourceOf(dir: URL, name: string): string | null {
+  const text = Deno.readTextFileSync(new URL(name, dir));
   if (name.endsWith('.json')) {
-    const parsed = JSON.parse(Deno.readTextFileSync(new URL(name, dir)));
+    const parsed = JSON.parse(text);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed._source ?? null : null;
   }
-  try {
-    return Deno.readTextFileSync(new URL(`${name}.source`, dir));
-  } catch {
-    return null;
-  }
+  return /<!--\s*source:\s*([\s\S]*?)\s*-->/.exec(text)?.[1] ?? null;
 }
 
 Deno.test('fixture sources: the check rejects a fixture without a public source', () => {
@@ -44,7 +41,7 @@ Deno.test('fixture sources: the check rejects a fixture without a public source'
 for (const erp of ERPS) {
   Deno.test(`fixture sources: every ${erp} fixture names a public source`, () => {
     const dir = new URL(`./${erp}/fixtures/`, import.meta.url);
-    const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && !e.name.endsWith('.source')).map((e) =>
+    const names = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) =>
       e.name
     );
     assert.ok(names.length > 0, `${erp} has fixtures`);
