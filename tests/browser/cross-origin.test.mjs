@@ -6,34 +6,18 @@
 // Run: npm run test:browser (needs `npm run stack -- --profile test up`; skipped with a message otherwise).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { buildAndServe } from './support/app.mjs';
-import { CHROMIUM, launchBrowser } from './support/browser.mjs';
+import { launchBrowser } from './support/browser.mjs';
 import { userJwt } from './support/jwt.mjs';
 import { startRecorder } from './support/recorder.mjs';
-import { readStackEnv, unavailableReason } from './support/stack.mjs';
+import { readStackEnv } from './support/stack.mjs';
+import { suiteBlocker, waitFor } from './support/suite.mjs';
 
 const env = readStackEnv();
-let skipReason = await unavailableReason(env);
-if (!skipReason && !existsSync(CHROMIUM)) skipReason = `${CHROMIUM} is missing (npm run setup:system)`;
-if (skipReason) console.log(`# cross-origin browser tests skipped: ${skipReason}`);
+const skipReason = await suiteBlocker('integrations page on another origin than the functions (real CORS in Chromium)', env);
 
-async function waitFor(probe, { timeout = 30_000, step = 200, what = 'condition' } = {}) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, step));
-  }
-  throw new Error(`${what} not met within ${timeout} ms${last ? `: ${last}` : ''}`);
-}
 
 describe('integrations page on another origin than the functions (real CORS in Chromium)', { skip: skipReason ?? false }, () => {
   const ids = { user: randomUUID(), company: randomUUID(), connection: randomUUID() };

@@ -9,23 +9,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { buildAndServe } from './support/app.mjs';
-import { CHROMIUM, launchBrowser } from './support/browser.mjs';
+import { launchBrowser } from './support/browser.mjs';
 import { userJwt } from './support/jwt.mjs';
-import { browserPrerequisites, readStackEnv, REPO_ROOT } from './support/stack.mjs';
+import { readStackEnv, REPO_ROOT } from './support/stack.mjs';
+import { suiteBlocker, waitFor } from './support/suite.mjs';
 
 const SCREENSHOTS = join(REPO_ROOT, 'screenshots');
 const BROWSER_TZ = 'Asia/Tokyo'; // the page must show Brasília time whatever the browser's zone is
 
 const env = readStackEnv();
-// Never a silent pass: what stops the suite is one failed test (CI, or no stack under npm test) or one skipped
-// test (reported as skipped), never an empty run.
-const { reason: skipReason, fail: mustRun } = await browserPrerequisites(env, CHROMIUM);
-if (skipReason) {
-  console.log(`# browser tests ${mustRun ? 'FAIL' : 'skipped'}: ${skipReason}`);
-  test('integrations page in Chromium on the test stack', { skip: mustRun ? false : skipReason }, () => {
-    throw new Error(`the browser suite cannot run: ${skipReason}`);
-  });
-}
+const skipReason = await suiteBlocker('integrations page in Chromium on the test stack', env);
 
 /** Brasília wall-clock parts of an instant, computed independently of the app (Intl, not date-fns). */
 function brasilia(date) {
@@ -53,20 +46,6 @@ function expectedNextLabel(next, now = new Date()) {
   return `Próxima: ${word} às ${n.time}`;
 }
 
-async function waitFor(probe, { timeout = 30_000, step = 200, what = 'condition' } = {}) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, step));
-  }
-  throw new Error(`${what} not met within ${timeout} ms${last ? `: ${last}` : ''}`);
-}
 
 describe('integrations page in Chromium on the test stack', { skip: skipReason ?? false }, () => {
   const ids = {

@@ -4,27 +4,20 @@
 // Run: npm run test:browser (needs `npm run stack -- --profile test up`; skipped with a message otherwise).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import { buildAndServe } from './support/app.mjs';
-import { CHROMIUM, launchBrowser } from './support/browser.mjs';
+import { launchBrowser } from './support/browser.mjs';
 import { userJwt } from './support/jwt.mjs';
-import { gatewayFunctions, readStackEnv, REPO_ROOT, unavailableReason } from './support/stack.mjs';
+import { PAGE_FUNCTIONS, readStackEnv, REPO_ROOT } from './support/stack.mjs';
+import { suiteBlocker } from './support/suite.mjs';
 
 const SCREENSHOTS = join(REPO_ROOT, 'screenshots');
 
 const env = readStackEnv();
-let skipReason = await unavailableReason(env);
-if (!skipReason && !existsSync(CHROMIUM)) skipReason = `${CHROMIUM} is missing (npm run setup:system)`;
-if (!skipReason) {
-  const served = (await gatewayFunctions(env)) ?? [];
-  if (!served.includes('erp-ops') || !served.includes('erp-alerts')) {
-    skipReason = 'the test stack gateway does not serve erp-ops/erp-alerts yet (deno run -A dev/stack/stack.ts --profile test restart functions)';
-  }
-}
-if (skipReason) console.log(`# operations browser tests skipped: ${skipReason}`);
+const skipReason = await suiteBlocker('operations in Chromium on the test stack', env, [...PAGE_FUNCTIONS, 'erp-alerts', 'erp-ops']);
 
 describe('operations in Chromium on the test stack', { skip: skipReason ?? false }, () => {
   const ids = {

@@ -49,8 +49,8 @@ export async function gatewayFunctions(env, wanted = PAGE_FUNCTIONS, timeoutMs =
   return last;
 }
 
-/** Why the browser tests cannot run here, or null when they can. */
-export async function unavailableReason(env) {
+/** Why the browser tests cannot run here (the stack, or one of `functions` not served), or null when they can. */
+export async function unavailableReason(env, functions = PAGE_FUNCTIONS) {
   if (!env) return 'the test stack env could not be read (npm run stack -- --profile test up)';
   try {
     const sql = postgres(env.DB_URL, { max: 1, connect_timeout: 10, onnotice: () => {} });
@@ -59,9 +59,9 @@ export async function unavailableReason(env) {
   } catch {
     return 'the test stack database is not running (npm run stack -- --profile test up)';
   }
-  const functions = await gatewayFunctions(env);
-  if (!functions) return 'the test stack functions gateway is not running (npm run stack -- --profile test up)';
-  const missing = PAGE_FUNCTIONS.filter((f) => !functions.includes(f));
+  const served = await gatewayFunctions(env, functions);
+  if (!served) return 'the test stack functions gateway is not running (npm run stack -- --profile test up)';
+  const missing = functions.filter((f) => !served.includes(f));
   if (missing.length) {
     return `the test stack gateway does not serve ${missing.join(', ')} (npx deno run -A dev/stack/stack.ts --profile test restart functions)`;
   }
@@ -73,8 +73,8 @@ export async function unavailableReason(env) {
  * that stops it fails; under `npm test` a missing stack fails and a missing Chromium is reported skipped; run
  * by hand, both are skipped. Never a silent pass.
  */
-export async function browserPrerequisites(env, chromiumPath) {
-  const stackReason = await unavailableReason(env);
+export async function browserPrerequisites(env, chromiumPath, functions = PAGE_FUNCTIONS) {
+  const stackReason = await unavailableReason(env, functions);
   if (stackReason) return { reason: stackReason, fail: STACK_REQUIRED };
   if (!existsSync(chromiumPath)) {
     return { reason: `${chromiumPath} is missing (npm run setup:system)`, fail: !!process.env.CI };
