@@ -640,18 +640,12 @@ export function createBlingSimulator(opts: SimulatorOptions = {}): Simulator {
     }
   }
 
-  const adminApi = {
+  const adminApi = core.admin({
     provision,
-    accounts: () => core.summaries((id) => oauth.isRevoked(id)),
-    revoke: (accountId: string) => oauth.revoke(accountId),
-    expireTokens: (accountId: string) => oauth.expire(accountId),
-    knobs: () => core.knobs,
-    setKnobs: (k: Parameters<SimCore['setKnobs']>[0]) => core.setKnobs(k),
-    log: (limit?: number) => core.log.list(limit),
-    clearLog: () => core.log.clear(),
-    stats: () => structuredClone(core.log.stats),
-    data: (accountId: string) => core.data(accountId),
-  };
+    isRevoked: (id) => oauth.isRevoked(id),
+    revoke: (accountId) => oauth.revoke(accountId),
+    expireTokens: (accountId) => oauth.expire(accountId),
+  });
 
   return { erp: 'bling', handler, admin: adminApi };
 }

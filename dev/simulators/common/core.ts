@@ -205,6 +205,27 @@ export class SimCore {
     }));
   }
 
+  /**
+   * The admin API every simulator exposes (common/types.ts SimulatorAdmin): the core's knobs, log, stats and data,
+   * with the ERP's own provisioning and credential lifecycle plugged in.
+   */
+  admin(erp: Pick<SimulatorAdmin, 'provision' | 'revoke' | 'expireTokens'> & {
+    isRevoked: (accountId: string) => boolean;
+  }): SimulatorAdmin {
+    return {
+      provision: erp.provision,
+      accounts: () => this.summaries(erp.isRevoked),
+      revoke: erp.revoke,
+      expireTokens: erp.expireTokens,
+      knobs: () => this.knobs,
+      setKnobs: (k) => this.setKnobs(k),
+      log: (limit) => this.log.list(limit),
+      clearLog: () => this.log.clear(),
+      stats: () => structuredClone(this.log.stats),
+      data: (accountId) => this.data(accountId),
+    };
+  }
+
   // --- request log -----------------------------------------------------------------------------------------
 
   logRequest(req: Request, status: number, accountId: string | null, injected?: string, token = false): void {

@@ -574,18 +574,12 @@ export function createContaAzulSimulator(opts: SimulatorOptions = {}): Simulator
     }
   }
 
-  const adminApi = {
+  const adminApi = core.admin({
     provision,
-    accounts: () => core.summaries((id) => oauth.isRevoked(id)),
+    isRevoked: (id) => oauth.isRevoked(id),
     revoke,
-    expireTokens: (accountId: string) => oauth.expire(accountId),
-    knobs: () => core.knobs,
-    setKnobs: (k: Parameters<SimCore['setKnobs']>[0]) => core.setKnobs(k),
-    log: (limit?: number) => core.log.list(limit),
-    clearLog: () => core.log.clear(),
-    stats: () => structuredClone(core.log.stats),
-    data: (accountId: string) => core.data(accountId),
-  };
+    expireTokens: (accountId) => oauth.expire(accountId),
+  });
 
   return { erp: 'conta_azul', handler, admin: adminApi };
 }

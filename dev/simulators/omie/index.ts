@@ -854,19 +854,12 @@ export function createOmieSimulator(opts: OmieSimulatorOptions = {}): Simulator 
     }
   }
 
-  const adminApi = {
+  const adminApi = core.admin({
     provision,
-    accounts: () => core.summaries((id) => keys.isRevoked(id)),
+    isRevoked: (id) => keys.isRevoked(id),
     revoke,
-    // Omie keys do not expire: nothing to expire.
-    expireTokens: (_accountId: string) => {},
-    knobs: () => core.knobs,
-    setKnobs: (k: Parameters<SimCore['setKnobs']>[0]) => core.setKnobs(k),
-    log: (limit?: number) => core.log.list(limit),
-    clearLog: () => core.log.clear(),
-    stats: () => structuredClone(core.log.stats),
-    data: (accountId: string) => core.data(accountId),
-  };
+    expireTokens: () => {}, // Omie keys do not expire: nothing to expire.
+  });
 
   return { erp: 'omie', handler, admin: adminApi };
 }

@@ -445,18 +445,12 @@ export function createTinySimulator(opts: SimulatorOptions = {}): Simulator {
     }
   }
 
-  const adminApi = {
+  const adminApi = core.admin({
     provision,
-    accounts: () => core.summaries((id) => tokens.isRevoked(id)),
-    revoke: (accountId: string) => tokens.revoke(accountId),
-    expireTokens: (_accountId: string) => {/* static tokens do not expire */},
-    knobs: () => core.knobs,
-    setKnobs: (k: Parameters<SimCore['setKnobs']>[0]) => core.setKnobs(k),
-    log: (limit?: number) => core.log.list(limit),
-    clearLog: () => core.log.clear(),
-    stats: () => structuredClone(core.log.stats),
-    data: (accountId: string) => core.data(accountId),
-  };
+    isRevoked: (id) => tokens.isRevoked(id),
+    revoke: (accountId) => tokens.revoke(accountId),
+    expireTokens: () => {}, // static tokens do not expire
+  });
 
   return { erp: 'tiny', handler, admin: adminApi };
 }
