@@ -78,9 +78,11 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
   ctx.check('converged: every connection synced', ids.every((id) => perConn.get(id) === 1), `${perConn.size} of ${N} synced`);
   ctx.check('no run left open', open === 0, `${open} running`);
   ctx.check(`chains alive never above the ceiling (${CEILING})`, maxChains <= CEILING, `max ${maxChains} over ${samples} samples`);
+  // Two per chain at a hand-over, plus the cron or sweep call itself while it is being admitted or refused (its
+  // own run row is 'running' until it answers; the sweeps here come one at a time).
   ctx.check(
-    `invocations alive never above two per chain (${2 * CEILING})`,
-    maxInvocations <= 2 * CEILING,
+    `invocations alive never above two per chain plus the calling cron/sweep (${2 * CEILING + 1})`,
+    maxInvocations <= 2 * CEILING + 1,
     `max ${maxInvocations}`,
   );
   ctx.check(`database connections of the functions within the budget (${DB_BUDGET})`, maxDb <= DB_BUDGET, `max ${maxDb}`);
