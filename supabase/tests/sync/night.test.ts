@@ -1,11 +1,13 @@
-// The night at scale, on the stack's database (issue 14): a sync stops at its deadline (checkpoint saved, log
-// 'interrupted', lease released, still due) and the next sync resumes from the checkpoint; countDue leaves
-// leased rows out; the run row is an admission ticket under the chain ceiling.
+// The night at scale, on the stack's database (issue 14): a sync stops at its deadline or at the invocation's CPU
+// budget (checkpoint saved, log 'interrupted', lease released, still due) and the next sync resumes from the
+// checkpoint; countDue leaves leased rows out; the run row is an admission ticket under the chain ceiling; the
+// claim respects the in-flight cap, and an invocation held back by it waits and hands the night on.
 import assert from 'node:assert/strict';
 import type { Checkpoint, ErpAdapter, Page, Product } from '../../functions/_shared/adapters/contract.ts';
-import { countDue, getConnection } from '../../functions/_shared/db/connections.ts';
+import { claimNextDue, countDue, getConnection, liveLeases } from '../../functions/_shared/db/connections.ts';
 import { markHandedOn, openRun } from '../../functions/_shared/db/sync-logs.ts';
 import { type EngineDeps, syncConnection } from '../../functions/_shared/sync/engine.ts';
+import { CAP_POLL_MS, executeRun, outOfCpu } from '../../functions/_shared/sync/orchestrator.ts';
 import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
 import { Fixture } from './fixtures.ts';
@@ -125,6 +127,135 @@ stackTest('a run row is admitted only under the chain ceiling; a run that handed
     assert.equal(z.alive, 2);
   } finally {
     await sql`delete from public.erp_sync_runs where id = any(${ids}::uuid[])`;
+    await sql.end();
+  }
+});
+
+stackTest('at the CPU budget a sync stops as at its deadline: checkpoint saved, interrupted, lease released', async (env) => {
+  const sql = sqlFor(env, 4);
+  const f = new Fixture(sql, env);
+  try {
+    const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, financials: false, profile: false } } });
+    // A fake CPU clock: the engine checks before the entity and before each page; each costs 1,000 ms, so page 1
+    // lands (1,000 ms spent) and page 2 is refused (2,000 ms ≥ 90 % of 2,000).
+    let cpuMs = 0;
+    const adapter = (): ErpAdapter => ({
+      erp: 'omie',
+      capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+      nfe: () => (async function* () {})(),
+      financials: () => (async function* () {})(),
+      profile: () => Promise.reject(new Error('not used')),
+      products: () =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+          yield { records: [product('b')], failed: [], checkpoint: { page: 2 } };
+          yield { records: [product('c')], failed: [], checkpoint: { page: 3, phase: 'done' } };
+        })(),
+    });
+    const deps: EngineDeps = {
+      sql: sql as never,
+      now: () => new Date(),
+      adapterFor: adapter,
+      importNfe: importNfeDocuments,
+      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+      leaseSeconds: 600,
+      owner: 'cpu-test',
+    };
+    await sql`update public.erp_connections set lease_owner = 'cpu-test', lease_expires_at = now() + interval '10 minutes'
+              where id = ${p.connectionId}`;
+    const limits = { cpuMs: 2000 };
+    const out = await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, {
+      syncType: 'auto',
+      runId: null,
+      stopWhen: () => {
+        const spent = outOfCpu(cpuMs, limits);
+        cpuMs += 1000;
+        return spent;
+      },
+    });
+    assert.equal(out.status, 'interrupted');
+    const c = await f.conn(p.connectionId);
+    assert.equal(c.lease_owner, null, 'lease released');
+    assert.equal(c.next_sync_at, null, 'still due: the next invocation resumes it');
+    const [cp] = await sql`select checkpoint from public.erp_sync_checkpoints where connection_id = ${p.connectionId} and entity = 'products'`;
+    assert.deepEqual(cp.checkpoint, { page: 1 }, 'the last page that landed');
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('claim: nothing is claimed while the in-flight cap is full (live leases, whoever holds them)', async (env) => {
+  const sql = sqlFor(env, 4);
+  const f = new Fixture(sql, env);
+  try {
+    const a = await f.connection({ erp: 'tiny' });
+    const b = await f.connection({ erp: 'tiny' });
+    await sql`update public.erp_connections set lease_owner = 'someone', lease_expires_at = now() + interval '1 minute' where id = ${a.connectionId}`;
+    const live = await liveLeases(sql as never, new Date());
+    assert.ok(live >= 1);
+    const claim = (maxInFlight: number) => claimNextDue(sql as never, new Date(), 'cap-test', 60, { ids: [b.connectionId], maxInFlight });
+    assert.equal(await claim(live), null, 'the cap is full: nothing claimed');
+    assert.equal((await f.conn(b.connectionId)).lease_owner, null);
+    assert.equal((await claim(live + 1))?.id, b.connectionId, 'one slot free: claimed');
+    assert.equal(await liveLeases(sql as never, new Date()), live + 1);
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('an invocation held back by a full in-flight cap waits, tries again, and hands the night on', async (env) => {
+  const sql = sqlFor(env, 4);
+  const f = new Fixture(sql, env);
+  const runIds: string[] = [];
+  try {
+    const a = await f.connection({ erp: 'tiny' });
+    await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = ${a.connectionId}`;
+    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
+    runIds.push(run!.id);
+    // A fake clock that only the cap's waits move: 120 s of claim budget = 60 polls of 2 s.
+    let t = 0;
+    const polls: number[] = [];
+    let handedOn = 0;
+    const deps: EngineDeps = {
+      sql: sql as never,
+      now: () => new Date(),
+      adapterFor: () => { throw new Error('nothing is claimed'); },
+      importNfe: importNfeDocuments,
+      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+      leaseSeconds: 60,
+      owner: 'cap-wait-test',
+    };
+    const live = await liveLeases(sql as never, new Date());
+    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', concurrency: 4 }, {
+      claimMs: 120_000,
+      maxConcurrency: 4,
+      maxInFlight: live, // full
+    }, {
+      clock: () => t,
+      startedAt: 0,
+      sleep: (ms) => {
+        polls.push(ms);
+        t += ms;
+        return Promise.resolve();
+      },
+      handOn: () => {
+        handedOn++;
+        return Promise.resolve(true);
+      },
+    });
+    assert.equal(summary.processed, 0);
+    assert.equal(summary.stopped_by, 'wall');
+    // One poll at a time (the others wait for it) until the budget is spent; a worker that passed the budget check
+    // just before another's poll ended may poll once more.
+    assert.ok(polls.length >= 60 && polls.length < 60 + 4, `${polls.length} polls`);
+    assert.ok(polls.every((ms) => ms === CAP_POLL_MS));
+    assert.equal(handedOn, 1, 'the night is handed on: the work left is free, only the cap held it back');
+    assert.equal((await f.conn(a.connectionId)).lease_owner, null, 'nothing leased');
+  } finally {
+    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
+    await f.cleanup();
     await sql.end();
   }
 });

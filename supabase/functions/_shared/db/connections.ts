@@ -43,6 +43,15 @@ const FREE = `(c.lease_owner is null or c.lease_expires_at < $1)
                   where o.account_key = c.account_key and o.id <> c.id
                     and o.lease_owner is not null and o.lease_expires_at >= $1)`;
 
+/** Connections held by a live lease: the syncs in flight, whoever runs them (one probe of erp_connections_lease_idx). */
+const LIVE_LEASES = `select count(*) from public.erp_connections l where l.lease_expires_at >= $1 and l.lease_owner is not null`;
+
+/** How many syncs are in flight now (live leases): what the claim's in-flight cap counts. */
+export async function liveLeases(sql: Sql, now: Date): Promise<number> {
+  const [r] = await sql.unsafe(`select (${LIVE_LEASES})::int as n`, [now]);
+  return r.n as number;
+}
+
 /** Due connections, optionally restricted to ids (for ops and dry runs). */
 export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000): Promise<ConnectionRow[]> {
   return await sql.unsafe(
@@ -123,17 +132,19 @@ export async function claimNextDue(
   now: Date,
   owner: string,
   leaseSeconds: number,
-  opts: { ids?: string[]; exclude?: string[] } = {},
+  opts: { ids?: string[]; exclude?: string[]; maxInFlight?: number } = {},
 ): Promise<ConnectionRow | null> {
   return await inTransaction(sql, async (tx) => {
     const locked = await tx.unsafe(
       // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
-      // then the account lock is tried on that batch only: never on every due row.
+      // then the account lock is tried on that batch only: never on every due row. Nothing is claimed while
+      // `maxInFlight` connections hold a live lease (claimers racing may pass it by one each).
       `with batch as (
          select c.id, c.account_key, c.next_sync_at from public.erp_connections c
          where ${DUE} and ${FREE}
            and ($2::uuid[] is null or c.id = any($2::uuid[]))
            and not (c.id = any($3::uuid[]))
+           and ($4::int is null or (${LIVE_LEASES}) < $4::int)
          order by c.next_sync_at nulls first, c.id
          limit 16
          for update of c skip locked
@@ -141,7 +152,7 @@ export async function claimNextDue(
        select b.id from batch b
        where pg_try_advisory_xact_lock(hashtextextended('erp-account:' || b.account_key, 0))
        order by b.next_sync_at nulls first, b.id`,
-      [now, opts.ids ?? null, opts.exclude ?? []],
+      [now, opts.ids ?? null, opts.exclude ?? [], opts.maxInFlight ?? null],
     );
     return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
   });

@@ -70,6 +70,8 @@ export interface SyncRequest {
   logId?: string;
   /** When the sync must stop, save its checkpoint and release the connection (the invocation's wall clock). */
   deadline?: Date;
+  /** Checked at every page: true stops the sync as the deadline does (the invocation's CPU budget is spent). */
+  stopWhen?: () => boolean;
 }
 
 export type EntityStatus = 'success' | 'error' | 'skipped' | 'not_supported';
@@ -188,16 +190,16 @@ export function stopReason(signal: AbortSignal): StopReason | null {
 /**
  * Runs `fn` while holding the connection's lease: a heartbeat renews the lease (and the log's heartbeat) every
  * third of its length; the signal aborts when the lease is lost or at the deadline (a timer for waits in
- * flight, and `check()`, which the page loop calls, against the engine's clock).
+ * flight, and `check()`, which the page loop calls, against the engine's clock and `stopWhen`).
  */
 export async function withLease<T>(
   deps: Pick<EngineDeps, 'sql' | 'now' | 'leaseSeconds' | 'owner'>,
-  lease: { connectionId: string; logId: string; deadline?: Date },
+  lease: { connectionId: string; logId: string; deadline?: Date; stopWhen?: () => boolean },
   fn: (signal: AbortSignal, check: () => void) => Promise<T>,
 ): Promise<T> {
   const abort = new AbortController();
   const check = () => {
-    if (!abort.signal.aborted && lease.deadline && deps.now() >= lease.deadline) abort.abort(DEADLINE());
+    if (!abort.signal.aborted && ((lease.deadline && deps.now() >= lease.deadline) || lease.stopWhen?.())) abort.abort(DEADLINE());
     if (abort.signal.aborted) throw abort.signal.reason;
   };
   const beat = setInterval(async () => {
@@ -442,7 +444,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
 
   if (!failure) {
     try {
-      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline }, async (signal, check) => {
+      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen: req.stopWhen }, async (signal, check) => {
         const adapter = deps.adapterFor(conn, signal);
         let authError: AppError | null = null;
         for (const entity of ENTITIES) {

@@ -6,8 +6,10 @@ import {
   chainCeiling,
   chainsToStart,
   claimVerdict,
+  CPU_STOP,
   CPU_USE,
   cpuPerSync,
+  outOfCpu,
   shouldHandOn,
   syncDeadline,
 } from './orchestrator.ts';
@@ -60,6 +62,15 @@ Deno.test('an invocation hands on when free work is left and it made progress, o
   assert.equal(shouldHandOn({ ...base, taken: 0 }), false, 'what is left is blocked elsewhere');
   assert.equal(shouldHandOn({ ...base, handedOn: true }), false);
   assert.equal(shouldHandOn({ ...base, restricted: true }), false);
+  assert.equal(shouldHandOn({ ...base, taken: 0, capBlocked: true }), true, 'only the in-flight cap held it back');
+  assert.equal(shouldHandOn({ ...base, freeDue: 0, taken: 0, capBlocked: true }), false);
+});
+
+Deno.test('the syncs in flight stop at 90 % of the CPU budget (the claims stopped at 80 %)', () => {
+  assert.equal(CPU_STOP, 0.9);
+  assert.equal(outOfCpu(1799, { cpuMs: 2000 }), false);
+  assert.equal(outOfCpu(1800, { cpuMs: 2000 }), true);
+  assert.equal(outOfCpu(1e9, {}), false, 'CPU not measured: not enforced');
 });
 
 /**

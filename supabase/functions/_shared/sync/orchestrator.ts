@@ -14,7 +14,7 @@
  */
 import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
-import { claimNextDue, countDue, listDue, releaseExpiredLeases } from '../db/connections.ts';
+import { claimNextDue, countDue, listDue, liveLeases, releaseExpiredLeases } from '../db/connections.ts';
 import { closeRun, failAbandonedRuns, interruptStaleLogs, markHandedOn, openRun } from '../db/sync-logs.ts';
 import { type EngineDeps, persistently, type SyncOutcome, syncConnection } from './engine.ts';
 
@@ -62,6 +62,8 @@ export interface InvocationLimits {
   /** The platform's CPU time per request (start-up counted); undefined = not enforced (synchronous ops runs). */
   cpuMs?: number;
   maxConcurrency: number;
+  /** Syncs in flight at most, all chains together (live leases): the night's parallelism; see claimNextDue. */
+  maxInFlight?: number;
   /** Chains alive at most (background invocations); see chainCeiling. */
   ceiling: number;
   /** Connections one invocation is expected to get through: sizes the fan-out. */
@@ -89,6 +91,10 @@ export type ClaimVerdict = 'claim' | 'wall' | 'cpu' | 'cap';
 
 /** Share of the CPU budget an invocation plans to use (the rest absorbs the estimate's error). */
 export const CPU_USE = 0.8;
+/** Share of the CPU budget at which the syncs in flight stop at their next page (checkpoint saved, resumed later). */
+export const CPU_STOP = 0.9;
+/** How often an invocation whose claims meet a full in-flight cap tries again. */
+export const CAP_POLL_MS = 2000;
 /** CPU of one sync before any was measured in this invocation (measured by dev/bench). */
 export const CPU_PER_SYNC_PRIOR_MS = 150;
 
@@ -125,12 +131,20 @@ export function chainsToStart(s: { freeDue: number; alive: number; perInvocation
   return Math.max(0, wanted - s.alive);
 }
 
+/** Whether the syncs of an invocation must stop now to keep it inside its CPU budget. */
+export function outOfCpu(cpuMs: number, limits: Pick<InvocationLimits, 'cpuMs'>): boolean {
+  return limits.cpuMs !== undefined && cpuMs >= limits.cpuMs * CPU_STOP;
+}
+
 /**
- * Whether this invocation hands the rest of the night on: free due rows are left, it took at least one (so what
- * is left is not blocked elsewhere), it has not handed on yet, and it is not restricted to given ids.
+ * Whether this invocation hands the rest of the night on: free due rows are left, it took at least one or only
+ * the in-flight cap held it back (so what is left is not blocked elsewhere), it has not handed on yet, and it is
+ * not restricted to given ids.
  */
-export function shouldHandOn(s: { freeDue: number; taken: number; handedOn: boolean; restricted: boolean }): boolean {
-  return s.freeDue > 0 && s.taken > 0 && !s.handedOn && !s.restricted;
+export function shouldHandOn(
+  s: { freeDue: number; taken: number; capBlocked?: boolean; handedOn: boolean; restricted: boolean },
+): boolean {
+  return s.freeDue > 0 && (s.taken > 0 || s.capBlocked === true) && !s.handedOn && !s.restricted;
 }
 
 // --- effects -----------------------------------------------------------------------------------------------
@@ -191,6 +205,8 @@ export interface RunHooks {
   clock?: () => number;
   /** When the invocation started, epoch ms (default: now). */
   startedAt?: number;
+  /** Waits (default: setTimeout); the bench scales them to its virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function executeRun(
@@ -214,6 +230,10 @@ export async function executeRun(
   let finished = 0;
   let stoppedBy: ClaimVerdict = 'claim';
   let handedOn = false;
+  let capBlocked = false;
+  let polling = false;
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const stopForCpu = limits.cpuMs !== undefined ? () => outOfCpu(cpu(), limits) : undefined;
   // Without a way to hand on (ops runs, runs on given ids) nothing is handed on.
   const restricted = !hooks.handOn;
 
@@ -223,7 +243,7 @@ export async function executeRun(
     if (handing || !hooks.handOn) return handing;
     handing = (async () => {
       const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
-      if (!shouldHandOn({ freeDue, taken: taken.size, handedOn, restricted })) {
+      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn, restricted })) {
         handing = null;
         return;
       }
@@ -264,6 +284,7 @@ export async function executeRun(
         conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, {
           ids: req.connectionIds,
           exclude: [...taken],
+          maxInFlight: limits.maxInFlight,
         });
       } catch (e) {
         // The database is unreachable: stop claiming; what is still due is reported and handed on.
@@ -271,8 +292,24 @@ export async function executeRun(
         return;
       }
       if (!conn) {
-        if (inFlight === 0) return;
-        await slotFreed;
+        if (inFlight > 0) {
+          await slotFreed;
+          continue;
+        }
+        // Nothing in flight here: either nothing is claimable, or the in-flight cap is full (other chains' syncs
+        // hold it). Then one worker waits and tries again, the others wait for it.
+        const full = limits.maxInFlight !== undefined &&
+          (await liveLeases(deps.sql, deps.now()).catch(() => 0)) >= limits.maxInFlight;
+        if (!full) return;
+        capBlocked = true;
+        if (polling) {
+          await slotFreed;
+          continue;
+        }
+        polling = true;
+        await sleep(CAP_POLL_MS);
+        polling = false;
+        freed();
         continue;
       }
       taken.add(conn.id);
@@ -280,7 +317,7 @@ export async function executeRun(
       cpuAtFirstClaim ??= cpu();
       let outcome: SyncOutcome;
       try {
-        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId, deadline });
+        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId, deadline, stopWhen: stopForCpu });
       } catch (e) {
         // The engine closes its own log; reaching here means the database itself failed for this connection.
         outcome = {

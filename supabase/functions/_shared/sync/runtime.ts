@@ -6,7 +6,9 @@
  *   ERP_AUTO_SYNC_BUDGET_MS        wall clock an invocation spends claiming work (default 120000)
  *   ERP_AUTO_SYNC_CPU_MS           CPU time per request, start-up counted (default 2000, the platform's limit);
  *                                  an invocation hands on before its measured CPU would pass 80 % of it
- *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 8)
+ *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 32; the cron sends 16)
+ *   ERP_AUTO_SYNC_MAX_IN_FLIGHT    syncs in flight at most, all invocations together (default 160): the night's
+ *                                  parallelism; a claim waits while that many connections hold a live lease
  *   ERP_AUTO_SYNC_DB_CONNECTIONS   database connections the chains may use together (default 100); the chain
  *                                  ceiling is this / (2 × DB_POOL_MAX), see orchestrator.ts chainCeiling
  *   ERP_AUTO_SYNC_PER_INVOCATION   connections one invocation is expected to take: sizes the fan-out
@@ -45,7 +47,10 @@ export const settings = {
     return envNumber('ERP_AUTO_SYNC_CPU_MS', 2000);
   },
   get maxConcurrency() {
-    return envNumber('ERP_AUTO_SYNC_MAX_CONCURRENCY', 8);
+    return envNumber('ERP_AUTO_SYNC_MAX_CONCURRENCY', 32);
+  },
+  get maxInFlight() {
+    return envNumber('ERP_AUTO_SYNC_MAX_IN_FLIGHT', 160);
   },
   get dbConnections() {
     return envNumber('ERP_AUTO_SYNC_DB_CONNECTIONS', 100);
@@ -70,6 +75,7 @@ export function backgroundLimits(): InvocationLimits {
     closeMarginMs: CLOSE_MARGIN_MS,
     cpuMs: cpuClock.measurable ? settings.cpuMs : undefined,
     maxConcurrency: settings.maxConcurrency,
+    maxInFlight: settings.maxInFlight,
     ceiling: chainCeiling(settings.dbConnections, poolPerIsolate()),
     perInvocation: settings.perInvocation,
     maxConnections: cpuClock.measurable ? undefined : settings.perInvocation,
