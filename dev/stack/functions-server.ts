@@ -23,6 +23,10 @@ try {
   }
 } catch { /* no local env file */ }
 
+// One process serves every invocation here, so the process's CPU clock is not one invocation's: the functions
+// must not read it as theirs (runtime.ts cpuClock; docs/local-vs-hosted.md R1). Hosted, each isolate has its own.
+Deno.env.set('ERP_AUTO_SYNC_CPU_CLOCK', 'shared');
+
 // EdgeRuntime.waitUntil: keep background promises alive (and log their failures).
 const pending = new Set<Promise<unknown>>();
 (globalThis as Record<string, unknown>).EdgeRuntime = {

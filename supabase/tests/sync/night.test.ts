@@ -131,14 +131,15 @@ stackTest('a run row is admitted only under the chain ceiling; a run that handed
   }
 });
 
-stackTest('at the CPU budget a sync stops as at its deadline: checkpoint saved, interrupted, lease released', async (env) => {
+stackTest('at the CPU budget a sync stops as at its deadline, after its first page: checkpoint saved, interrupted, lease released', async (env) => {
   const sql = sqlFor(env, 4);
   const f = new Fixture(sql, env);
   try {
     const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, financials: false, profile: false } } });
-    // A fake CPU clock: the engine checks before the entity and before each page; each costs 1,000 ms, so page 1
-    // lands (1,000 ms spent) and page 2 is refused (2,000 ms ≥ 90 % of 2,000).
-    let cpuMs = 0;
+    // A CPU clock already past the budget (e.g. one that counts other invocations too): the first page still
+    // lands — every sync makes progress — and the sync stops before the second.
+    const cpuMs = 1900;
+    let asked = 0;
     const adapter = (): ErpAdapter => ({
       erp: 'omie',
       capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
@@ -168,12 +169,13 @@ stackTest('at the CPU budget a sync stops as at its deadline: checkpoint saved, 
       syncType: 'auto',
       runId: null,
       stopWhen: () => {
-        const spent = outOfCpu(cpuMs, limits);
-        cpuMs += 1000;
-        return spent;
+        asked++;
+        return outOfCpu(cpuMs, limits);
       },
     });
     assert.equal(out.status, 'interrupted');
+    assert.equal(asked, 1, 'asked once, before page 2');
+    assert.equal(out.entities.products?.pages, 1);
     const c = await f.conn(p.connectionId);
     assert.equal(c.lease_owner, null, 'lease released');
     assert.equal(c.next_sync_at, null, 'still due: the next invocation resumes it');
@@ -253,6 +255,62 @@ stackTest('an invocation held back by a full in-flight cap waits, tries again, a
     assert.ok(polls.every((ms) => ms === CAP_POLL_MS));
     assert.equal(handedOn, 1, 'the night is handed on: the work left is free, only the cap held it back');
     assert.equal((await f.conn(a.connectionId)).lease_owner, null, 'nothing leased');
+  } finally {
+    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
+    await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('an invocation whose syncs stopped early hands on again, even after it handed on (the chain must not end with them due)', async (env) => {
+  const sql = sqlFor(env, 4);
+  const f = new Fixture(sql, env);
+  const runIds: string[] = [];
+  try {
+    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
+    const a = await f.connection({ erp: 'omie', ...cfg });
+    const b = await f.connection({ erp: 'omie', ...cfg });
+    const ids = [a.connectionId, b.connectionId];
+    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
+    runIds.push(run!.id);
+    const deps: EngineDeps = {
+      sql: sql as never,
+      now: () => new Date(),
+      adapterFor: () => ({
+        erp: 'omie',
+        capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+        nfe: () => (async function* () {})(),
+        financials: () => (async function* () {})(),
+        profile: () => Promise.reject(new Error('not used')),
+        products: () =>
+          (async function* (): AsyncIterable<Page<Product>> {
+            yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+            yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
+          })(),
+      }),
+      importNfe: importNfeDocuments,
+      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+      leaseSeconds: 60,
+      owner: 'released-test',
+    };
+    let handOns = 0;
+    // The CPU is spent from the start: one claim (always allowed), its sync stops after page 1, then the
+    // invocation hands on (the other connection is free) — and again at its end, for the one it released.
+    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 1 }, {
+      claimMs: 120_000,
+      maxConcurrency: 1,
+      cpuMs: 2000,
+    }, {
+      cpuMs: () => 1900,
+      handOn: () => {
+        handOns++;
+        return Promise.resolve(true);
+      },
+    });
+    assert.equal(summary.processed, 1);
+    assert.equal(summary.results[0].status, 'interrupted');
+    assert.equal(summary.stopped_by, 'cpu');
+    assert.equal(handOns, 2);
   } finally {
     await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
     await f.cleanup();

@@ -444,7 +444,9 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
 
   if (!failure) {
     try {
-      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen: req.stopWhen }, async (signal, check) => {
+      // A sync stops for CPU only after a page landed in it: whatever the clock says, every sync makes progress.
+      const stopWhen = req.stopWhen && (() => Object.values(entities).some((r) => (r?.pages ?? 0) > 0) && req.stopWhen!());
+      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen }, async (signal, check) => {
         const adapter = deps.adapterFor(conn, signal);
         let authError: AppError | null = null;
         for (const entity of ENTITIES) {

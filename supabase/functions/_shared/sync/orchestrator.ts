@@ -91,8 +91,11 @@ export type ClaimVerdict = 'claim' | 'wall' | 'cpu' | 'cap';
 
 /** Share of the CPU budget an invocation plans to use (the rest absorbs the estimate's error). */
 export const CPU_USE = 0.8;
-/** Share of the CPU budget at which the syncs in flight stop at their next page (checkpoint saved, resumed later). */
-export const CPU_STOP = 0.9;
+/**
+ * Share of the CPU budget at which the syncs in flight stop at their next page (checkpoint saved, resumed later):
+ * the rest leaves room for the page being written (an NF-e page costs up to ~250 ms, dev/bench).
+ */
+export const CPU_STOP = 0.85;
 /** How often an invocation whose claims meet a full in-flight cap tries again. */
 export const CAP_POLL_MS = 2000;
 /** CPU of one sync before any was measured in this invocation (measured by dev/bench). */
@@ -230,6 +233,9 @@ export async function executeRun(
   let finished = 0;
   let stoppedBy: ClaimVerdict = 'claim';
   let handedOn = false;
+  // Connections whose sync stopped early (deadline, CPU) and were released: still due, so worth a hand-on even
+  // when this invocation handed on already (its continuation may have found them leased and ended).
+  let released = 0;
   let capBlocked = false;
   let polling = false;
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -243,7 +249,7 @@ export async function executeRun(
     if (handing || !hooks.handOn) return handing;
     handing = (async () => {
       const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
-      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn, restricted })) {
+      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && released === 0, restricted })) {
         handing = null;
         return;
       }
@@ -335,6 +341,7 @@ export async function executeRun(
         freed();
       }
       finished++;
+      if (outcome.status === 'interrupted') released++;
       if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
       results.push({
         connection_id: outcome.connectionId,
@@ -350,8 +357,12 @@ export async function executeRun(
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => limit(worker)));
   await handing;
-  // Syncs stopped at their deadline left their connections due: hand them on if nobody did yet.
-  if (!handedOn) await handOnIfDue();
+  // Syncs stopped early left their connections due: hand them on if nobody did yet, or again (the chain's
+  // continuation may have ended while they were still leased here; admission keeps the chains under the ceiling).
+  if (!handedOn || released > 0) {
+    handing = null;
+    await handOnIfDue();
+  }
 
   const remaining = await persistently(() => countDue(deps.sql, deps.now(), req.connectionIds));
   const summary: RunSummary = {

@@ -98,8 +98,10 @@ const BOOT_CPU_MS = processCpuMs();
 let bootCharged = false;
 
 export const cpuClock = {
-  // A runtime that answers zeros does not measure: then the fixed cap (ERP_AUTO_SYNC_PER_INVOCATION) applies.
-  measurable: BOOT_CPU_MS !== null && BOOT_CPU_MS > 0,
+  // A runtime that answers zeros does not measure, and a process shared by concurrent invocations (the local
+  // functions server sets ERP_AUTO_SYNC_CPU_CLOCK=shared) measures them all: then the fixed cap
+  // (ERP_AUTO_SYNC_PER_INVOCATION) applies and syncs are not stopped for CPU.
+  measurable: BOOT_CPU_MS !== null && BOOT_CPU_MS > 0 && Deno.env.get('ERP_AUTO_SYNC_CPU_CLOCK') !== 'shared',
   /** A clock of the CPU one invocation spends, from now, start-up included for the isolate's first one. */
   forInvocation(): () => number {
     const start = processCpuMs() ?? 0;
