@@ -95,3 +95,42 @@ stackTest(
     }
   },
 );
+
+stackTest('claim: one statement leases the connection and opens its running log, with the checkpoints', async (env) => {
+  const sql = sqlFor(env);
+  const f = new Fixture(sql, env);
+  try {
+    const a = await f.connection({ erp: 'omie' });
+    const b = await f.connection({ erp: 'omie' });
+    await sql`insert into public.erp_sync_checkpoints (connection_id, entity, checkpoint, synced_through)
+              values (${a.connectionId}, 'nfe', '{"done": true}', '2026-12-01')`;
+    const now = new Date();
+    const got = await claimNextDue(sql as never, now, 'claim-open', 60, { ids: [a.connectionId], openLog: { runId: null } });
+    assert.equal(got?.id, a.connectionId);
+    assert.ok(got.opened, 'the log was opened by the claim');
+    const [log] = await sql`select id, status, sync_type, started_at from public.erp_sync_logs where connection_id = ${a.connectionId}`;
+    assert.deepEqual([log.id, log.status, log.sync_type], [got.opened.id, 'running', 'auto']);
+    assert.equal(log.started_at.getTime(), now.getTime());
+    assert.deepEqual(got.opened.checkpoints.get('nfe'), { checkpoint: { done: true }, synced_through: '2026-12-01' });
+    assert.equal(got.opened.checkpoints.size, 1);
+
+    // A log left running by a holder that died: the claim leases the connection, the engine takes the log over.
+    await sql`insert into public.erp_sync_logs (connection_id, company_id, sync_type, status, started_at, heartbeat_at)
+              values (${b.connectionId}, ${b.companyId}, 'auto', 'running', now() - interval '1 hour', now() - interval '1 hour')`;
+    const taken = await claimNextDue(sql as never, new Date(), 'claim-open', 60, { ids: [b.connectionId], openLog: { runId: null } });
+    assert.equal(taken?.id, b.connectionId);
+    assert.equal(taken.opened, null, 'no second running log');
+    assert.equal((await f.conn(b.connectionId)).lease_owner, 'claim-open');
+
+    // Without openLog nothing is opened.
+    await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null where id = ${a.connectionId}`;
+    await sql`update public.erp_sync_logs set status = 'success', completed_at = now() where connection_id = ${a.connectionId}`;
+    const bare = await claimNextDue(sql as never, new Date(), 'claim-bare', 60, { ids: [a.connectionId] });
+    assert.equal(bare?.opened, null);
+    const [{ n }] = await sql`select count(*)::int as n from public.erp_sync_logs where connection_id = ${a.connectionId} and status = 'running'`;
+    assert.equal(n, 0);
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});

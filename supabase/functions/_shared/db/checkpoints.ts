@@ -1,6 +1,6 @@
 /**
  * erp_sync_checkpoints: where each entity of a connection resumes. Read when a sync opens its log (same
- * statement, see sync-logs.ts openLog), written while a long entity runs (saveCheckpoint, at most every few
+ * statement, see sync-logs.ts openLog, or the claim's, connections.ts claimNextDue), written while a long entity runs (saveCheckpoint, at most every few
  * seconds) and with the log's closing statement (checkpointUpserts): never a statement per page of its own.
  */
 import type { Checkpoint, Entity } from '../adapters/contract.ts';
@@ -18,8 +18,11 @@ export interface CheckpointWrite {
   syncedThrough?: string | null;
 }
 
-/** The connection's checkpoints as one JSON array (a fragment for openLog's statement). */
-export function checkpointsJson(sql: Sql, connectionId: string) {
+/**
+ * The connection's checkpoints as one JSON array: a fragment for the statement that opens the log (openLog, or
+ * the claim's). `connectionId` is a value, or a fragment naming a column of that statement.
+ */
+export function checkpointsJson(sql: Sql, connectionId: string | ReturnType<Sql>) {
   return sql`coalesce((select json_agg(json_build_object('entity', k.entity, 'checkpoint', k.checkpoint,
                 'synced_through', to_char(k.synced_through, 'YYYY-MM-DD')))
               from public.erp_sync_checkpoints k where k.connection_id = ${connectionId}), '[]'::json)`;

@@ -6,7 +6,8 @@
  * ERP account at once (their rate limit is per account): a transaction-scoped advisory lock on the account key
  * serialises concurrent claimers, and a live lease on a sibling connection excludes the account.
  */
-import type { ErpType } from '../adapters/contract.ts';
+import type { Entity, ErpType } from '../adapters/contract.ts';
+import { checkpointMap, type CheckpointRow, checkpointsJson } from './checkpoints.ts';
 import type { Sql } from './client.ts';
 
 export interface ConnectionRow {
@@ -38,10 +39,7 @@ const COLUMNS = `c.id, c.company_id, c.erp_type, c.name, c.status, c.status_mess
 const DUE = `c.status = 'active' and (c.sync_config ->> 'auto_sync') = 'true'
   and (c.next_sync_at is null or c.next_sync_at <= $1)`;
 
-const FREE = `(c.lease_owner is null or c.lease_expires_at < $1)
-  and not exists (select 1 from public.erp_connections o
-                  where o.account_key = c.account_key and o.id <> c.id
-                    and o.lease_owner is not null and o.lease_expires_at >= $1)`;
+const FREE = `(c.lease_owner is null or c.lease_expires_at < $1) and public.erp_account_is_free(c.id, c.account_key, $1)`;
 
 /** Connections held by a live lease: the syncs in flight, whoever runs them (one probe of erp_connections_lease_idx). */
 const LIVE_LEASES = `select count(*) from public.erp_connections l where l.lease_expires_at >= $1 and l.lease_owner is not null`;
@@ -122,40 +120,45 @@ async function leaseFirstFree(
   return (rows[0] as unknown as ConnectionRow) ?? null;
 }
 
+/** A sync log opened in the claim's statement, with the connection's checkpoints. */
+export interface OpenedLog {
+  id: string;
+  checkpoints: Map<Entity, CheckpointRow>;
+}
+
 /**
- * Claims the next due, unleased connection (of a free account) and leases it to `owner`. `exclude` holds the
- * connections this run already took, so a run never picks the same one twice. First the account lock, then the
- * sibling check (two statements in one transaction; see leaseFirstFree).
+ * Claims the next due, unleased connection (of a free account) and leases it to `owner`, in one round trip: the
+ * rules live in the database function erp_claim_next_due (migration 20261204000200). `exclude` holds the
+ * connections this run already took, so a run never picks the same one twice; `maxInFlight` is the night's cap
+ * on syncs in flight (live leases). With `openLog` the same statement opens the sync's log ('running') and
+ * reads the checkpoints; `opened` is null when a log of a dead holder is still running (the engine takes it
+ * over).
  */
 export async function claimNextDue(
   sql: Sql,
   now: Date,
   owner: string,
   leaseSeconds: number,
-  opts: { ids?: string[]; exclude?: string[]; maxInFlight?: number } = {},
-): Promise<ConnectionRow | null> {
-  return await inTransaction(sql, async (tx) => {
-    const locked = await tx.unsafe(
-      // A small batch of the most due rows is row-locked (concurrent claimers skip it and take the next batch),
-      // then the account lock is tried on that batch only: never on every due row. Nothing is claimed while
-      // `maxInFlight` connections hold a live lease (claimers racing may pass it by one each).
-      `with batch as (
-         select c.id, c.account_key, c.next_sync_at from public.erp_connections c
-         where ${DUE} and ${FREE}
-           and ($2::uuid[] is null or c.id = any($2::uuid[]))
-           and not (c.id = any($3::uuid[]))
-           and ($4::int is null or (${LIVE_LEASES}) < $4::int)
-         order by c.next_sync_at nulls first, c.id
-         limit 16
-         for update of c skip locked
-       )
-       select b.id from batch b
-       where pg_try_advisory_xact_lock(hashtextextended('erp-account:' || b.account_key, 0))
-       order by b.next_sync_at nulls first, b.id`,
-      [now, opts.ids ?? null, opts.exclude ?? [], opts.maxInFlight ?? null],
-    );
-    return await leaseFirstFree(tx, locked.map((r) => r.id as string), now, owner, leaseSeconds);
-  });
+  opts: { ids?: string[]; exclude?: string[]; maxInFlight?: number; openLog?: { runId: string | null } } = {},
+): Promise<(ConnectionRow & { opened: OpenedLog | null }) | null> {
+  const rows = await sql`
+    with c as (
+      select * from public.erp_claim_next_due(${now}, ${owner}, ${leaseSeconds}, ${opts.ids ?? null}::uuid[],
+                                              ${opts.exclude ?? []}::uuid[], ${opts.maxInFlight ?? null}::int)
+    ), l as (
+      insert into public.erp_sync_logs (connection_id, company_id, run_id, sync_type, status, started_at, heartbeat_at)
+      select c.id, c.company_id, ${opts.openLog?.runId ?? null}::uuid, 'auto', 'running', ${now}, ${now} from c
+       where ${!!opts.openLog}::boolean
+      on conflict (connection_id) where status = 'running' do nothing
+      returning id, connection_id
+    )
+    select ${sql.unsafe(COLUMNS)}, l.id as log_id,
+           case when l.id is not null then ${checkpointsJson(sql, sql`c.id`)} end as checkpoints
+      from c left join l on l.connection_id = c.id`;
+  const row = rows[0] as unknown as (ConnectionRow & { log_id: string | null; checkpoints: never }) | undefined;
+  if (!row) return null;
+  const { log_id, checkpoints, ...conn } = row;
+  return { ...conn, opened: log_id ? { id: log_id, checkpoints: checkpointMap(checkpoints) } : null };
 }
 
 /**

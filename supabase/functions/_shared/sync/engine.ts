@@ -1,6 +1,6 @@
 /**
  * The sync engine, for one connection whose lease we hold:
- *   open the log (running; the same statement reads the checkpoints) → under the lease (withLease: heartbeat,
+ *   open the log (running; the same statement reads the checkpoints; for auto syncs it is the claim's) → under the lease (withLease: heartbeat,
  *   deadline) the entities NF-e → products → financials → profile, one table of steps (STEPS), each switchable
  *   and isolated → decideOutcome (pure: entity results → status, failure count, pt-BR messages) → close the log
  *   (one statement: log, checkpoints, the connection's new state, lease released).
@@ -22,7 +22,7 @@ import type {
 import { ENTITIES } from '../adapters/contract.ts';
 import type { Sql } from '../db/client.ts';
 import { type CheckpointRow, type CheckpointWrite, loadCheckpoints } from '../db/checkpoints.ts';
-import { type ConnectionRow, finishConnection, releaseLease, renewLease } from '../db/connections.ts';
+import { type ConnectionRow, finishConnection, type OpenedLog, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
 import {
   duplicateNotes,
@@ -68,6 +68,8 @@ export interface SyncRequest {
   runId: string | null;
   /** A log already opened by the caller (manual sync). */
   logId?: string;
+  /** A log opened, with the checkpoints, in the claim's statement (the orchestrator's claimNextDue). */
+  log?: OpenedLog;
   /** When the sync must stop, save its checkpoint and release the connection (the invocation's wall clock). */
   deadline?: Date;
   /** Checked at every page: true stops the sync as the deadline does (the invocation's CPU budget is spent). */
@@ -386,6 +388,7 @@ async function runEntity(
 
 /** Opens the log (or takes over one left by a holder whose lease expired: we hold the lease now). */
 async function openOrTakeOver(deps: EngineDeps, conn: ConnectionRow, req: SyncRequest, startedAt: Date) {
+  if (req.log) return req.log;
   if (req.logId) return { id: req.logId, checkpoints: await loadCheckpoints(deps.sql, conn.id) };
   const open = () =>
     openLog(deps.sql, { connectionId: conn.id, companyId: conn.company_id, syncType: req.syncType, runId: req.runId, startedAt });

@@ -291,6 +291,7 @@ export async function executeRun(
           ids: req.connectionIds,
           exclude: [...taken],
           maxInFlight: limits.maxInFlight,
+          openLog: { runId },
         });
       } catch (e) {
         // The database is unreachable: stop claiming; what is still due is reported and handed on.
@@ -323,7 +324,7 @@ export async function executeRun(
       cpuAtFirstClaim ??= cpu();
       let outcome: SyncOutcome;
       try {
-        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId, deadline, stopWhen: stopForCpu });
+        outcome = await syncConnection(deps, conn, { syncType: 'auto', runId, deadline, stopWhen: stopForCpu, log: conn.opened ?? undefined });
       } catch (e) {
         // The engine closes its own log; reaching here means the database itself failed for this connection.
         outcome = {
