@@ -130,6 +130,9 @@ export async function loadOrCreateEnv(profile: Profile, dir: string): Promise<St
   };
 }
 
+/** ERP_AUTO_SYNC_MAX_IN_FLIGHT of the test stack's functions. */
+export const TEST_MAX_IN_FLIGHT = 24;
+
 /** The environment Supabase gives Edge Functions, built from the stack env. */
 export function functionsEnv(env: StackEnv): Record<string, string> {
   return {
@@ -148,6 +151,8 @@ export function functionsEnv(env: StackEnv): Record<string, string> {
     TINY_CLIENT_SECRET: 'tiny-client-secret',
     // Tests kill the functions process mid-sync and expect the next run to recover quickly.
     ERP_SYNC_LEASE_SECONDS: env.STACK_PROFILE === 'test' ? '10' : '120',
+    // A small in-flight cap on the test stack, so the chaos backlog night runs into it (default 160).
+    ...(env.STACK_PROFILE === 'test' ? { ERP_AUTO_SYNC_MAX_IN_FLIGHT: String(TEST_MAX_IN_FLIGHT) } : {}),
     // The simulators listen on the profile's ports.
     SIM_BLING_PORT: new URL(env.BLING_URL).port,
     SIM_OMIE_PORT: new URL(env.OMIE_URL).port,

@@ -33,9 +33,14 @@ as $fn$
 declare
   v_candidates uuid[];
 begin
+  -- 0. Under an in-flight cap, claims take turns (a transaction-scoped lock, a few ms each), so the count below
+  --    sees every lease taken before: the cap is exact.
+  if p_max_in_flight is not null then
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('erp-auto-sync:claim', 0));
+  end if;
   -- 1. A small batch of the most due free rows is row-locked (concurrent claimers skip it and take the next
   --    batch), then the account lock is tried on that batch only: never on every due row. Nothing is taken while
-  --    `p_max_in_flight` connections hold a live lease (claimers racing may pass it by one each).
+  --    `p_max_in_flight` connections hold a live lease.
   with batch as (
     select c.id, c.account_key, c.next_sync_at from public.erp_connections c
      where c.status = 'active' and (c.sync_config ->> 'auto_sync') = 'true'

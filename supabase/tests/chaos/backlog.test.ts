@@ -5,6 +5,7 @@
 // every invocation hands on when its budget is spent, and sweeps keep arriving while the chains run. Held when
 // the night converges (every connection synced once, no run left open) with the chains alive never above the
 // ceiling and the database connections of the functions bounded.
+import { TEST_MAX_IN_FLIGHT } from '../../../dev/stack/config.ts';
 import { chainCeiling } from '../../functions/_shared/sync/orchestrator.ts';
 import { chaosScenario, pgNetAutoSync, pgNetResponse, SOAK, waitFor } from './harness.ts';
 
@@ -24,7 +25,7 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
   const since = await ctx.night(ids);
 
   // Sample the chains, invocations and database connections while the night runs.
-  let maxChains = 0, maxInvocations = 0, maxDb = 0, samples = 0;
+  let maxChains = 0, maxInvocations = 0, maxDb = 0, maxInFlight = 0, samples = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
@@ -32,10 +33,12 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
           (select count(*)::int from public.erp_sync_runs where status = 'running' and handed_on_at is null
              and started_at >= ${since}) as chains,
           (select count(*)::int from public.erp_sync_runs where status = 'running' and started_at >= ${since}) as invocations,
-          (select count(*)::int from pg_stat_activity where application_name = 'erp-auto-sync') as db`;
+          (select count(*)::int from pg_stat_activity where application_name = 'erp-auto-sync') as db,
+          (select count(*)::int from public.erp_connections where lease_owner is not null and lease_expires_at >= now()) as in_flight`;
       maxChains = Math.max(maxChains, r.chains);
       maxInvocations = Math.max(maxInvocations, r.invocations);
       maxDb = Math.max(maxDb, r.db);
+      maxInFlight = Math.max(maxInFlight, r.in_flight);
       samples++;
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -86,6 +89,8 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
     `max ${maxInvocations}`,
   );
   ctx.check(`database connections of the functions within the budget (${DB_BUDGET})`, maxDb <= DB_BUDGET, `max ${maxDb}`);
+  // The test stack's functions run with ERP_AUTO_SYNC_MAX_IN_FLIGHT = TEST_MAX_IN_FLIGHT: 10 chains × 4 would exceed it.
+  ctx.check(`syncs in flight never above the cap (${TEST_MAX_IN_FLIGHT})`, maxInFlight <= TEST_MAX_IN_FLIGHT, `max ${maxInFlight}`);
   ctx.check(
     'sweeps during the night do not multiply the chains',
     maxChains <= CEILING,
@@ -93,6 +98,6 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
   );
   ctx.note(
     `${N} due at once → ${runs.length} invocations (${runs.filter((r) => r.source === 'cron').length} cron/sweep calls), ` +
-      `max ${maxChains} chains / ${maxInvocations} invocations / ${maxDb} DB connections alive; stopped by ${JSON.stringify(stoppedBy)}`,
+      `max ${maxChains} chains / ${maxInvocations} invocations / ${maxDb} DB connections / ${maxInFlight} syncs in flight; stopped by ${JSON.stringify(stoppedBy)}`,
   );
 }, { invariants: { oracleSample: 10, deepScan: false, rls: false } });
