@@ -15,6 +15,7 @@ import { parseConfig } from './window/config.ts';
 import { bytesPerConnection, type DbCostPoint, foreignDue, measureDbCost, setDue } from './window/dbcost.ts';
 import { benchEnv, loadAvg, machineCpu, postgresCpuMs, selfCpuMs } from './window/env.ts';
 import { type IngestResult, measureIngest } from './window/nfe-ingest.ts';
+import { type OverheadStats, probeOverhead } from './window/overhead.ts';
 import { BACKFILL, ERPS, NIGHTLY } from './window/profiles.ts';
 import { Progress } from './window/progress.ts';
 import { writeReport } from './window/report.ts';
@@ -111,12 +112,17 @@ try {
     sideOursAcc.push(side.fleet.provision(ERPS[i % ERPS.length], `so${i}`, NIGHTLY, 0, cfg.seed * 100_000 + 50_000 + i, nowMs));
     sideNaiveAcc.push(side.fleet.provision(ERPS[i % ERPS.length], `sn${i}`, NIGHTLY, 0, cfg.seed * 100_000 + 50_000 + i, nowMs));
   }
+  const PROBE_WARM = 10;
+  const probeAcc = cfg.probe > 0
+    ? Array.from({ length: cfg.probe + PROBE_WARM }, (_, i) => main.fleet.provision(ERPS[i % ERPS.length], `p${i}`, NIGHTLY, 0, cfg.seed * 100_000 + 95_000 + i, nowMs))
+    : [];
   const bfAcc = bf ? ERPS.map((erp, i) => bf.fleet.provision(erp, `b${i}`, BACKFILL, 0, cfg.seed * 100_000 + 90_000 + i, nowMs)) : [];
   const poolConns = await seeder.seed(poolAccounts, nowMs, tomorrow);
   progress.update(poolConns.length, poolSize + 2 * cfg.subset + bfAcc.length, 'connections');
   const sideOurs = await seeder.seed(sideOursAcc, nowMs, tomorrow);
   const sideNaive = await seeder.seed(sideNaiveAcc, nowMs, tomorrow);
   const bfConns = bfAcc.length ? await seeder.seed(bfAcc, nowMs, tomorrow) : [];
+  const probeConns = probeAcc.length ? await seeder.seed(probeAcc, nowMs, tomorrow) : [];
   const seedMs = realNow() - t0;
   progress.update(poolSize + 2 * cfg.subset + bfAcc.length, poolSize + 2 * cfg.subset + bfAcc.length, 'connections');
   progress.end();
@@ -126,7 +132,7 @@ try {
   // --- database cost at the growth sizes -------------------------------------------------------------------
   const probeSizes = [...new Set([...cfg.growth, cfg.sample])].sort((x, y) => x - y);
   progress.setPhase(`database cost: claim / count / recovery queries at ${probeSizes.join(', ')} due connections`);
-  const mine = [...poolConns, ...sideOurs, ...sideNaive, ...bfConns].map((c) => c.id);
+  const mine = [...poolConns, ...sideOurs, ...sideNaive, ...bfConns, ...probeConns].map((c) => c.id);
   const foreign = await foreignDue(sql, mine);
   if (foreign > 0) progress.log(`  ${foreign} connection(s) outside the benchmark are due: measuring the restricted claim only`);
   const poolIds = poolConns.map((c) => c.id);
@@ -160,6 +166,24 @@ try {
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,
   };
+  // --- orchestrator overhead probe (idle database, one connection at a time) ----------------------------------
+  let overhead: { ours: OverheadStats; naive: OverheadStats } | null = null;
+  if (probeConns.length) {
+    progress.setPhase(`orchestrator overhead probe: ${cfg.probe} connections one at a time, ERP with no news, ours then naive`);
+    overhead = await probeOverhead({
+      dbUrl: env.dbUrl,
+      sql,
+      ids: probeConns.map((c) => c.id),
+      warm: PROBE_WARM,
+      notDueAt: tomorrow,
+      onProgress: (d, t) => progress.update(d, t, 'syncs'),
+    });
+    progress.end();
+    progress.log(
+      `  ours ${overhead.ours.wallMs.mean.toFixed(2)} ms / connection (${overhead.ours.statements.toFixed(1)} statements, ${overhead.ours.roundTrips.toFixed(1)} round trips); ` +
+        `naive ${overhead.naive.wallMs.mean.toFixed(2)} ms (${overhead.naive.statements.toFixed(1)} statements)`,
+    );
+  }
   await pool.warm();
 
   // --- side by side ----------------------------------------------------------------------------------------
@@ -230,6 +254,7 @@ try {
     analysis: a,
     db,
     ingest,
+    overhead,
     bytes,
     bytesPerConn,
     extra: results,

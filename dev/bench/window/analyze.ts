@@ -25,8 +25,8 @@ export const NIGHT_GOAL_MS = 30 * 60_000;
 export const CPU_BUDGET_MS = 2_000;
 export const MEMORY_LIMIT_MB = 256;
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-function pct(xs: number[], p: number): number {
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export function pct(xs: number[], p: number): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))];

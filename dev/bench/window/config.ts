@@ -11,6 +11,8 @@ export interface BenchConfig {
   sample: number;
   /** Side-by-side subset (ours vs naive on twin connections). */
   subset: number;
+  /** Connections of the orchestrator overhead probe (overhead.ts), each design; 0 = skip. */
+  probe: number;
   growth: number[];
   latencyMs: number;
   jitterMs: number;
@@ -37,6 +39,8 @@ const HELP = `npm run bench [-- options]
   --sample S              connections synced for real in the measured night (default N: the whole night; quick N);
                           S = N measures the whole night (slow for large N: see dev/bench/README.md)
   --subset S              side-by-side subset, ours vs naive (default 40; quick 8)
+  --probe K               connections of the orchestrator overhead probe, one at a time, each design (default 200;
+                          quick 50; 0 skips it)
   --growth 500,2000,10000 connection counts for the growth table
   --latency MS            simulated ERP latency per request (default 80)      --jitter MS (default 0)
   --concurrency C         the cron body's concurrency (default 4, as invoke_erp_auto_sync sends)
@@ -62,6 +66,7 @@ export function parseConfig(args: string[]): BenchConfig {
       connections: { type: 'string' },
       sample: { type: 'string' },
       subset: { type: 'string' },
+      probe: { type: 'string' },
       growth: { type: 'string' },
       latency: { type: 'string' },
       jitter: { type: 'string' },
@@ -101,6 +106,7 @@ export function parseConfig(args: string[]): BenchConfig {
     connections,
     sample,
     subset: Math.round(num(values.subset, quick ? 8 : 40, 4)),
+    probe: Math.round(num(values.probe, quick ? 50 : 200)),
     growth: [...new Set([...growth, connections])].sort((a, b) => a - b),
     latencyMs: num(values.latency, 80),
     jitterMs: num(values.jitter, 0),

@@ -67,6 +67,10 @@ export class MetricsBook {
   /** Real ms waiting for follow-up triggers. */
   triggerMs = 0;
   triggers = 0;
+  /** Called with every timed statement's text and real ms (the overhead probe splits them by phase). */
+  onStatement?: (text: string, ms: number) => void;
+  /** Called with the text of every query the pool sends (one round trip each, BEGIN/COMMIT included). */
+  onRoundTrip?: (text: string) => void;
 
   conn(id: string, erp: ErpType): ConnMetrics {
     let m = this.byConn.get(id);
@@ -116,8 +120,10 @@ export function timedSql<T extends object>(target: T, book: MetricsBook): T {
       if (!t0) t0 = claimT0 = realNow();
       const done = () => {
         if (t0 > 0) {
-          book.sql[cat].ms += realNow() - t0;
+          const ms = realNow() - t0;
+          book.sql[cat].ms += ms;
           book.sql[cat].count++;
+          book.onStatement?.(text, ms);
           t0 = -1;
         }
       };
@@ -177,8 +183,9 @@ export function benchPool(url: string, book: MetricsBook, max = Number(Deno.env.
     prepare: false,
     onnotice: () => {},
     connection: { application_name: 'erp-auto-sync-bench' },
-    debug: () => {
+    debug: (_conn: number, text: string) => {
       book.queries++;
+      book.onRoundTrip?.(text);
     },
   }), book) as unknown as Sql;
 }

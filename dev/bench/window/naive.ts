@@ -38,7 +38,7 @@ export async function naiveRun(
   return { processed: due.length };
 }
 
-async function syncOne(deps: EngineDeps, conn: ConnectionRow, onConnection: (o: NaiveOutcome) => void) {
+export async function syncOne(deps: EngineDeps, conn: ConnectionRow, onConnection: (o: NaiveOutcome) => void) {
   const { sql } = deps;
   const startedAt = realNow();
   const started = new Date();

@@ -1,0 +1,202 @@
+/**
+ * The orchestrator overhead probe: what the orchestration adds to a sync whose ERP has nothing new, measured
+ * one connection at a time on the idle dev database, for our design and for the plan's naive design.
+ *
+ * Ours runs the production path in this process: `claimNextDue` (restricted to the probe's ids) then
+ * `syncConnection`, on a pool with the production options and the bench's timing proxy (deps.ts), which times
+ * every statement and counts round trips. The adapter answers at once: every entity's iterator yields no page
+ * and the profile is a fixed minimal one, so the engine runs every step of a real night (log open with the
+ * checkpoints read, the entity table, windows, final checkpoints, decideOutcome, the close with checkpoints and
+ * the connection's new state) with no ERP time. The two entity writes that still run on an empty night (the DRE
+ * rebuild of the empty window, the profile upsert) are the work itself: timed and excluded, as are the
+ * follow-up triggers (a no-op here: they are separate functions). The naive design runs its own per-connection
+ * loop (naive.ts `syncOne`) with the same adapter. The first `warm` connections of each design warm the JIT and
+ * the pool and are not counted.
+ */
+import type { CompanyProfile, ErpAdapter, ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import type { Sql as AppSql } from '../../../supabase/functions/_shared/db/client.ts';
+import { claimNextDue, listDue } from '../../../supabase/functions/_shared/db/connections.ts';
+import { importNfeDocuments } from '../../../supabase/functions/_shared/nfe/import.ts';
+import { type EngineDeps, syncConnection } from '../../../supabase/functions/_shared/sync/engine.ts';
+import { mean, pct } from './analyze.ts';
+import { realNow } from './clock.ts';
+import { setDue } from './dbcost.ts';
+import { benchPool, MetricsBook } from './deps.ts';
+import { syncOne } from './naive.ts';
+
+type Sql = Parameters<typeof setDue>[0];
+
+export const PHASES = ['claim', 'open', 'progress', 'close', 'other'] as const;
+export type Phase = (typeof PHASES)[number] | 'entity';
+
+export interface OverheadStats {
+  design: 'ours' | 'naive';
+  n: number;
+  /** Real ms per connection, entity writes excluded. */
+  wallMs: { mean: number; p50: number; p95: number };
+  /** Entity writes per connection (excluded above): ms and statements. */
+  entityMs: number;
+  entityStatements: number;
+  /** Per connection, entity writes excluded. */
+  statements: number;
+  roundTrips: number;
+  /**
+   * Per connection: ms, statements and round trips by phase (the claim's ms is its whole transaction); `js` = wall
+   * − the phases' time.
+   */
+  phases: Record<(typeof PHASES)[number], { ms: number; statements: number; roundTrips: number }>;
+  jsMs: number;
+}
+
+/** Which part of the bookkeeping a statement belongs to, from its text. */
+export function phaseOf(text: string): Phase {
+  const t = text.replace(/\s+/g, ' ').toLowerCase();
+  if (t.includes('for update of c skip locked') || t.includes('with pick as')) return 'claim';
+  // what is left with an advisory lock is the DRE rebuild's company lock
+  if (/company_(products|financial_entries|dre|profile)|pg_advisory_xact_lock\(hashtextextended\(/.test(t)) return 'entity';
+  if (t.includes('with l as') || t.includes(' as checkpoints')) return 'open';
+  if (t.includes('update public.erp_sync_logs set records_synced')) return 'progress';
+  if (t.includes('with log as') || t.includes('insert into public.erp_sync_logs') || t.includes('update public.erp_connections')) return 'close';
+  return 'other';
+}
+
+const PROFILE: CompanyProfile = {
+  cnpj: null,
+  legalName: 'bench probe',
+  tradeName: null,
+  taxRegime: 'unknown',
+  crt: null,
+  cnae: null,
+  uf: null,
+  city: null,
+  unavailable: ['cnpj', 'tradeName', 'crt', 'cnae', 'uf', 'city'],
+};
+
+/** An ERP with no news: every list is empty, the profile is unchanged. */
+function quietAdapter(erp: ErpType): ErpAdapter {
+  const none = async function* () {};
+  return {
+    erp,
+    capabilities: { nfeIssued: true, nfeReceived: true, products: true, financials: true, profile: true },
+    nfe: none,
+    products: none,
+    financials: none,
+    profile: () => Promise.resolve(PROFILE),
+  };
+}
+
+interface Sample {
+  wall: number;
+  ms: Record<Phase, number>;
+  st: Record<Phase, number>;
+  rt: Record<Phase, number>;
+}
+const zero = (): Record<Phase, number> => ({ claim: 0, open: 0, progress: 0, close: 0, other: 0, entity: 0 });
+
+/** Attributes statements and round trips to the connection being probed (BEGIN/COMMIT to their statements). */
+function recorder(book: MetricsBook) {
+  let cur: Sample = { wall: 0, ms: zero(), st: zero(), rt: zero() };
+  let pendingBegin = 0;
+  let last: Phase = 'other';
+  book.onStatement = (text, ms) => {
+    const p = phaseOf(text);
+    cur.ms[p] += ms;
+    cur.st[p]++;
+  };
+  book.onRoundTrip = (text) => {
+    const t = text.trim().toLowerCase();
+    if (t.startsWith('begin')) pendingBegin++;
+    else if (t.startsWith('commit') || t.startsWith('rollback')) cur.rt[last]++;
+    else {
+      last = phaseOf(text);
+      cur.rt[last] += 1 + pendingBegin;
+      pendingBegin = 0;
+    }
+  };
+  return {
+    start() {
+      cur = { wall: 0, ms: zero(), st: zero(), rt: zero() };
+      return realNow();
+    },
+    end(t0: number): Sample {
+      cur.wall = realNow() - t0;
+      return cur;
+    },
+  };
+}
+
+function summarise(design: OverheadStats['design'], xs: Sample[]): OverheadStats {
+  const avg = (f: (s: Sample) => number) => mean(xs.map(f));
+  const work = xs.map((s) => s.wall - s.ms.entity);
+  const phases = Object.fromEntries(
+    PHASES.map((p) => [p, { ms: avg((s) => s.ms[p]), statements: avg((s) => s.st[p]), roundTrips: avg((s) => s.rt[p]) }]),
+  ) as OverheadStats['phases'];
+  const sqlMs = PHASES.reduce((a, p) => a + phases[p].ms, 0);
+  return {
+    design,
+    n: xs.length,
+    wallMs: { mean: mean(work), p50: pct(work, 0.5), p95: pct(work, 0.95) },
+    entityMs: avg((s) => s.ms.entity),
+    entityStatements: avg((s) => s.st.entity),
+    statements: PHASES.reduce((a, p) => a + phases[p].statements, 0),
+    roundTrips: PHASES.reduce((a, p) => a + phases[p].roundTrips, 0),
+    phases,
+    jsMs: mean(work) - sqlMs,
+  };
+}
+
+export async function probeOverhead(o: {
+  dbUrl: string;
+  sql: Sql;
+  ids: string[];
+  warm: number;
+  notDueAt: Date;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<{ ours: OverheadStats; naive: OverheadStats }> {
+  const book = new MetricsBook();
+  const pool = benchPool(o.dbUrl, book);
+  const rec = recorder(book);
+  const owner = `bench-probe:${crypto.randomUUID().slice(0, 8)}`;
+  const deps: EngineDeps = {
+    sql: pool,
+    now: () => new Date(),
+    adapterFor: (conn) => quietAdapter(conn.erp_type),
+    importNfe: importNfeDocuments,
+    trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 202 }),
+    leaseSeconds: 120,
+    owner,
+  };
+  const total = 2 * o.ids.length;
+  try {
+    // ours: claim + syncConnection, one at a time
+    await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
+    const ours: Sample[] = [];
+    for (let i = 0; i < o.ids.length; i++) {
+      const t0 = rec.start();
+      const conn = await claimNextDue(pool, new Date(), owner, deps.leaseSeconds, { ids: o.ids });
+      const claimMs = realNow() - t0; // the whole transaction: BEGIN, its two statements, COMMIT
+      if (!conn) throw new Error(`overhead probe: claim ${i + 1} of ${o.ids.length} came back empty`);
+      const out = await syncConnection(deps, conn, { syncType: 'auto', runId: null, deadline: new Date(Date.now() + 600_000) });
+      if (out.status !== 'success') throw new Error(`overhead probe: sync ended ${out.status}: ${out.error ?? ''}`);
+      const s = rec.end(t0);
+      s.ms.claim = claimMs;
+      if (i >= o.warm) ours.push(s);
+      o.onProgress?.(i + 1, total);
+    }
+    // naive: its per-connection loop over the same connections, due again
+    await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
+    const due = await listDue(pool as AppSql, new Date(), o.ids, o.ids.length);
+    const naive: Sample[] = [];
+    for (const [i, conn] of due.entries()) {
+      const t0 = rec.start();
+      await syncOne(deps, conn, () => {});
+      const s = rec.end(t0);
+      if (i >= o.warm) naive.push(s);
+      o.onProgress?.(o.ids.length + i + 1, total);
+    }
+    return { ours: summarise('ours', ours), naive: summarise('naive', naive) };
+  } finally {
+    book.onStatement = book.onRoundTrip = undefined;
+    await (pool as unknown as { end: (o: { timeout: number }) => Promise<void> }).end({ timeout: 5 }).catch(() => {});
+  }
+}
