@@ -158,6 +158,7 @@ try {
   const design = {
     concurrency: cfg.concurrency,
     maxConcurrency: cfg.maxConcurrency,
+    maxInFlight: cfg.maxInFlight,
     budgetMs: cfg.budgetMs,
     leaseMs: cfg.leaseMs,
     wallMs: cfg.wallMs,

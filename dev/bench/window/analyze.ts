@@ -10,6 +10,7 @@ import {
   ADAPTER_POLICY_LIMITS,
   DESIGN_SWEEPS,
   designFanout,
+  type DesignParallelism,
   designSlots,
   type IdealBound,
   idealBound,
@@ -218,7 +219,7 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
     retriedConnections: r.conns.filter((c) => c.attempts > 1).length,
   };
   if (r.design === 'ours') {
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(r.n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
+    const slots = designSlots(parallelism(cfg, r.n));
     out.ideal = idealBound(tmins, slots);
     out.idealPolicy = idealBound(tminsPolicy, slots);
     if (r.windowMs) {
@@ -309,9 +310,23 @@ function modelParams(
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,
     ceiling: DESIGN.ceiling,
+    maxInFlight: cfg.maxInFlight,
     perInvocation: DESIGN.perInvocation,
     closeMarginMs: DESIGN.closeMarginMs * 1,
     connsPerInvocation: cpuCap([main]),
+  };
+}
+
+/** The design's parallelism for a night of n connections (the ideal bound's slots; the model runs the same rules). */
+export function parallelism(cfg: BenchConfig, n: number): DesignParallelism {
+  return {
+    concurrency: Math.min(cfg.concurrency, cfg.maxConcurrency),
+    sweeps: DESIGN_SWEEPS,
+    fanout: designFanout(n, DESIGN.perInvocation, DESIGN.ceiling),
+    ceiling: DESIGN.ceiling,
+    maxInFlight: cfg.maxInFlight,
+    wallMs: cfg.wallMs,
+    invokeDelayMs: cfg.invokeDelayMs,
   };
 }
 
@@ -472,7 +487,7 @@ export function analyze(
       naiveSum += naiveMean[erp] ?? 0;
       naiveEnds.push(naiveSum);
     }
-    const slots = designSlots(Math.min(cfg.concurrency, cfg.maxConcurrency), DESIGN_SWEEPS, designFanout(n, DESIGN.perInvocation, DESIGN.ceiling), DESIGN.ceiling);
+    const slots = designSlots(parallelism(cfg, n));
     const ideal = idealBound(tmins, slots);
     ideal.rateBoundMs = Math.max(ideal.rateBoundMs, rateBound);
     ideal.idealMs = Math.max(ideal.rateBoundMs, ideal.concurrencyBoundMs);

@@ -2,6 +2,7 @@
  * Command line of `npm run bench` (dev/bench/window-bench.ts).
  */
 import { parseArgs } from 'node:util';
+import { settings } from '../../../supabase/functions/_shared/sync/runtime.ts';
 
 export interface BenchConfig {
   quick: boolean;
@@ -18,6 +19,8 @@ export interface BenchConfig {
   jitterMs: number;
   concurrency: number;
   maxConcurrency: number;
+  /** ERP_AUTO_SYNC_MAX_IN_FLIGHT: syncs in flight at most, all invocations together (live leases). */
+  maxInFlight: number;
   budgetMs: number;
   leaseMs: number;
   wallMs: number;
@@ -43,8 +46,10 @@ const HELP = `npm run bench [-- options]
                           quick 50; 0 skips it)
   --growth 500,2000,10000 connection counts for the growth table
   --latency MS            simulated ERP latency per request (default 80)      --jitter MS (default 0)
-  --concurrency C         the cron body's concurrency (default 4, as invoke_erp_auto_sync sends)
-  --max-concurrency C     ERP_AUTO_SYNC_MAX_CONCURRENCY (default 8)
+  --concurrency C         the cron body's concurrency (default 16, as invoke_erp_auto_sync sends)
+  --max-concurrency C     ERP_AUTO_SYNC_MAX_CONCURRENCY (default 32)
+  --max-in-flight N       ERP_AUTO_SYNC_MAX_IN_FLIGHT: syncs in flight at most, all invocations together (default:
+                          runtime.ts settings.maxInFlight, 160)
   --budget-s S            ERP_AUTO_SYNC_BUDGET_MS / 1000 (default 120)
   --lease-s S             ERP_SYNC_LEASE_SECONDS (default 120)
   --wall-s S              platform wall-clock limit per invocation (default 400 = paid plan; free plan: 150)
@@ -72,6 +77,7 @@ export function parseConfig(args: string[]): BenchConfig {
       jitter: { type: 'string' },
       concurrency: { type: 'string' },
       'max-concurrency': { type: 'string' },
+      'max-in-flight': { type: 'string' },
       'budget-s': { type: 'string' },
       'lease-s': { type: 'string' },
       'wall-s': { type: 'string' },
@@ -110,8 +116,9 @@ export function parseConfig(args: string[]): BenchConfig {
     growth: [...new Set([...growth, connections])].sort((a, b) => a - b),
     latencyMs: num(values.latency, 80),
     jitterMs: num(values.jitter, 0),
-    concurrency: Math.round(num(values.concurrency, 4, 1)),
-    maxConcurrency: Math.round(num(values['max-concurrency'], 8, 1)),
+    concurrency: Math.round(num(values.concurrency, 16, 1)),
+    maxConcurrency: Math.round(num(values['max-concurrency'], 32, 1)),
+    maxInFlight: Math.round(num(values['max-in-flight'], settings.maxInFlight, 1)),
     budgetMs: num(values['budget-s'], 120, 1) * 1000,
     leaseMs: num(values['lease-s'], 120, 10) * 1000,
     wallMs: num(values['wall-s'], 400, 10) * 1000,

@@ -26,7 +26,7 @@ export interface DbCostPoint {
   claimUnrestrictedMs: number | null;
   countDueMs: number;
   recoveryMs: number;
-  /** Of `claimers` claims fired at the same instant, the share that came back empty (worker stops). */
+  /** Of `claimers` claims fired at the same instant, the share that came back empty (the worker waits). */
   collisionShare: number;
   /** Share of claims that came back empty when started while another claim was running. */
   overlapShare: number;

@@ -4,8 +4,9 @@
  *     account could have been served at its ERP's documented limit: max_i t_min(i), where t_min(i) is the time
  *     to issue connection i's requests under the documented sliding windows (a burst of `limit`, then one more
  *     burst per interval), and never less than two round trips (a list page, then its details);
- *   - the concurrency bound: the design runs at most `slots(t)` connection syncs at a time (concurrency per
- *     invocation × parallel invocations it starts), so the night cannot end before ∫₀ᵀ slots(t) dt ≥ Σ t_min(i).
+ *   - the concurrency bound: the design runs at most `slots(t)` connection syncs at a time (designSlots: the
+ *     global in-flight cap, or less when its chains cannot fill it), so the night cannot end before
+ *     ∫₀ᵀ slots(t) dt ≥ Σ t_min(i).
  * Both use t_min, i.e. a perfect adapter (no self-imposed headroom, no sequential entities, no retries); the
  * ratio ideal / actual therefore charges our adapters' and our scheduler's inefficiencies together. The same
  * bound under the adapters' own pacing policies (Tiny 70 % of the plan, Conta Azul 8/s + 500/min, Omie
@@ -69,17 +70,40 @@ export interface SweepSchedule {
 /** pg_cron: erp-auto-sync-daily at 00:00 and erp-auto-sync-sweep at 00:05, 00:15, ... 05:55 (UTC). */
 export const DESIGN_SWEEPS: SweepSchedule = { firstMs: 5 * 60_000, everyMs: 10 * 60_000, lastMs: 5 * 3_600_000 + 55 * 60_000 };
 
+export interface DesignParallelism {
+  /** Syncs one invocation runs at once (the body's concurrency, under ERP_AUTO_SYNC_MAX_CONCURRENCY). */
+  concurrency: number;
+  sweeps: SweepSchedule | null;
+  /** Chains started at 00:00 (designFanout). */
+  fanout?: number;
+  /** Chains alive at most (chainCeiling). */
+  ceiling?: number;
+  /** Syncs in flight at most, all invocations together (ERP_AUTO_SYNC_MAX_IN_FLIGHT). */
+  maxInFlight?: number;
+  /**
+   * With the platform's wall limit and the continuation hop, the handed-on tails count too: an invocation hands
+   * on as soon as it stops claiming while its syncs in flight run on (up to the wall limit), and a chain can hand
+   * on every `invokeDelayMs`, so a chain can have up to floor(wallMs / invokeDelayMs) + 1 invocations with syncs
+   * in flight. Without them, one invocation per chain.
+   */
+  wallMs?: number;
+  invokeDelayMs?: number;
+}
+
 /**
- * The design's parallelism: `fanout` chains started at 00:00, plus one more per sweep while work is left, at
- * most `ceiling` alive (the chain ceiling), each running `concurrency` syncs at once.
+ * The design's parallelism: slots(t) = min(in-flight cap, what the chains can have in flight): `fanout` chains
+ * started at 00:00, plus one more per sweep while work is left, at most `ceiling` alive, each with `concurrency`
+ * syncs per invocation and its handed-on tails (see DesignParallelism.wallMs).
  */
-export function designSlots(concurrency: number, sweeps: SweepSchedule | null, fanout = 1, ceiling = Infinity): SlotsFn {
+export function designSlots(d: DesignParallelism): SlotsFn {
+  const generations = d.wallMs === undefined ? 1 : d.invokeDelayMs ? Math.floor(d.wallMs / d.invokeDelayMs) + 1 : Infinity;
+  const cap = d.maxInFlight ?? Infinity;
   return (t) => {
-    let chains = fanout;
-    if (sweeps && t >= sweeps.firstMs) {
-      chains += Math.floor((Math.min(t, sweeps.lastMs) - sweeps.firstMs) / sweeps.everyMs) + 1;
+    let chains = d.fanout ?? 1;
+    if (d.sweeps && t >= d.sweeps.firstMs) {
+      chains += Math.floor((Math.min(t, d.sweeps.lastMs) - d.sweeps.firstMs) / d.sweeps.everyMs) + 1;
     }
-    return concurrency * Math.min(ceiling, chains);
+    return Math.min(cap, d.concurrency * Math.min(d.ceiling ?? Infinity, chains) * generations);
   };
 }
 

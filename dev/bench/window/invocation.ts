@@ -36,6 +36,8 @@ export interface InvocationJob {
   cpuMs: number;
   concurrency: number;
   maxConcurrency: number;
+  /** ERP_AUTO_SYNC_MAX_IN_FLIGHT: the claim's cap on live leases (undefined: none). */
+  maxInFlight?: number;
   /** Real seconds. */
   leaseSeconds: number;
   continuationOf?: string;
@@ -190,7 +192,9 @@ if (import.meta.main) {
         closeMarginMs: job.closeMarginMs,
         cpuMs: job.cpuMs,
         maxConcurrency: job.maxConcurrency,
+        maxInFlight: job.maxInFlight,
       }, {
+        sleep: (ms) => clock.sleep(ms), // the cap poll, on the virtual clock
         cpuMs: cpuNow, // the whole process: start-up counted
         handOn: () => {
           emit({ type: 'handon' });

@@ -6,17 +6,23 @@
  *   - the cron call at 00:00 and each sweep (00:05, 00:15, ...) while work is left start a chain, admitted only
  *     while fewer than `ceiling` chains are alive; such a call also starts chainsToStart(free due, alive) more;
  *   - an invocation runs `concurrency` workers; a worker claims (claimMs), syncs (a sampled duration), and
- *     claims again until the claim budget is spent, the invocation has taken `connsPerInvocation` (its measured
- *     CPU budget) or nothing is claimable;
+ *     claims again until the claim budget is spent or the invocation has taken `connsPerInvocation` (its measured
+ *     CPU budget);
+ *   - a claim comes back empty when nothing is claimable, when it collides with another claim, or while
+ *     `maxInFlight` connections hold a live lease (the global in-flight cap, whatever the chains); then, as in
+ *     executeRun, the worker waits for the next of its invocation's syncs to end and claims again; with none in
+ *     flight it polls every CAP_POLL_MS while the cap is full (such an invocation may hand on without having
+ *     taken anything) and stops otherwise;
  *   - when the claim budget or the CPU budget stops a worker, the invocation hands on at once (its chain's
  *     continuation starts `invokeDelayMs` later) and lets its syncs in flight finish; one that ends without
- *     having handed on (nothing claimable) counts what is left (endMs) and continues if it processed something;
+ *     having handed on counts what is left (endMs) and continues if it took something or the cap held it back;
  *   - a sync still running at the deadline (`wallMs − closeMarginMs` after its invocation started) stops there
  *     and its connection is claimable again at once (checkpoint saved, lease released).
  * The model is validated against the benchmark's measured run (same N, same durations) and the error is
  * reported next to every modelled number.
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import { CAP_POLL_MS } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
 import type { SweepSchedule } from './ideal.ts';
 
 export interface ModelParams {
@@ -35,6 +41,8 @@ export interface ModelParams {
   sweeps: SweepSchedule | null;
   /** Heads started at 00:00 regardless of the fan-out rule (what-if; the ceiling grows to match). */
   fanout?: number;
+  /** Syncs in flight at most, all invocations together (ERP_AUTO_SYNC_MAX_IN_FLIGHT); default unbounded. */
+  maxInFlight?: number;
   /** Chains alive at most (orchestrator.ts chainCeiling); default unbounded. */
   ceiling?: number;
   /** Connections an invocation is expected to take: sizes the fan-out (default: no fan-out). */
@@ -45,7 +53,7 @@ export interface ModelParams {
   closeMarginMs?: number;
   /**
    * Claim collisions (measured by dbcost.ts): the claim statement takes an advisory lock on every due account
-   * before it picks one, so a claim that starts while another is running finds nothing and its worker stops.
+   * before it picks one, so a claim that starts while another is running finds nothing (its worker waits for a sync of its invocation to end).
    * `startCollision`: share of an invocation's first claims (fired together) that come back empty; the first
    * of them always wins (something is claimable), so each of the other c − 1 loses with
    * probability startCollision × c / (c − 1).
@@ -72,8 +80,10 @@ export interface ModelResult {
   /** Invocations refused at admission (the chains alive filled the ceiling). */
   refused: number;
   maxSlotsBusy: number;
-  /** Claims that came back empty because of another claim (workers stopped early). */
+  /** Claims that came back empty because of another claim. */
   emptyClaims: number;
+  /** Claims that came back empty because the in-flight cap was full. */
+  capRefused: number;
 }
 
 function rng(seed: number) {
@@ -132,6 +142,14 @@ class Heap<T extends { t: number; seq: number }> {
 interface Inv {
   start: number;
   active: number;
+  /** Syncs of this invocation in flight, and its workers waiting for one of them to end. */
+  inFlight: number;
+  waiting: number;
+  capBlocked: boolean;
+  /** One worker polls the full cap (the others wait for it): since when, and which of its poll events is live. */
+  polling: boolean;
+  pollFrom: number;
+  pollSeq: number;
   processed: number;
   taken: number;
   handedOn: boolean;
@@ -141,10 +159,10 @@ interface Inv {
 
 type Ev =
   | { t: number; seq: number; kind: 'start'; head: boolean }
-  | { t: number; seq: number; kind: 'worker'; inv: Inv; finished: boolean; first: boolean; lead?: boolean }
+  | { t: number; seq: number; kind: 'worker'; inv: Inv; finished: boolean; first: boolean; lead?: boolean; poll?: number }
   | { t: number; seq: number; kind: 'done'; inv: Inv }
   | { t: number; seq: number; kind: 'sweep' }
-  | { t: number; seq: number; kind: 'requeue'; conn: number };
+  | { t: number; seq: number; kind: 'requeue'; conn: number; release: boolean };
 
 type NewEv = Ev extends infer E ? E extends Ev ? Omit<E, 'seq'> : never : never;
 
@@ -165,10 +183,24 @@ export function modelDesign(p: ModelParams): ModelResult {
   const ev = new Heap<Ev>();
   let seq = 0;
   let invocations = 0, killed = 0, alive = 0, maxChains = 0, inflight = 0, maxBusy = 0, emptyClaims = 0, refused = 0;
+  let capRefused = 0;
+  const cap = p.maxInFlight ?? Infinity;
+  // Invocations polling the full cap. A poll can only succeed after a lease is released, so instead of an event
+  // every CAP_POLL_MS each one polls at its first tick after a release (or when its claim budget is spent).
+  const blocked = new Set<Inv>();
+  const pollAt = (inv: Inv, t: number) => inv.pollFrom + Math.max(1, Math.ceil((t - inv.pollFrom) / CAP_POLL_MS)) * CAP_POLL_MS;
+  const released = (t: number) => {
+    inflight--;
+    for (const b of blocked) push({ t: pollAt(b, t), kind: 'worker', inv: b, finished: false, first: false, poll: b.pollSeq });
+    blocked.clear();
+  };
+  const wake = (inv: Inv, t: number) => {
+    for (; inv.waiting > 0; inv.waiting--) push({ t, kind: 'worker', inv, finished: false, first: false });
+  };
   const ceiling = Math.max(p.ceiling ?? Infinity, p.fanout ?? 1);
   const free = () => front.length + (p.n - next);
   const handOn = (inv: Inv, t: number) => {
-    if (inv.handedOn || inv.killed || inv.taken === 0 || free() === 0) return;
+    if (inv.handedOn || inv.killed || (inv.taken === 0 && !inv.capBlocked) || free() === 0) return;
     inv.handedOn = true;
     alive--;
     push({ t: t + p.invokeDelayMs, kind: 'start', head: false });
@@ -207,7 +239,21 @@ export function modelDesign(p: ModelParams): ModelResult {
           const want = Math.min(ceiling, Math.ceil(free() / p.perInvocation));
           for (let k = alive; k < want; k++) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
         }
-        const inv: Inv = { start: e.t, active: p.concurrency, processed: 0, taken: 0, handedOn: false, killed: false, lastExit: e.t };
+        const inv: Inv = {
+          start: e.t,
+          active: p.concurrency,
+          inFlight: 0,
+          waiting: 0,
+          capBlocked: false,
+          polling: false,
+          pollFrom: 0,
+          pollSeq: 0,
+          processed: 0,
+          taken: 0,
+          handedOn: false,
+          killed: false,
+          lastExit: e.t,
+        };
         for (let w = 0; w < p.concurrency; w++) {
           push({ t: e.t, kind: 'worker', inv, finished: false, first: true, lead: w === 0 });
         }
@@ -215,13 +261,22 @@ export function modelDesign(p: ModelParams): ModelResult {
       }
       case 'worker': {
         const inv = e.inv;
+        if (e.poll !== undefined) {
+          if (e.poll !== inv.pollSeq) break; // an earlier poll of this wait already ran
+          inv.pollSeq++;
+          inv.polling = false;
+          blocked.delete(inv);
+        }
         if (e.finished) {
           completions.push(e.t);
-          inflight--;
+          released(e.t);
+          inv.inFlight--;
           inv.processed++;
+          wake(inv, e.t); // executeRun's freed(): the workers waiting for a slot of this invocation claim again
         }
         if (e.t - inv.start >= p.budgetMs || inv.taken >= (p.connsPerInvocation ?? Infinity)) {
           handOn(inv, e.t);
+          if (inv.inFlight === 0) wake(inv, e.t); // they see the same and stop
           exitWorker(inv, e.t);
           break;
         }
@@ -229,37 +284,49 @@ export function modelDesign(p: ModelParams): ModelResult {
         const external = (p.overlapFails ?? true) && p.claimMs > 0 && overlaps(e.t) && rand() < (p.overlapShare ?? 1);
         const collided = external || (e.first && !e.lead && rand() < pLose);
         claimsRunning.push([e.t, e.t + p.claimMs]);
-        const conn = collided ? undefined : take();
+        const full = inflight >= cap;
+        const conn = collided || full ? undefined : take();
         if (conn === undefined) {
           if (collided) emptyClaims++;
-          exitWorker(inv, e.t + p.claimMs);
+          else if (full) capRefused++;
+          if (inv.inFlight > 0 || inv.polling) inv.waiting++; // woken when a sync of this invocation ends / by the poll
+          else if (full && free() > 0) {
+            inv.capBlocked = true;
+            inv.polling = true;
+            inv.pollFrom = e.t + p.claimMs;
+            blocked.add(inv);
+            // the poll that finds the claim budget spent, if no lease is released before
+            push({ t: pollAt(inv, inv.start + p.budgetMs), kind: 'worker', inv, finished: false, first: false, poll: inv.pollSeq });
+          } else exitWorker(inv, e.t + p.claimMs);
           break;
         }
+        if (e.poll !== undefined) wake(inv, e.t); // the poll got a slot: the waiting workers claim too
         inv.taken++;
+        inflight++; // the lease is live from the claim until the close (or its expiry after a kill)
+        maxBusy = Math.max(maxBusy, inflight);
         const end = e.t + p.claimMs + dur(conn);
         const deadline = inv.start + p.wallMs - (p.closeMarginMs ?? 0);
         if (p.closeMarginMs && end > deadline) {
           // Stopped at its deadline: checkpoint saved, lease released, claimable again at once.
-          push({ t: deadline, kind: 'requeue', conn });
+          push({ t: deadline, kind: 'requeue', conn, release: true });
           exitWorker(inv, deadline);
           break;
         }
         if (end > inv.start + p.wallMs) {
           // The platform ends the worker mid-sync: the work is lost, the lease expires later.
           inv.killed = true;
-          push({ t: inv.start + p.wallMs + p.leaseMs, kind: 'requeue', conn });
+          push({ t: inv.start + p.wallMs + p.leaseMs, kind: 'requeue', conn, release: true });
           exitWorker(inv, inv.start + p.wallMs);
           break;
         }
-        inflight++;
-        maxBusy = Math.max(maxBusy, inflight);
+        inv.inFlight++;
         push({ t: end, kind: 'worker', inv, finished: true, first: false });
         break;
       }
       case 'done': {
         if (!e.inv.handedOn) alive--;
         if (e.inv.killed) killed++;
-        else if (!e.inv.handedOn && e.inv.processed > 0 && free() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
+        else if (!e.inv.handedOn && (e.inv.taken > 0 || e.inv.capBlocked) && free() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
         break;
       }
       case 'sweep': {
@@ -270,6 +337,7 @@ export function modelDesign(p: ModelParams): ModelResult {
         break;
       }
       case 'requeue':
+        if (e.release) released(e.t);
         front.push(e.conn);
         break;
     }
@@ -286,6 +354,7 @@ export function modelDesign(p: ModelParams): ModelResult {
     refused,
     maxSlotsBusy: maxBusy,
     emptyClaims,
+    capRefused,
   };
 }
 

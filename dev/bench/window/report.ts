@@ -142,7 +142,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     `${int(cfg.connections)} due connections (nightly increment: ~20 NF-e, 5 products, 30 financial entries each; ` +
       `the four ERPs in equal shares, one ERP account per connection), simulated ERP latency ${cfg.latencyMs} ms per request, ` +
       `documented per-account limits enforced by the simulators. Design settings: cron concurrency ${cfg.concurrency} ` +
-      `(max ${cfg.maxConcurrency}), budget ${cfg.budgetMs / 1000} s, lease ${cfg.leaseMs / 1000} s, platform wall limit ${cfg.wallMs / 1000} s, ` +
+      `(max ${cfg.maxConcurrency}), at most ${cfg.maxInFlight} syncs in flight in all (ERP_AUTO_SYNC_MAX_IN_FLIGHT), budget ${cfg.budgetMs / 1000} s, lease ${cfg.leaseMs / 1000} s, platform wall limit ${cfg.wallMs / 1000} s, ` +
       `continuation hop ${cfg.invokeDelayMs} ms, sweeps every 10 min from 00:05. DB: ${r.env.profile} stack; Deno ${r.env.deno}; ${r.env.cores} cores; ` +
       `load ${r.env.load}; bench took ${f(r.benchSeconds, 0)} s.`,
   );
@@ -233,12 +233,12 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `What it would take (model, ${int(fo.n)} connections, concurrency ${fo.concurrency} per invocation): ` +
         (fo.asBuilt.invocationsAtMidnight
           ? `as built, **${fo.asBuilt.invocationsAtMidnight} invocations** started at 00:00 finish in ${min(fo.asBuilt.windowMs)}. `
-          : `as built, no number of invocations started at 00:00 (up to 256) finishes inside 30 min: every claim scans and ` +
-            `advisory-locks every due row, so claims exclude each other and workers whose claim comes back empty stop. `) +
+          : `as built, no number of invocations started at 00:00 (up to 256) finishes inside 30 min: whatever the chains, ` +
+            `at most ${cfg.maxInFlight} syncs run at once (the in-flight cap), so the sum of the sync durations / ${cfg.maxInFlight} bounds the window. `) +
         (fo.fixedClaim.invocationsAtMidnight
           ? `With a claim that neither scans nor collides (${f(fo.fixedClaim.claimMs, 1)} ms), **${fo.fixedClaim.invocationsAtMidnight} invocations** ` +
             `at 00:00 finish in ${min(fo.fixedClaim.windowMs)} — CPU budget permitting (see the CPU goal).`
-          : `Even with a cheap, collision-free claim, 256 invocations at 00:00 are not enough.`),
+          : `Even with a cheap, collision-free claim, 256 invocations at 00:00 are not enough (the same cap).`),
     );
   }
   md.push('');
@@ -253,7 +253,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       ? [['chains alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission`]]
       : []),
     ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
-    ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker stops for the rest of its invocation)`],
+    ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker waits for one of its invocation's syncs to end, then claims again)`],
     ['beyond adapter I/O and NF-e import (real ms / connection)', `mean ${f(a.main.overheadRealMs.mean, 1)}, p50 ${f(a.main.overheadRealMs.p50, 1)}, p95 ${f(a.main.overheadRealMs.p95, 1)} = bookkeeping SQL ${f(a.main.overheadSplit.bookkeepingSql, 1)} + entity writes ${f(a.main.overheadSplit.dataSql, 1)} + triggers ${f(a.main.overheadSplit.triggers, 1)} + JS / event loop ${f(a.main.overheadSplit.rest, 1)}`],
     ['NF-e import and adapter', `import ${f(a.main.importRealMs, 1)} ms real for ${f(a.main.notesPerConn, 1)} notes; adapter ${f(a.main.adapterRealMs / 1000 * a.main.scale, 1)} s virtual`],
     ['time-scale inflation (upper bound)', `≤ ${fmtS(a.main.inflationMs)} per connection (real non-I/O ms × (${a.main.scale} − 1)); measured windows are pessimistic by at most this per sync`],
@@ -337,7 +337,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `- Why not the function over HTTP: erp-auto-sync claims every due connection on the database; the bench must only touch its own rows, so it calls the same orchestrator with \`connectionIds\` (the restricted claim) and skips the global recovery sweep (timed read-only instead). The continuation rule is applied by the bench, because the function's own \`shouldContinue\` refuses to continue id-restricted runs.`,
       `- Virtual time: waits are scaled (latency, rate-limit windows on both sides, backoff, budget, lease, sweeps); CPU and database work are not, so they count ×scale — an upper bound of that inflation is printed per night. Side by side ×${cfg.scaleSide}, measured night ×${cfg.scaleMain}, backfill ×${cfg.scaleBackfill}.`,
       `- Follow-up analyses are triggered through the real \`httpTrigger\` to a local stub answering 202 (they are separate functions).`,
-      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism (concurrency × its chains: the cron call's fan-out, one more per sweep, at most the chain ceiling).`,
+      `- Ideal bound: documented per-account limits, perfect adapter (burst to the limit, no headroom, no sequential entities, no retries) and the design's own parallelism: slots(t) = min(the in-flight cap ${cfg.maxInFlight}, what its chains can have in flight — concurrency × chains (the cron call's fan-out, one more per sweep, at most the chain ceiling) × the invocations of a chain still running their handed-on syncs). The model enforces the same cap the way the claim does.`,
     ].join('\n'),
   );
   const markdown = md.join('\n') + '\n';

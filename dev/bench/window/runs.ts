@@ -40,6 +40,7 @@ export interface DesignOptions {
   conns: SeededConnection[];
   concurrency: number;
   maxConcurrency: number;
+  maxInFlight: number;
   /** Virtual milliseconds. */
   budgetMs: number;
   leaseMs: number;
@@ -303,6 +304,7 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
       cpuMs: o.cpuMs,
       concurrency: o.concurrency,
       maxConcurrency: o.maxConcurrency,
+      maxInFlight: o.maxInFlight,
       leaseSeconds: o.leaseMs / 1000 / k,
       continuationOf,
       triggerUrl: ctx.triggerUrl,

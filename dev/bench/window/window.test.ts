@@ -6,6 +6,7 @@ import { windowChart } from './chart.ts';
 import { ScaledClock } from './clock.ts';
 import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, tMinMs } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
+import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 
 Deno.test('t_min follows the documented sliding windows and never beats two round trips', () => {
   // Bling 3/s: 61 requests = 21 bursts of 3 → the last burst at 20 s, + one latency
@@ -19,13 +20,16 @@ Deno.test('t_min follows the documented sliding windows and never beats two roun
   assert.equal(tMinMs({ erp: 'conta_azul', requests: 1, paths: {} }, 80), 160);
 });
 
-Deno.test('the design adds one chain per sweep while work is left', () => {
-  const slots = designSlots(4, DESIGN_SWEEPS);
+Deno.test('the design adds one chain per sweep while work is left, under the in-flight cap', () => {
+  const slots = designSlots({ concurrency: 4, sweeps: DESIGN_SWEEPS });
   assert.equal(slots(0), 4);
   assert.equal(slots(5 * 60_000 - 1), 4);
   assert.equal(slots(5 * 60_000), 8);
   assert.equal(slots(15 * 60_000), 12);
-  assert.equal(designSlots(4, null, 3)(3_600_000), 12);
+  assert.equal(designSlots({ concurrency: 4, sweeps: null, fanout: 3 })(3_600_000), 12);
+  // handed-on tails: up to floor(wall / hop) + 1 invocations of a chain have syncs in flight
+  assert.equal(designSlots({ concurrency: 4, sweeps: null, wallMs: 1_000, invokeDelayMs: 300 })(0), 16);
+  assert.equal(designSlots({ concurrency: 16, sweeps: null, fanout: 10, maxInFlight: 160, wallMs: 400_000, invokeDelayMs: 300 })(0), 160);
 });
 
 Deno.test('capacity time solves ∫ slots = work', () => {
@@ -83,10 +87,65 @@ Deno.test('model: the wall limit kills a long sync; the chain ends and a sweep r
   assert.equal(r.windowMs, 1_200_000);
 });
 
-Deno.test('model: start collisions leave the lead claimer working', () => {
+Deno.test('model: start collisions leave the lead claimer working; the others wait for its sync and claim again', () => {
   const r = modelDesign({ ...base, startCollision: 0.75 });
   assert.equal(r.emptyClaims, 3);
-  assert.equal(r.windowMs, 80_000);
+  assert.equal(r.windowMs, 30_000);
+});
+
+function rng(seed: number) {
+  let a = seed;
+  return () => ((a = (a * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+}
+
+Deno.test('model: the global in-flight cap holds whatever the chains, and never beats the ideal bound', () => {
+  const erps: ErpType[] = ['bling', 'omie', 'tiny', 'conta_azul'];
+  for (let night = 0; night < 40; night++) {
+    const r = rng(night + 1);
+    const pick = (lo: number, hi: number) => Math.round(lo + r() * (hi - lo));
+    const durations: Partial<Record<ErpType, number[]>> = {};
+    const tmin: Partial<Record<ErpType, number>> = {};
+    for (const e of erps) {
+      durations[e] = Array.from({ length: 6 }, () => pick(2_000, 90_000));
+      tmin[e] = Math.min(...durations[e]!) * (0.3 + 0.7 * r()); // t_min never above a measured duration
+    }
+    const p: ModelParams = {
+      n: pick(20, 1_500),
+      mix: erps,
+      durations,
+      concurrency: pick(1, 16),
+      budgetMs: pick(20_000, 120_000),
+      wallMs: 400_000,
+      invokeDelayMs: pick(0, 2_000),
+      leaseMs: 120_000,
+      claimMs: pick(0, 20),
+      endMs: pick(0, 30),
+      sweeps: DESIGN_SWEEPS,
+      ceiling: pick(1, 12),
+      perInvocation: 8,
+      connsPerInvocation: pick(1, 20), // below the concurrency too: invocations that hand on at once
+      maxInFlight: pick(4, 200),
+      closeMarginMs: 10_000,
+      startCollision: r() * 0.5,
+      overlapShare: r(),
+      seed: night,
+      horizonMs: 2 * 86_400_000,
+    };
+    const m = modelDesign(p);
+    assert.ok(m.maxSlotsBusy <= p.maxInFlight!, `night ${night}: ${m.maxSlotsBusy} in flight > cap ${p.maxInFlight}`);
+    const slots = designSlots({
+      concurrency: p.concurrency,
+      sweeps: p.sweeps,
+      fanout: Math.max(1, Math.min(p.ceiling!, Math.ceil(p.n / p.perInvocation!))),
+      ceiling: p.ceiling,
+      maxInFlight: p.maxInFlight,
+      wallMs: p.wallMs,
+      invokeDelayMs: p.invokeDelayMs,
+    });
+    for (let t = 0; t < 6 * 3_600_000; t += 60_000) assert.ok(slots(t) <= p.maxInFlight!);
+    const ideal = idealBound(Array.from({ length: p.n }, (_, i) => ({ erp: erps[i % 4], tMinMs: tmin[erps[i % 4]]! })), slots);
+    if (m.windowMs !== null) assert.ok(m.windowMs >= ideal.idealMs, `night ${night}: model ${m.windowMs} < ideal ${ideal.idealMs}`);
+  }
 });
 
 Deno.test('virtual clock and chart', () => {
