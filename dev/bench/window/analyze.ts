@@ -88,7 +88,10 @@ export interface NightStats {
   adapterRealMs: number;
   notesPerConn: number;
   sqlPerConn: number;
-  /** Virtual ms per connection that time scaling adds at most: real non-I/O time × (scale − 1). */
+  /**
+   * Virtual ms per connection that time scaling adds at most: real non-I/O time × (scale − 1); negative below a
+   * scale of 1 (work then counts less than it costs: the windows may be optimistic by that much).
+   */
   inflationMs: number;
   invocations: {
     count: number;

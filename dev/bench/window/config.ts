@@ -54,7 +54,8 @@ const HELP = `npm run bench [-- options]
   --lease-s S             ERP_SYNC_LEASE_SECONDS (default 120)
   --wall-s S              platform wall-clock limit per invocation (default 400 = paid plan; free plan: 150)
   --invoke-delay-ms MS    self-invocation hop + isolate start before a continuation runs (default 300)
-  --time-scale K          virtual-time factor of the measured night (default 5; quick 10)
+  --time-scale K          virtual-time factor of the measured night (default 5; quick 10); below 1 (e.g. 0.5)
+                          every wait lasts longer in real time: a slower night that leaves the CPU unsaturated
   --side-scale K          ... of the side-by-side runs (default 10; quick 15)
   --backfill-scale K      ... of the backfill run (default 20; quick 100)
   --nfe-notes N           notes for the NF-e ingest measurement (default 3000 as nfe-bench; quick 600)
@@ -123,9 +124,9 @@ export function parseConfig(args: string[]): BenchConfig {
     leaseMs: num(values['lease-s'], 120, 10) * 1000,
     wallMs: num(values['wall-s'], 400, 10) * 1000,
     invokeDelayMs: num(values['invoke-delay-ms'], 300),
-    scaleMain: num(values['time-scale'], quick ? 10 : 5, 1),
-    scaleSide: num(values['side-scale'], quick ? 15 : 10, 1),
-    scaleBackfill: num(values['backfill-scale'], quick ? 100 : 20, 1),
+    scaleMain: num(values['time-scale'], quick ? 10 : 5, 0.01),
+    scaleSide: num(values['side-scale'], quick ? 15 : 10, 0.01),
+    scaleBackfill: num(values['backfill-scale'], quick ? 100 : 20, 0.01),
     nfeNotes: Math.round(num(values['nfe-notes'], quick ? 600 : 3000, 10)),
     backfill: !values['no-backfill'],
     nfe: !values['no-nfe'],

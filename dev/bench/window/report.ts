@@ -37,6 +37,8 @@ function fmtMin(ms: number): string {
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+/** Above this machine CPU use during the measured night, the report warns that durations are inflated. */
+const BUSY_WARN = 0.85;
 const status = (ok: boolean | null) => (ok === null ? '—' : ok ? '**met**' : '**not met**');
 
 function goalsTable(r: ReportInput): string {
@@ -242,6 +244,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     );
   }
   md.push('');
+  const busy = ((r.extra.cpu as any)?.machineUtilisation ?? NaN) as number;
   md.push(`## The measured night: ${int(a.main.n)} connections`);
   md.push('');
   md.push(table(['', 'value'], [
@@ -256,8 +259,16 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker waits for one of its invocation's syncs to end, then claims again)`],
     ['beyond adapter I/O and NF-e import (real ms / connection)', `mean ${f(a.main.overheadRealMs.mean, 1)}, p50 ${f(a.main.overheadRealMs.p50, 1)}, p95 ${f(a.main.overheadRealMs.p95, 1)} = bookkeeping SQL ${f(a.main.overheadSplit.bookkeepingSql, 1)} + entity writes ${f(a.main.overheadSplit.dataSql, 1)} + triggers ${f(a.main.overheadSplit.triggers, 1)} + JS / event loop ${f(a.main.overheadSplit.rest, 1)}`],
     ['NF-e import and adapter', `import ${f(a.main.importRealMs, 1)} ms real for ${f(a.main.notesPerConn, 1)} notes; adapter ${f(a.main.adapterRealMs / 1000 * a.main.scale, 1)} s virtual`],
-    ['time-scale inflation (upper bound)', `≤ ${fmtS(a.main.inflationMs)} per connection (real non-I/O ms × (${a.main.scale} − 1)); measured windows are pessimistic by at most this per sync`],
+    a.main.inflationMs >= 0
+      ? ['time-scale inflation (upper bound)', `≤ ${fmtS(a.main.inflationMs)} per connection (real non-I/O ms × (${a.main.scale} − 1)); measured windows are pessimistic by at most this per sync`]
+      : ['time-scale deflation (upper bound)', `≤ ${fmtS(-a.main.inflationMs)} per connection (real non-I/O ms × (1 − ${a.main.scale})); below a scale of 1 work counts less than it costs: measured windows are optimistic by at most this per sync`],
     ['CPU per connection (real)', `invocation ${f((r.extra.cpu as any)?.invocationsMsPerConn, 0)} ms, Postgres ${f((r.extra.cpu as any)?.postgresMsPerConn, 0)} ms, simulators+bench ${f((r.extra.cpu as any)?.simulatorsAndBenchMsPerConn, 0)} ms; machine busy ${f(((r.extra.cpu as any)?.machineUtilisation ?? NaN) * 100, 0)} % of ${r.env.cores} cores`],
+    ...(busy > BUSY_WARN
+      ? [[
+        '**warning: CPU saturated**',
+        `the machine was ${f(busy * 100, 0)} % busy (over ${BUSY_WARN * 100} %): the measured durations are inflated by CPU contention (every sync's real work waits for the 2 cores and counts ×${a.main.scale} in virtual time), by at most ${fmtS(Math.max(0, a.main.inflationMs))} per connection (the inflation bound above); rerun with a lower --time-scale (e.g. 0.5) for an unsaturated night`,
+      ]]
+      : []),
     ['model check', a.modelCheck ? `model ${min(a.modelCheck.modelMs)} vs measured ${min(a.modelCheck.measuredMs)} (${f(a.modelCheck.errorPct, 1)} %)` : '—'],
   ]));
   md.push('');

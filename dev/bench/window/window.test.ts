@@ -151,6 +151,10 @@ Deno.test('model: the global in-flight cap holds whatever the chains, and never 
 Deno.test('virtual clock and chart', () => {
   const c = new ScaledClock(performance.timeOrigin + performance.now(), 10);
   assert.ok(c.toReal(1000) === 100 && c.toVirtual(100) === 1000);
+  // below 1: waits last longer in real time (an unsaturated night)
+  const slow = new ScaledClock(performance.timeOrigin + performance.now(), 0.5);
+  assert.ok(slow.toReal(1000) === 2000 && slow.toVirtual(2000) === 1000);
+  assert.throws(() => new ScaledClock(0, 0));
   const svg = windowChart({
     title: 't',
     goalMinutes: 30,
