@@ -1,12 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --connections 10000] ...` — the nightly window at scale, our design side by
- * side with the plan's naive design. Method, assumptions and how to read the output: dev/bench/README.md.
- *
- * Runs on the DEV stack's database (profile dev; started when down, and then stopped at the end), with its own ERP
- * simulators in this process (ephemeral ports, on a virtual clock) and its own invocation processes. Creates
- * its own companies / connections / Vault secrets (bulk SQL) and deletes exactly those at the end. Writes
- * bench-results/window-<stamp>.{json,md}, window-<stamp>-growth.svg, window-<stamp>-night.svg and
- * window-latest.* copies.
+ * `npm run bench [-- --quick] [-- options]`: the nightly window at scale, our design side by side with the plan's naive
+ * design and the ideal bound, on the dev stack (method and output: dev/bench/README.md).
  */
 import postgres from 'postgres';
 import { analyze, DESIGN } from './window/analyze.ts';
@@ -144,7 +138,6 @@ try {
       await measureDbCost(sql, poolIds, n, {
         unrestricted: foreign === 0,
         reps: cfg.quick ? 8 : 15,
-        connect: (max) => postgres(env.dbUrl, { max, prepare: false, onnotice: () => {} }) as unknown as Sql,
       }),
     );
     progress.update(i + 1, probeSizes.length, `n = ${n}`);

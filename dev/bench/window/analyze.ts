@@ -38,7 +38,6 @@ export interface ErpStats {
   notes: number;
   attempts: number;
   meanMs: number;
-  p50Ms: number;
   p95Ms: number;
   requests: number;
   rateLimited: number;
@@ -70,15 +69,12 @@ export interface NightStats {
     bookkeepingStatements: number;
     /** Measured in the night: steady-state claim (median, warm connection), run rows (open/close/count) per connection. */
     claimSql: number;
-    runSql: number;
-    heartbeatSql: number;
     /** Per invocation: the start-up claims (they open the pool's connections) + run rows, real ms. */
     invocationStartupMs: number;
   };
   claims: {
     total: number;
     empty: number;
-    emptyWhileWorkLeft: number;
     /** Of the claims an invocation's workers fire together at its start (invocations that had work), the share that came back empty. */
     startEmptyShare: number;
   };
@@ -144,7 +140,6 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
       notes: mean(cs.map((c) => c.notes)),
       attempts: mean(cs.map((c) => c.attempts)),
       meanMs: mean(d),
-      p50Ms: pct(d, 0.5),
       p95Ms: pct(d, 0.95),
       requests: mean(cs.map((c) => c.requests)),
       rateLimited: mean(cs.map((c) => c.rateLimited)),
@@ -180,14 +175,11 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
       rest: Math.max(0, mean(over) - bk - dt - tr),
       bookkeepingStatements: per(inv.reduce((a, i) => a + (i.sql?.bookkeeping?.count ?? 0), 0)),
       claimSql: pct(inv.flatMap((i) => i.laterClaimMs), 0.5) || per(sqlSum('claim')),
-      runSql: per(sqlSum('run')),
       invocationStartupMs: mean(inv.map((i) => i.startClaims.ms / Math.max(1, i.startClaims.count) + (i.sql?.run?.ms ?? 0))),
-      heartbeatSql: per(sqlSum('heartbeat')),
     },
     claims: {
       total: inv.reduce((a, i) => a + i.claims, 0),
       empty: inv.reduce((a, i) => a + i.emptyClaims, 0),
-      emptyWhileWorkLeft: inv.filter((i) => i.remaining > 0).reduce((a, i) => a + i.emptyClaims, 0),
       startEmptyShare: (() => {
         const withWork = inv.filter((i) => i.processed > 0 && i.startClaims.count > 1);
         const n = withWork.reduce((a, i) => a + i.startClaims.count, 0);
@@ -268,14 +260,10 @@ export interface GrowthRow {
   speedup: number | null;
   db: {
     claimMs: number | null;
-    claimShape: 'unrestricted' | 'restricted' | 'extrapolated';
-    collisionShare: number | null;
-    overlapShare: number | null;
     countDueMs: number | null;
     recoveryMs: number | null;
     bytesPerNight: number;
     pgCpuPerNightMs: number | null;
-    connectionsTableBytes: number | null;
   };
 }
 
@@ -293,7 +281,6 @@ function modelParams(
   claimMs: number,
   endMs: number,
   startCollision: number,
-  overlapShare = 1,
 ): ModelParams {
   const durations: Partial<Record<ErpType, number[]>> = {};
   for (const c of main.conns) (durations[c.erp] ??= []).push(c.durationMs);
@@ -309,7 +296,6 @@ function modelParams(
     claimMs,
     endMs,
     startCollision: Number.isFinite(startCollision) ? startCollision : 0,
-    overlapShare: Number.isFinite(overlapShare) ? overlapShare : 1,
     sweeps: DESIGN_SWEEPS,
     horizonMs: 6 * 3_600_000 + 30 * 60_000,
     ceiling: DESIGN.ceiling,
@@ -346,7 +332,6 @@ export function cpuCap(nights: NightResult[]): number {
 function modelMean(p: ModelParams, seeds = 5) {
   const rs = Array.from({ length: seeds }, (_, i) => modelDesign({ ...p, seed: 1000 + i }));
   const windows = rs.map((r) => r.windowMs ?? Infinity);
-  const best = rs[0];
   return {
     windowMs: windows.every(Number.isFinite) ? mean(windows) : null,
     invocations: Math.round(mean(rs.map((r) => r.invocations))),
@@ -354,56 +339,15 @@ function modelMean(p: ModelParams, seeds = 5) {
     doneBy30: Math.round(mean(rs.map((r) => doneBy(r.completionsMs, NIGHT_GOAL_MS)))),
     maxChains: Math.max(...rs.map((r) => r.maxChains)),
     emptyClaims: Math.round(mean(rs.map((r) => r.emptyClaims))),
-    completionsMs: best.completionsMs,
     completed: Math.round(mean(rs.map((r) => r.completed))),
   };
 }
 
-/** Nearest measured database point (by n), with a linear extrapolation above the largest. */
+/** The database point measured at n (every growth size and the sample are measured), else the nearest. */
 function dbAt(points: DbCostPoint[], n: number) {
   if (!points.length) return null;
-  const exact = points.find((p) => p.n === n);
-  const shape = (p: DbCostPoint) => (p.claimUnrestrictedMs !== null ? 'unrestricted' : 'restricted') as 'unrestricted' | 'restricted';
-  const claim = (p: DbCostPoint) => p.claimUnrestrictedMs ?? p.claimRestrictedMs;
-  if (exact) {
-    return {
-      claimMs: claim(exact),
-      countDueMs: exact.countDueMs,
-      recoveryMs: exact.recoveryMs,
-      collision: exact.collisionShare,
-      overlap: exact.overlapShare,
-      shape: shape(exact),
-      point: exact,
-    };
-  }
-  const sorted = [...points].sort((a, b) => a.n - b.n);
-  const below = sorted.filter((p) => p.n <= n).pop() ?? sorted[0];
-  const above = sorted.find((p) => p.n > n);
-  if (above && below !== above) {
-    const f = Math.max(0, (n - below.n) / (above.n - below.n));
-    const lerp = (a: number, b: number) => Math.max(0, a + (b - a) * f);
-    return {
-      claimMs: lerp(claim(below), claim(above)),
-      countDueMs: lerp(below.countDueMs, above.countDueMs),
-      recoveryMs: lerp(below.recoveryMs, above.recoveryMs),
-      collision: lerp(below.collisionShare, above.collisionShare),
-      overlap: lerp(below.overlapShare, above.overlapShare),
-      shape: 'extrapolated' as const,
-      point: below,
-    };
-  }
-  const last = sorted[sorted.length - 1];
-  const prev = sorted[sorted.length - 2] ?? last;
-  const ext = (a: number, b: number) => (last.n === prev.n ? b : b + (b - a) * (n - last.n) / (last.n - prev.n));
-  return {
-    claimMs: ext(claim(prev), claim(last)),
-    countDueMs: ext(prev.countDueMs, last.countDueMs),
-    recoveryMs: ext(prev.recoveryMs, last.recoveryMs),
-    collision: Math.min(1, Math.max(0, ext(prev.collisionShare, last.collisionShare))),
-    overlap: Math.min(1, Math.max(0, ext(prev.overlapShare, last.overlapShare))),
-    shape: 'extrapolated' as const,
-    point: last,
-  };
+  const p = points.reduce((best, q) => (Math.abs(q.n - n) < Math.abs(best.n - n) ? q : best));
+  return { claimMs: p.claimUnrestrictedMs ?? p.claimRestrictedMs, countDueMs: p.countDueMs, recoveryMs: p.recoveryMs, point: p };
 }
 
 export interface Analysis {
@@ -414,18 +358,7 @@ export interface Analysis {
   sideSpeedup: number | null;
   modelCheck: ModelCheck | null;
   growth: GrowthRow[];
-  /** The largest night under the two extreme collision assumptions (model). */
-  sensitivity: { n: number; noCollisionsMs: number | null; everyOverlapFailsMs: number | null } | null;
-  fanout: {
-    n: number;
-    concurrency: number;
-    /** As built: the measured claim (cost and collisions). */
-    asBuilt: { invocationsAtMidnight: number | null; windowMs: number | null };
-    /** If the claim neither scanned every due row nor collided (cost of the smallest measured size). */
-    fixedClaim: { invocationsAtMidnight: number | null; windowMs: number | null; claimMs: number };
-  } | null;
   night: { n: number; windowMs: number | null; source: 'measured' | 'model'; idealMs: number; ratio: number | null; doneBy30: number };
-  curves: Record<string, Array<[number, number]>>;
 }
 
 export function analyze(
@@ -442,8 +375,7 @@ export function analyze(
   const sideSpeedup = sideOurs.windowMs && sideNaive.windowMs ? sideNaive.windowMs / sideOurs.windowMs : null;
 
   // The model, validated on the measured night: same n, the night's own durations, the bench's claim shape.
-  // Start collisions are calibrated on the measured night (the real invocations' first claims); the probe's
-  // figure (fresh pool, 4 claims at once) is the fallback. Overlap collisions come from the probe.
+  // Start collisions are calibrated on the measured night (the real invocations' first claims).
   const dbMain = dbAt(db, m.main.n);
   const startShare = Number.isFinite(main.claims.startEmptyShare) ? main.claims.startEmptyShare : undefined;
   const restrictedClaim = (n: number) => {
@@ -457,7 +389,7 @@ export function analyze(
       .sort((x, y) => (x.completedMs - x.durationMs) - (y.completedMs - y.durationMs))
       .map((c) => c.durationMs);
     const p = {
-      ...modelParams(cfg, m.main, m.main.n, restrictedClaim(m.main.n), (dbMain?.countDueMs ?? 1) + 2, startShare ?? dbMain?.collision ?? 0, dbMain?.overlap ?? 1),
+      ...modelParams(cfg, m.main, m.main.n, restrictedClaim(m.main.n), (dbMain?.countDueMs ?? 1) + 2, startShare ?? 0),
       sequence,
     };
     const r = modelMean(p);
@@ -479,7 +411,6 @@ export function analyze(
   }
   const tminBy = main.perErp;
   const rateBound = Math.max(...Object.values(tminBy).map((s) => s!.tMinMs));
-  const curves: Analysis['curves'] = {};
   const growth: GrowthRow[] = cfg.growth.map((n) => {
     const tmins: Array<{ erp: ErpType; tMinMs: number }> = [];
     let naiveSum = 0;
@@ -508,10 +439,9 @@ export function analyze(
         killed: main.invocations.killed,
         doneBy30: main.doneBy30,
       };
-      curves[`ours ${n} (measured)`] = m.main.completionsMs.map((t, i) => [t, i + 1]);
     } else {
       const r = modelMean(
-        modelParams(cfg, m.main, n, d?.claimMs ?? 2, (d?.countDueMs ?? 1) + 2, startShare ?? d?.collision ?? 0, d?.overlap ?? 1),
+        modelParams(cfg, m.main, n, d?.claimMs ?? 2, (d?.countDueMs ?? 1) + 2, startShare ?? 0),
       );
       ours = {
         windowMs: r.windowMs,
@@ -522,7 +452,6 @@ export function analyze(
         maxChains: r.maxChains,
         emptyClaims: r.emptyClaims,
       };
-      curves[`ours ${n} (model)`] = r.completionsMs.map((t, i) => [t, i + 1]);
     }
     return {
       n,
@@ -539,54 +468,15 @@ export function analyze(
       speedup: ours.windowMs ? naiveSum / ours.windowMs : null,
       db: {
         claimMs: d?.claimMs ?? null,
-        claimShape: d?.shape ?? 'extrapolated',
-        collisionShare: d?.collision ?? null,
-        overlapShare: d?.overlap ?? null,
         countDueMs: d?.countDueMs ?? null,
         recoveryMs: d?.recoveryMs ?? null,
         bytesPerNight: bytesPerConn * n,
         pgCpuPerNightMs: pgCpuPerConnMs === null ? null : pgCpuPerConnMs * n,
-        connectionsTableBytes: db.find((p) => p.n === n)?.tables.erp_connections?.totalBytes ?? null,
       },
     };
   });
 
-  // What fan-out would bring the largest night inside 30 minutes (model): as built, and with a claim that
-  // neither scans every due row nor makes concurrent claimers come back empty.
-  let fanout: Analysis['fanout'] = null;
-  let sensitivity: Analysis['sensitivity'] = null;
-  const big = Math.max(...cfg.growth);
-  {
-    const d = dbAt(db, big);
-    const base = modelParams(cfg, m.main, big, d?.claimMs ?? 2, (d?.countDueMs ?? 1) + 2, startShare ?? d?.collision ?? 0, d?.overlap ?? 1);
-    const smallest = [...db].sort((x, y) => x.n - y.n)[0];
-    const cheapClaim = smallest ? (smallest.claimUnrestrictedMs ?? smallest.claimRestrictedMs) : 2;
-    const search = (p: ModelParams) => {
-      for (const k of [1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256]) {
-        const r = modelDesign({ ...p, fanout: k, seed: 7 });
-        if (r.windowMs !== null && r.windowMs <= NIGHT_GOAL_MS) return { invocationsAtMidnight: k, windowMs: r.windowMs };
-      }
-      return { invocationsAtMidnight: null, windowMs: null };
-    };
-    sensitivity = {
-      n: big,
-      noCollisionsMs: modelMean({ ...base, startCollision: 0, overlapFails: false }).windowMs,
-      everyOverlapFailsMs: modelMean({ ...base, overlapShare: 1 }).windowMs,
-    };
-    fanout = {
-      n: big,
-      concurrency: base.concurrency,
-      asBuilt: search(base),
-      fixedClaim: {
-        ...search({ ...base, claimMs: cheapClaim, startCollision: 0, overlapFails: false }),
-        claimMs: cheapClaim,
-      },
-    };
-  }
-
   const nightRow = growth.find((g) => g.n === cfg.connections)!;
-  curves[`naive ${m.sideNaive.n} (measured)`] = m.sideNaive.completionsMs.map((t, i) => [t, i + 1]);
-  curves[`ours ${m.sideOurs.n} (measured)`] = m.sideOurs.completionsMs.map((t, i) => [t, i + 1]);
   return {
     main,
     sideOurs,
@@ -595,8 +485,6 @@ export function analyze(
     sideSpeedup,
     modelCheck,
     growth,
-    sensitivity,
-    fanout,
     night: {
       n: cfg.connections,
       windowMs: nightRow.ours.windowMs,
@@ -605,7 +493,6 @@ export function analyze(
       ratio: nightRow.ratio,
       doneBy30: nightRow.ours.doneBy30,
     },
-    curves,
   };
 }
 

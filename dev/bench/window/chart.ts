@@ -1,7 +1,6 @@
 /**
- * Hand-written SVG charts (no dependencies): the night's window against the number of connections for both
- * designs (log-log, with the ideal bound and the 30-minute goal), and connections finished over the measured
- * nights.
+ * A hand-written SVG chart (no dependencies): the night's window against the number of connections for both
+ * designs (log-log, with the ideal bound and the 30-minute goal).
  */
 export interface Series {
   name: string;
@@ -71,37 +70,6 @@ export function windowChart(o: {
   const ny = m.t + 10 + o.series.length * 20 + 10;
   out.push(`<circle cx="${m.l + pw + 20}" cy="${ny}" r="5" fill="#333"/><text x="${m.l + pw + 32}" y="${ny + 4}">measured</text>`);
   out.push(`<circle cx="${m.l + pw + 20}" cy="${ny + 20}" r="5" fill="#fff" stroke="#333" stroke-width="2"/><text x="${m.l + pw + 32}" y="${ny + 24}">modelled / extrapolated</text>`);
-  out.push('</svg>');
-  return out.join('\n');
-}
-
-/** Connections finished over time (linear axes), one line per curve. */
-export function progressChart(o: { title: string; curves: Array<{ name: string; color: string; points: Array<[number, number]> }> }) {
-  const W = 760, H = 380, m = { l: 64, r: 210, t: 46, b: 50 };
-  const pw = W - m.l - m.r, ph = H - m.t - m.b;
-  const xmax = Math.max(1, ...o.curves.flatMap((c) => c.points.map((p) => p[0]))) * 1.05;
-  const ymax = Math.max(1, ...o.curves.flatMap((c) => c.points.map((p) => p[1]))) * 1.05;
-  const lx = (x: number) => m.l + (x / xmax) * pw;
-  const ly = (y: number) => m.t + ph - (y / ymax) * ph;
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${m.l}" y="24" font-size="15" font-weight="600">${esc(o.title)}</text>`);
-  out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-  for (let i = 0; i <= 5; i++) {
-    const x = (xmax / 5) * i, y = (ymax / 5) * i;
-    out.push(`<text x="${lx(x)}" y="${m.t + ph + 18}" text-anchor="middle" fill="#555">${(x / 60_000).toFixed(1)} min</text>`);
-    out.push(`<text x="${m.l - 8}" y="${ly(y) + 4}" text-anchor="end" fill="#555">${Math.round(y)}</text>`);
-    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${ly(y)}" y2="${ly(y)}" stroke="#f0f0f0"/>`);
-  }
-  out.push(`<text x="${m.l + pw / 2}" y="${H - 12}" text-anchor="middle" fill="#333">time since the cron fired (virtual)</text>`);
-  o.curves.forEach((c, i) => {
-    const pts = [[0, 0] as [number, number], ...c.points];
-    out.push(`<polyline fill="none" stroke="${c.color}" stroke-width="2" points="${pts.map((p) => `${lx(p[0]).toFixed(1)},${ly(p[1]).toFixed(1)}`).join(' ')}"/>`);
-    const y0 = m.t + 10 + i * 20;
-    out.push(`<line x1="${m.l + pw + 14}" x2="${m.l + pw + 38}" y1="${y0}" y2="${y0}" stroke="${c.color}" stroke-width="2"/>`);
-    out.push(`<text x="${m.l + pw + 44}" y="${y0 + 4}">${esc(c.name)}</text>`);
-  });
   out.push('</svg>');
   return out.join('\n');
 }

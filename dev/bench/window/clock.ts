@@ -1,16 +1,5 @@
 /**
- * Virtual time for the window benchmark. Virtual time runs `scale` times faster than real time, anchored at a
- * shared real instant `t0` (epoch ms), so separate processes (the bench with its simulators, the invocation
- * workers with their adapters) agree on the virtual instant without talking to each other.
- *
- * Everything that WAITS in the system under test is scaled: simulator latency (knob set to latency / scale),
- * rate-limit windows on both sides (simulators and adapter limiter read this clock), retry backoff and
- * Retry-After sleeps, the orchestrator's wall-clock budget, the lease, the sweep schedule. What RUNS (CPU, the
- * database) is not scaled: every real millisecond of work appears as `scale` virtual milliseconds, so time
- * scaling with `scale` ≥ 1 can only make our numbers worse, never better. The report states the size of that
- * inflation. A scale below 1 (e.g. 0.5: every wait lasts twice as long in real time) runs a night slower than real
- * time so the machine is not saturated; then work counts less than it costs and the report states how much the
- * windows may be optimistic.
+ * Virtual time: waits are scaled by K (every process agrees through a shared real anchor), work is not (README: Time).
  */
 import type { Clock } from '../../../supabase/functions/_shared/http/clock.ts';
 import { systemClock } from '../../../supabase/functions/_shared/http/clock.ts';

@@ -1,15 +1,6 @@
 /**
- * What the database costs as the number of connections grows, measured on the dev database with the
- * benchmark's own rows (no row the benchmark did not create is written):
- *   - claim: claimNextDue (the orchestrator's claim statement, FOR UPDATE SKIP LOCKED + lease) with `n` due
- *     connections, 16 of them already leased (syncs in flight) and 20 excluded (taken earlier by this run).
- *     Both shapes: restricted to the bench's ids (what the bench's invocations run) and unrestricted (what
- *     production runs). Every claim runs inside a transaction that is rolled back, so nothing persists; the
- *     unrestricted shape is only measured when no connection outside the bench is due (so it can only ever
- *     see the bench's rows).
- *   - countDue (the end of every invocation), and the recovery sweep's predicates of openAutoSyncRun (stale
- *     running logs, expired leases) timed as read-only counts with the same WHERE clauses.
- *   - table and index sizes.
+ * Database cost at each night size on the bench's own rows: claim (rolled back), countDue, the recovery predicates,
+ * table sizes and bytes written per connection-night.
  */
 import type postgres from 'postgres';
 import type { Sql as AppSql } from '../../../supabase/functions/_shared/db/client.ts';
@@ -26,11 +17,6 @@ export interface DbCostPoint {
   claimUnrestrictedMs: number | null;
   countDueMs: number;
   recoveryMs: number;
-  /** Of `claimers` claims fired at the same instant, the share that came back empty (the worker waits). */
-  collisionShare: number;
-  /** Share of claims that came back empty when started while another claim was running. */
-  overlapShare: number;
-  claimers: number;
   tables: Record<string, { totalBytes: number; rows: number }>;
 }
 
@@ -82,47 +68,11 @@ async function timeClaims(sql: Sql, ids: string[] | undefined, dueIds: string[],
   return median(samples);
 }
 
-/**
- * Two claimers on warm connections: B starts while A's claim is running (at a random point of it). Returns
- * the share of B's claims that came back empty. Claims are restricted to the bench's ids; leases are cleared.
- */
-async function measureOverlap(sql: Sql, due: string[], reps: number): Promise<{ share: number; claimMs: number }> {
-  if (due.length < 8) return { share: NaN, claimMs: NaN };
-  const a = await sql.reserve(), b = await sql.reserve();
-  const clear = () =>
-    sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
-        where id = any(${due}::uuid[]) and lease_owner in ('bench-overlap-a', 'bench-overlap-b')`;
-  try {
-    const solo: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = realNow();
-      await claimNextDue(a as unknown as AppSql, new Date(), 'bench-overlap-a', 60, { ids: due });
-      solo.push(realNow() - t0);
-      await clear();
-    }
-    const claimMs = median(solo);
-    let empty = 0;
-    for (let r = 0; r < reps; r++) {
-      const pa = claimNextDue(a as unknown as AppSql, new Date(), 'bench-overlap-a', 60, { ids: due });
-      await new Promise((res) => setTimeout(res, Math.floor(((r + 0.5) / reps) * claimMs)));
-      const rb = await claimNextDue(b as unknown as AppSql, new Date(), 'bench-overlap-b', 60, { ids: due });
-      await pa;
-      if (rb === null) empty++;
-      await clear();
-    }
-    return { share: empty / reps, claimMs };
-  } finally {
-    await clear().catch(() => {});
-    a.release();
-    b.release();
-  }
-}
-
 export async function measureDbCost(
   sql: Sql,
   ids: string[],
   n: number,
-  opts: { unrestricted: boolean; reps?: number; connect: (max: number) => Sql },
+  opts: { unrestricted: boolean; reps?: number },
 ): Promise<DbCostPoint> {
   const reps = opts.reps ?? 15;
   const due = ids.slice(0, n);
@@ -143,8 +93,6 @@ export async function measureDbCost(
     await sql`select count(*) from public.erp_connections where lease_owner is not null and lease_expires_at < ${new Date()}`;
     rec.push(realNow() - t0);
   }
-  const collisions = await measureCollisions(sql, opts.connect, due, 4, 8);
-  const overlap = await measureOverlap(sql, due, reps < 15 ? 8 : 12);
   const tables: DbCostPoint['tables'] = {};
   const rows = await sql`
     select c.relname as name, pg_total_relation_size(c.oid)::bigint as bytes, c.reltuples::bigint as rows
@@ -159,46 +107,8 @@ export async function measureDbCost(
     claimUnrestrictedMs,
     countDueMs: median(counts),
     recoveryMs: median(rec),
-    collisionShare: collisions,
-    overlapShare: overlap.share,
-    claimers: 4,
     tables,
   };
-}
-
-/**
- * An invocation's start, replayed: a fresh pool of `claimers` connections (the invocation's postgres.js pool,
- * opening its connections on first use) fires `claimers` claims at once — what executeRun's workers do — with
- * the claims restricted to the bench's due ids. The leases taken on the bench's rows are cleared right after.
- * Returns the share of claims that found nothing although plenty was due (each one a worker that stops).
- */
-async function measureCollisions(
-  sql: Sql,
-  connect: (max: number) => Sql,
-  due: string[],
-  claimers: number,
-  reps: number,
-): Promise<number> {
-  if (due.length < claimers * 2) return NaN;
-  let empty = 0, total = 0;
-  for (let r = 0; r < reps; r++) {
-    const fresh = connect(claimers);
-    try {
-      // like openRun, the invocation's first statement (it opens the first connection and loads the types)
-      await fresh`select 1`;
-      const now = new Date();
-      const got = await Promise.all(
-        Array.from({ length: claimers }, (_, i) => claimNextDue(fresh as unknown as AppSql, now, `bench-probe-${i}`, 60, { ids: due })),
-      );
-      empty += got.filter((g) => g === null).length;
-      total += got.length;
-    } finally {
-      await fresh.end({ timeout: 5 });
-      await sql`update public.erp_connections set lease_owner = null, lease_expires_at = null
-                where id = any(${due}::uuid[]) and lease_owner like 'bench-probe-%'`;
-    }
-  }
-  return empty / total;
 }
 
 /** Bytes and rows one night writes per connection (the bench's companies only; heap row sizes). */

@@ -1,14 +1,6 @@
 /**
- * The engine's dependencies as the deployed function builds them (supabase/functions/_shared/sync/runtime.ts:
- * `engineDeps`), with three benchmark differences, all outside the code under test:
- *   - adapters get the benchmark's virtual clock and a per-process rate limiter on it (production: the system
- *     clock and the per-isolate shared limiter): see clock.ts;
- *   - adapters and the NF-e importer are wrapped to time them (adapter I/O vs everything else) and count HTTP
- *     attempts; the pool counts the SQL statements it sends;
- *   - follow-up triggers go to a local stub that answers 202 at once (the analyses are separate functions in
- *     production; their cost is not part of the sync window), through the real `httpTrigger`.
- * Everything else (createAdapter, Vault-backed credentials, OAuth clients from the env, importNfeDocuments,
- * postgres.js with the production pool options) is the production code path.
+ * The engine's dependencies as runtime.ts builds them, with the bench's virtual clock, a local trigger stub and
+ * timing (adapter, import, every SQL statement by category) around the production code.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import postgres from 'postgres';

@@ -85,6 +85,17 @@ function statFields(pid: number | string): string[] | null {
   }
 }
 
+/** CPU ms used so far by one Postgres backend (pg_backend_pid()), or null when it is not on this machine. */
+export function backendCpuMs(pid: number): number | null {
+  try {
+    if (!/\((postgres|postmaster)\)/.test(Deno.readTextFileSync(`/proc/${pid}/stat`))) return null;
+  } catch {
+    return null;
+  }
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : null;
+}
+
 /**
  * CPU ms used by the Postgres cluster so far: the postmaster (incl. its reaped children: cutime/cstime) plus
  * its live children. null when the cluster is not on this machine or not readable.

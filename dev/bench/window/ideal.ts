@@ -1,16 +1,6 @@
 /**
- * The ideal lower bound of a night's window: the larger of
- *   - the per-account rate-limit bound: accounts are independent, so the night cannot end before the slowest
- *     account could have been served at its ERP's documented limit: max_i t_min(i), where t_min(i) is the time
- *     to issue connection i's requests under the documented sliding windows (a burst of `limit`, then one more
- *     burst per interval), and never less than two round trips (a list page, then its details);
- *   - the concurrency bound: the design runs at most `slots(t)` connection syncs at a time (designSlots: the
- *     global in-flight cap, or less when its chains cannot fill it), so the night cannot end before
- *     ∫₀ᵀ slots(t) dt ≥ Σ t_min(i).
- * Both use t_min, i.e. a perfect adapter (no self-imposed headroom, no sequential entities, no retries); the
- * ratio ideal / actual therefore charges our adapters' and our scheduler's inefficiencies together. The same
- * bound under the adapters' own pacing policies (Tiny 70 % of the plan, Conta Azul 8/s + 500/min, Omie
- * 200/min per method) is reported too, to separate deliberate headroom from scheduling loss.
+ * The ideal lower bound of a night's window: max(the slowest account's t_min under the documented limits, the time the
+ * design's slots need for Σ t_min) (README: Definitions).
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import { BLING_LIMITS } from '../../../supabase/functions/_shared/adapters/bling/client.ts';

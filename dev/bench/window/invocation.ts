@@ -1,19 +1,6 @@
 /**
- * One invocation, in its own process (the stand-in for one Edge Function isolate). Started by the bench ahead
- * of time (boot and module loading done, like a warm isolate), it prints `ready`, then reads ONE job (a JSON
- * line on stdin), runs it and prints one `result` line; on SIGTERM (the platform's wall-clock kill) it prints a
- * `killed` line with what it measured so far and exits at once.
- *
- *   ours   openRun + executeRun (supabase/functions/_shared/sync/orchestrator.ts), exactly what erp-auto-sync
- *          does for a cron call: workers claim due connections one at a time (FOR UPDATE SKIP LOCKED + lease),
- *          sync each with syncConnection, stop claiming when the budget is spent. The claim is restricted to
- *          the bench's own connection ids (RunRequest.connectionIds), so no row the bench did not create is
- *          ever claimed. The recovery sweep of openAutoSyncRun (stale logs, expired leases of ANY connection)
- *          is not run for the same reason; its queries are timed read-only by the database probe instead.
- *   naive  the plan's design (naive.ts): one sequential pass, no lease, no budget.
- *
- * Measured here: CPU time of the job (process.cpuUsage, user + system, excluding boot), peak RSS (VmHWM and
- * sampled Deno.memoryUsage().rss), peak V8 heap, SQL statements sent, per-connection adapter / import time.
+ * One invocation in its own process (like an isolate): `openRun` + `executeRun` (or the naive pass) with the bench's
+ * dependencies, reporting CPU, peak memory, SQL and per-connection timings.
  */
 import process from 'node:process';
 import { executeRun, type RunRequest } from '../../../supabase/functions/_shared/sync/orchestrator.ts';

@@ -1,25 +1,6 @@
 /**
- * A discrete-event model of OUR design's night, for connection counts the benchmark does not sync for real.
- * It replays the orchestration rules of erp-auto-sync + pg_cron (the pure decisions of
- * supabase/functions/_shared/sync/orchestrator.ts), with the per-connection sync durations MEASURED by the
- * benchmark (sampled per ERP, with replacement) and the claim / end-of-run database costs MEASURED at that size:
- *   - the cron call at 00:00 and each sweep (00:05, 00:15, ...) while work is left start a chain, admitted only
- *     while fewer than `ceiling` chains are alive; such a call also starts chainsToStart(free due, alive) more;
- *   - an invocation runs `concurrency` workers; a worker claims (claimMs), syncs (a sampled duration), and
- *     claims again until the claim budget is spent or the invocation has taken `connsPerInvocation` (its measured
- *     CPU budget);
- *   - a claim comes back empty when nothing is claimable, when it collides with another claim, or while
- *     `maxInFlight` connections hold a live lease (the global in-flight cap, whatever the chains); then, as in
- *     executeRun, the worker waits for the next of its invocation's syncs to end and claims again; with none in
- *     flight it polls every CAP_POLL_MS while the cap is full (such an invocation may hand on without having
- *     taken anything) and stops otherwise;
- *   - when the claim budget or the CPU budget stops a worker, the invocation hands on at once (its chain's
- *     continuation starts `invokeDelayMs` later) and lets its syncs in flight finish; one that ends without
- *     having handed on counts what is left (endMs) and continues if it took something or the cap held it back;
- *   - a sync still running at the deadline (`wallMs − closeMarginMs` after its invocation started) stops there
- *     and its connection is claimable again at once (checkpoint saved, lease released).
- * The model is validated against the benchmark's measured run (same N, same durations) and the error is
- * reported next to every modelled number.
+ * A discrete-event model of our design's night (orchestrator.ts rules, pg_cron sweeps, the in-flight cap) fed with
+ * measured sync durations and database costs, for the night sizes not synced for real (README: Measured vs modelled).
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import { CAP_POLL_MS } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
@@ -52,17 +33,11 @@ export interface ModelParams {
   /** The deadline of a sync is wallMs − closeMarginMs after its invocation started (default 0). */
   closeMarginMs?: number;
   /**
-   * Claim collisions (measured by dbcost.ts): the claim statement takes an advisory lock on every due account
-   * before it picks one, so a claim that starts while another is running finds nothing (its worker waits for a sync of its invocation to end).
-   * `startCollision`: share of an invocation's first claims (fired together) that come back empty; the first
-   * of them always wins (something is claimable), so each of the other c − 1 loses with
-   * probability startCollision × c / (c − 1).
+   * Claim collisions, calibrated on the measured night: the share of an invocation's first claims (fired
+   * together) that come back empty; the first of them always wins (something is claimable), so each of the
+   * other c − 1 loses with probability startCollision × c / (c − 1).
    */
   startCollision?: number;
-  /** Later claims that start while another claim is still running can come back empty (default true) ... */
-  overlapFails?: boolean;
-  /** ... with this probability (measured by dbcost.ts; default 1). */
-  overlapShare?: number;
   /** Replay: sync durations in claim order (validation against a measured night) instead of sampling. */
   sequence?: number[];
   seed?: number;
@@ -205,11 +180,6 @@ export function modelDesign(p: ModelParams): ModelResult {
     alive--;
     push({ t: t + p.invokeDelayMs, kind: 'start', head: false });
   };
-  let claimsRunning: Array<[number, number]> = [];
-  const overlaps = (t: number) => {
-    claimsRunning = claimsRunning.filter(([, end]) => end > t);
-    return claimsRunning.some(([start]) => start < t);
-  };
   const push = (e: NewEv) => ev.push({ ...e, seq: seq++ } as Ev);
   const left = () => p.n - completions.length;
   const take = (): number | undefined => (front.length ? front.shift() : next < p.n ? next++ : undefined);
@@ -281,9 +251,7 @@ export function modelDesign(p: ModelParams): ModelResult {
           break;
         }
         const pLose = p.concurrency > 1 ? Math.min(1, ((p.startCollision ?? 0) * p.concurrency) / (p.concurrency - 1)) : 0;
-        const external = (p.overlapFails ?? true) && p.claimMs > 0 && overlaps(e.t) && rand() < (p.overlapShare ?? 1);
-        const collided = external || (e.first && !e.lead && rand() < pLose);
-        claimsRunning.push([e.t, e.t + p.claimMs]);
+        const collided = e.first && !e.lead && rand() < pLose;
         const full = inflight >= cap;
         const conn = collided || full ? undefined : take();
         if (conn === undefined) {

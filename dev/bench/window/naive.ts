@@ -1,9 +1,6 @@
 /**
- * The plan's naive design, as the seed's plan describes it: ONE invocation walks every due connection in turn
- * (no claim, no lease, no concurrency, no time budget, no per-page checkpoints or progress rows), calling the
- * same adapters and the same NF-e import, product/financial/profile writes and follow-up triggers as our
- * engine, over the same windows; it writes one finished log row per connection and updates the connection.
- * The work per connection is the same as ours; only the orchestration differs.
+ * The plan's naive design: one invocation walks every due connection in turn (no claim, lease, budget or progress)
+ * with the same adapters, imports, writes and triggers as our engine.
  */
 import { ENTITIES } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import { loadCheckpoints } from '../../../supabase/functions/_shared/db/checkpoints.ts';

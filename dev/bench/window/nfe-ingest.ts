@@ -1,16 +1,13 @@
 /**
- * NF-e ingest: parse + import notes/s against parse-only notes/s on the same files. The same method and the
- * same generated corpus as dev/bench/nfe-bench.ts (generateNotes with the same seed and company, pages of 250
- * documents, one database connection so its backend's CPU is measurable), as a function that returns numbers,
- * run against the dev database into a throwaway company this benchmark creates and deletes.
+ * NF-e ingest as a function: parse only vs parse + import vs re-import of a seeded corpus into a throwaway company.
  */
 import type postgres from 'postgres';
-import process from 'node:process';
 import { generateNotes } from '../../fixtures/nfe-builder.ts';
 import type { Sql as AppSql } from '../../../supabase/functions/_shared/db/client.ts';
 import { parseNfeDocument } from '../../../supabase/functions/_shared/nfe/mod.ts';
 import { type ImportDocument, importNfeDocuments } from '../../../supabase/functions/_shared/nfe/import.ts';
 import { realNow } from './clock.ts';
+import { backendCpuMs, selfCpuMs } from './env.ts';
 
 type Sql = postgres.Sql<Record<string, never>>;
 
@@ -24,26 +21,12 @@ export interface IngestResult {
   reimport: { seconds: number; notesPerSec: number };
   ratio: number;
   cpuRatio: number | null;
+  /** 'ok' when the database holds every note, item and cancellation imported, else what it holds. */
+  check: string;
   method: string;
 }
 
-const COMPANY_CNPJ = '11222333000181'; // nfe-bench.ts's company
-
-const ownCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function backendCpu(pid: number): number | null {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    if (!/\((postgres|postmaster)\)/.test(stat)) return null;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return null;
-  }
-}
+const COMPANY_CNPJ = '11222333000181';
 
 export async function measureIngest(
   connect: () => Sql,
@@ -63,37 +46,45 @@ export async function measureIngest(
   for (const d of documents.slice(0, 200)) parseNfeDocument(d.xml); // warm the JIT
 
   const t0 = realNow();
-  const c0 = ownCpu();
-  for (const d of documents) parseNfeDocument(d.xml, { fileName: d.fileName });
+  const c0 = selfCpuMs();
+  let parsed = 0;
+  for (const d of documents) parsed += parseNfeDocument(d.xml, { fileName: d.fileName }).notes.length;
+  if (parsed !== generated.length) throw new Error(`parsed ${parsed} notes, expected ${generated.length}`);
   const parseSeconds = (realNow() - t0) / 1000;
-  const parseCpu = ownCpu() - c0;
+  const parseCpu = selfCpuMs() - c0;
 
   const sql = connect();
   try {
     const [{ pid }] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const companyId = crypto.randomUUID();
     track(companyId);
-    await sql`insert into public.companies (id, name, cnpj) values (${companyId}, 'bench window nfe ingest (throwaway)', ${COMPANY_CNPJ})`;
+    await sql`insert into public.companies (id, name, cnpj) values (${companyId}, 'bench nfe ingest (throwaway)', ${COMPANY_CNPJ})`;
     const importAll = async () => {
       const t = realNow();
-      const c = ownCpu();
-      const d = backendCpu(pid);
+      const c = selfCpuMs();
+      const d = backendCpuMs(pid);
+      let failed = 0;
       for (let i = 0; i < documents.length; i += batch) {
-        await importNfeDocuments(sql as unknown as AppSql, {
+        const r = await importNfeDocuments(sql as unknown as AppSql, {
           companyId,
           connectionId: null,
           source: 'bench',
           documents: documents.slice(i, i + batch),
         });
+        failed += r.failed.length;
       }
-      const d1 = backendCpu(pid);
-      return { seconds: (realNow() - t) / 1000, cpuMs: ownCpu() - c, dbCpuMs: d === null || d1 === null ? null : d1 - d };
+      const d1 = backendCpuMs(pid);
+      return { seconds: (realNow() - t) / 1000, cpuMs: selfCpuMs() - c, dbCpuMs: d === null || d1 === null ? null : d1 - d, failed };
     };
     const first = await importAll();
+    const [{ n, i, c }] = await sql<{ n: number; i: number; c: number }[]>`
+      select (select count(*)::int from public.xml_imports where company_id = ${companyId}) as n,
+             (select count(*)::int from public.xml_import_items where company_id = ${companyId}) as i,
+             (select count(*)::int from public.xml_imports where company_id = ${companyId} and status = 'cancelled') as c`;
+    const cancelled = generated.filter((g) => g.cancelled).length;
     const again = await importAll();
     await sql`delete from public.companies where id = ${companyId}`;
     const rate = (s: number) => generated.length / s;
-    const importCpu = first.cpuMs + (first.dbCpuMs ?? 0);
     return {
       notes: generated.length,
       documents: documents.length,
@@ -103,7 +94,10 @@ export async function measureIngest(
       parseImport: { seconds: first.seconds, notesPerSec: rate(first.seconds), cpuMs: first.cpuMs, dbCpuMs: first.dbCpuMs },
       reimport: { seconds: again.seconds, notesPerSec: rate(again.seconds) },
       ratio: rate(first.seconds) / rate(parseSeconds),
-      cpuRatio: first.dbCpuMs === null ? null : parseCpu / importCpu,
+      cpuRatio: first.dbCpuMs === null ? null : parseCpu / (first.cpuMs + first.dbCpuMs),
+      check: n === generated.length && i === items && c === cancelled && first.failed === 0
+        ? 'ok'
+        : `MISMATCH (${n} notes, ${i} items, ${c} cancelled, ${first.failed} failed)`,
       method: `nfe-bench.ts method: generateNotes(seed ${seed}), pages of ${batch} documents, one DB connection`,
     };
   } finally {

@@ -1,17 +1,6 @@
 /**
- * The orchestrator overhead probe: what the orchestration adds to a sync whose ERP has nothing new, measured
- * one connection at a time on the idle dev database, for our design and for the plan's naive design.
- *
- * Ours runs the production path in this process: `claimNextDue` (restricted to the probe's ids) then
- * `syncConnection`, on a pool with the production options and the bench's timing proxy (deps.ts), which times
- * every statement and counts round trips. The adapter answers at once: every entity's iterator yields no page
- * and the profile is a fixed minimal one, so the engine runs every step of a real night (log open with the
- * checkpoints read, the entity table, windows, final checkpoints, decideOutcome, the close with checkpoints and
- * the connection's new state) with no ERP time. The two entity writes that still run on an empty night (the DRE
- * rebuild of the empty window, the profile upsert) are the work itself: timed and excluded, as are the
- * follow-up triggers (a no-op here: they are separate functions). The naive design runs its own per-connection
- * loop (naive.ts `syncOne`) with the same adapter. The first `warm` connections of each design warm the JIT and
- * the pool and are not counted.
+ * The orchestrator overhead probe: what the orchestration adds to a sync whose ERP has nothing new, one connection at a
+ * time on the idle database, ours and naive (README: Definitions).
  */
 import type { CompanyProfile, ErpAdapter, ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import type { Sql as AppSql } from '../../../supabase/functions/_shared/db/client.ts';
@@ -60,17 +49,7 @@ export function phaseOf(text: string): Phase {
   return 'other';
 }
 
-const PROFILE: CompanyProfile = {
-  cnpj: null,
-  legalName: 'bench probe',
-  tradeName: null,
-  taxRegime: 'unknown',
-  crt: null,
-  cnae: null,
-  uf: null,
-  city: null,
-  unavailable: ['cnpj', 'tradeName', 'crt', 'cnae', 'uf', 'city'],
-};
+const PROFILE: CompanyProfile = { cnpj: null, legalName: 'bench probe', tradeName: null, taxRegime: 'unknown', crt: null, cnae: null, uf: null, city: null, unavailable: [] };
 
 /** An ERP with no news: every list is empty, the profile is unchanged. */
 function quietAdapter(erp: ErpType): ErpAdapter {

@@ -1,10 +1,10 @@
 /**
- * Output: bench-results/window-<stamp>.json (everything), .md (the tables), -growth.svg and -night.svg, plus
- * window-latest.* copies. The markdown states, next to each number, whether it was measured or modelled.
+ * Output: bench-results/window-<stamp>.json (everything), .md (the tables), -growth.svg, plus window-latest.*
+ * copies. The markdown states, next to each number, whether it was measured or modelled.
  */
 import { REPO_ROOT } from '../../stack/config.ts';
 import { type Analysis, CPU_BUDGET_MS, cpuFit, MEMORY_LIMIT_MB, NIGHT_GOAL_MS, type NightStats } from './analyze.ts';
-import { progressChart, windowChart } from './chart.ts';
+import { windowChart } from './chart.ts';
 import type { BenchConfig } from './config.ts';
 import type { DbCostPoint } from './dbcost.ts';
 import type { IngestResult } from './nfe-ingest.ts';
@@ -205,7 +205,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `${f(g.speedup, 1)}×`,
       `${int(g.ours.doneBy30)} / ${int(g.naive.doneBy30)}`,
       `${g.ours.invocations} (${g.ours.killed})`,
-      `${f(g.db.claimMs, 2)}${g.db.claimShape === 'extrapolated' ? '~' : ''}`,
+      f(g.db.claimMs, 2),
       f(g.db.countDueMs, 2),
       mb(g.db.bytesPerNight),
       g.db.pgCpuPerNightMs === null ? '—' : fmtS(g.db.pgCpuPerNightMs),
@@ -215,34 +215,10 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
   md.push(
     `\\* modelled. † naive = one sequential pass: the sum of the measured per-connection durations of the naive subset ` +
       `(per ERP mean × count); in production that single invocation is killed at the ${cfg.wallMs / 1000} s wall limit after ` +
-      `${a.growth.map((g) => int(g.naive.doneByWall)).join(' / ')} connections. ~ claim cost interpolated/extrapolated from the measured sizes. ` +
+      `${a.growth.map((g) => int(g.naive.doneByWall)).join(' / ')} connections. ` +
       `Claim ms = production shape (unrestricted) when no foreign row was due, else the restricted shape. ` +
       `DB bytes = heap row bytes written per connection-night (measured) × connections; indexes come on top.`,
   );
-  if (a.sensitivity) {
-    const sv = a.sensitivity;
-    md.push('');
-    md.push(
-      `Model sensitivity at ${int(sv.n)}: ${min(sv.noCollisionsMs)} if claims never collided, ${min(sv.everyOverlapFailsMs)} if every claim ` +
-        `started during another one came back empty (the table uses the measured shares: start collisions from the measured night, ` +
-        `overlaps from the database probe).`,
-    );
-  }
-  if (a.fanout) {
-    const fo = a.fanout;
-    md.push('');
-    md.push(
-      `What it would take (model, ${int(fo.n)} connections, concurrency ${fo.concurrency} per invocation): ` +
-        (fo.asBuilt.invocationsAtMidnight
-          ? `as built, **${fo.asBuilt.invocationsAtMidnight} invocations** started at 00:00 finish in ${min(fo.asBuilt.windowMs)}. `
-          : `as built, no number of invocations started at 00:00 (up to 256) finishes inside 30 min: whatever the chains, ` +
-            `at most ${cfg.maxInFlight} syncs run at once (the in-flight cap), so the sum of the sync durations / ${cfg.maxInFlight} bounds the window. `) +
-        (fo.fixedClaim.invocationsAtMidnight
-          ? `With a claim that neither scans nor collides (${f(fo.fixedClaim.claimMs, 1)} ms), **${fo.fixedClaim.invocationsAtMidnight} invocations** ` +
-            `at 00:00 finish in ${min(fo.fixedClaim.windowMs)} — CPU budget permitting (see the CPU goal).`
-          : `Even with a cheap, collision-free claim, 256 invocations at 00:00 are not enough (the same cap).`),
-    );
-  }
   md.push('');
   const busy = ((r.extra.cpu as any)?.machineUtilisation ?? NaN) as number;
   md.push(`## The measured night: ${int(a.main.n)} connections`);
@@ -327,12 +303,10 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
   md.push('');
   md.push('## Database cost by size');
   md.push('');
-  md.push(table(['due connections', 'claim (production shape)', 'claim (bench shape, restricted to ids)', `empty claims: ${r.db[0]?.claimers ?? 4} fired by a new invocation`, 'empty claims: started during another claim', 'count due', 'recovery predicates', 'erp_connections size'], r.db.map((p) => [
+  md.push(table(['due connections', 'claim (production shape)', 'claim (bench shape, restricted to ids)', 'count due', 'recovery predicates', 'erp_connections size'], r.db.map((p) => [
     int(p.n),
     p.claimUnrestrictedMs === null ? '—' : `${f(p.claimUnrestrictedMs, 2)} ms`,
     `${f(p.claimRestrictedMs, 2)} ms`,
-    `${f(p.collisionShare * 100, 0)} %`,
-    `${f(p.overlapShare * 100, 0)} %`,
     `${f(p.countDueMs, 2)} ms`,
     `${f(p.recoveryMs, 2)} ms`,
     mb(p.tables.erp_connections?.totalBytes ?? 0),
@@ -373,16 +347,6 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       { name: 'ours, side by side', color: '#8250df', points: [[a.sideOurs.n, (a.sideOurs.windowMs ?? NaN) / 60_000, true]] },
     ],
   });
-  const nightSvg = progressChart({
-    title: 'Connections synced over the measured nights',
-    curves: [
-      { name: `ours, ${a.main.n} (measured)`, color: '#1f6feb', points: r.nights.main.completionsMs.map((t, i) => [t, i + 1]) },
-      { name: `ours, ${a.sideOurs.n} (measured)`, color: '#8250df', points: r.nights.sideOurs.completionsMs.map((t, i) => [t, i + 1]) },
-      { name: `naive, ${a.sideNaive.n} (measured)`, color: '#d73a49', points: r.nights.sideNaive.completionsMs.map((t, i) => [t, i + 1]) },
-    ],
-  });
-
-  const thin = (pts: Array<[number, number]>) => (pts.length <= 400 ? pts : pts.filter((_, i) => i % Math.ceil(pts.length / 400) === 0));
   const json = {
     generatedAt: new Date().toISOString(),
     config: cfg,
@@ -394,7 +358,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       overheadProbe: r.overhead,
       ingestRatio: r.ingest?.ratio ?? null,
     },
-    analysis: { ...a, curves: Object.fromEntries(Object.entries(a.curves).map(([k, v]) => [k, thin(v)])) },
+    analysis: a,
     database: r.db,
     bytesPerConnection: r.bytesPerConn,
     bytes: r.bytes,
@@ -406,12 +370,11 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ),
   };
   const base = `${dir}/window-${stamp}`;
-  const paths = [`${base}.json`, `${base}.md`, `${base}-growth.svg`, `${base}-night.svg`];
+  const paths = [`${base}.json`, `${base}.md`, `${base}-growth.svg`];
   await Deno.writeTextFile(paths[0], JSON.stringify(json, null, 1));
   await Deno.writeTextFile(paths[1], markdown);
   await Deno.writeTextFile(paths[2], growthSvg);
-  await Deno.writeTextFile(paths[3], nightSvg);
-  for (const [p, suffix] of [[paths[0], '.json'], [paths[1], '.md'], [paths[2], '-growth.svg'], [paths[3], '-night.svg']]) {
+  for (const [p, suffix] of [[paths[0], '.json'], [paths[1], '.md'], [paths[2], '-growth.svg']]) {
     await Deno.copyFile(p, `${dir}/window-latest${suffix}`);
   }
   return { markdown, paths: paths.map((p) => p.replace(`${REPO_ROOT}/`, '')) };

@@ -1,13 +1,6 @@
 /**
- * Running a night, measured: our design (ours) and the plan's naive design (naive), both driving real
- * invocation processes (invocation.ts) against the in-process simulators and the dev database.
- *
- * ours: the cron fires one invocation at 00:00 (virtual), which starts as many more chains as the free due rows
- * need (chainsToStart), under the chain ceiling; an invocation hands on as soon as its claim budget (wall clock
- * or measured CPU) is spent (its continuation starts after `invokeDelayMs`, the HTTP hop and boot); the sweep
- * job fires at 00:05, 00:15, ... while connections are still due (refused when the chains alive fill the
- * ceiling); the platform kills an invocation at `wallMs` (SIGTERM). The window ends at the
- * last erp_sync_logs.completed_at of the night.
+ * One measured night, in invocation processes: our design (cron fan-out, continuations, sweeps, admission under the
+ * chain ceiling and wall-limit kills, replayed on the virtual clock) or the naive single pass; results from the logs.
  */
 import type postgres from 'postgres';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
@@ -67,7 +60,6 @@ export interface InvocationSummary {
   startClaims: { count: number; ms: number; empty: number };
   /** Later claims, each on a warm connection: durations in real ms (up to 60), and how many came back empty. */
   laterClaimMs: number[];
-  laterEmpty: number;
   /** Syncs in flight: time-average and maximum (from the logs of this run). */
   meanInFlight?: number;
   maxInFlight?: number;
@@ -96,7 +88,6 @@ export interface ConnResult {
   notes: number;
   requests: number;
   rateLimited: number;
-  failedHttp: number;
   paths: Record<string, number>;
   completedMs: number; // virtual, since the night started
   attempts: number;
@@ -183,7 +174,6 @@ async function collect(
       notes: m?.notes ?? 0,
       requests: m?.http.ok ?? 0,
       rateLimited: m?.http.rateLimited ?? 0,
-      failedHttp: m?.http.failed ?? 0,
       paths: m?.paths ?? {},
       completedMs,
       attempts: attempts.get(r.connection_id) ?? 1,
@@ -226,7 +216,6 @@ function splitClaims(log: Array<[number, number, boolean]>) {
       empty: start.filter(([, , e]) => e).length,
     },
     laterClaimMs: later.map(([t0, t1]) => t1 - t0),
-    laterEmpty: later.filter(([, , e]) => e).length,
   };
 }
 

@@ -1,13 +1,6 @@
 /**
- * Bulk seeding and cleanup of the benchmark's own rows on the dev database: companies, their Vault
- * credentials, erp_connections (one ERP account per connection) and, for the nightly profile, the checkpoints a
- * previous night leaves (NF-e and financials synced through yesterday), so the engine computes the same
- * incremental windows it computes every night. A few statements per 2,000 rows (ids generated here, arrays
- * unnested in SQL), never one provisioning call per connection.
- *
- * Every row carries the run's tag in its name; cleanup deletes exactly the ids this process created (companies
- * cascade to connections, logs, checkpoints and synced data), the Vault secrets and the erp_sync_runs rows the
- * benchmark's invocations opened. Nothing else is read for writing or touched.
+ * Bulk seeding of the bench's own companies, Vault secrets, connections and yesterday's checkpoints, and the cleanup
+ * that deletes exactly those ids.
  */
 import type postgres from 'postgres';
 import { brDay } from './profiles.ts';

@@ -1,12 +1,6 @@
 /**
- * The ERP simulators the benchmark drives, in this process on ephemeral ports, on the benchmark's virtual
- * clock (rate limits, token expiry) with latency scaled to real time. Accounts are provisioned through the
- * simulator's own admin API in process (`sim.admin.provision`, the same call `POST /__admin/accounts` makes):
- * cheap (data is generated lazily on first use), so 10,000 accounts take well under a second.
- *
- * A simulator keeps the generated data of its 64 most recently used accounts; with more connections in flight
- * than that, data would be regenerated on every request (simulator CPU the real ERP does not cost us), so the
- * bench starts one set of simulators per 48 concurrently synced accounts and spreads accounts over the sets.
+ * The ERP simulators the bench drives, in process on ephemeral ports and on its virtual clock, one set per 48 accounts
+ * synced at once (a simulator keeps the data of its 64 most recent accounts).
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import type { ProvisionedAccount } from '../../simulators/common/types.ts';

@@ -127,7 +127,6 @@ Deno.test('model: the global in-flight cap holds whatever the chains, and never 
       maxInFlight: pick(4, 200),
       closeMarginMs: 10_000,
       startCollision: r() * 0.5,
-      overlapShare: r(),
       seed: night,
       horizonMs: 2 * 86_400_000,
     };
