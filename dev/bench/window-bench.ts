@@ -7,7 +7,7 @@ import { analyze, DESIGN } from './window/analyze.ts';
 import { realNow, ScaledClock } from './window/clock.ts';
 import { parseConfig } from './window/config.ts';
 import { bytesPerConnection, type DbCostPoint, foreignDue, measureDbCost, setDue } from './window/dbcost.ts';
-import { benchEnv, loadAvg, machineCpu, postgresCpuMs, selfCpuMs } from './window/env.ts';
+import { benchEnv, loadAvg, machineCpu, pauseAutoSyncCron, postgresCpuMs, selfCpuMs } from './window/env.ts';
 import { type IngestResult, measureIngest } from './window/nfe-ingest.ts';
 import { type OverheadStats, probeOverhead } from './window/overhead.ts';
 import { BACKFILL, ERPS, NIGHTLY } from './window/profiles.ts';
@@ -26,6 +26,9 @@ const progress = new Progress();
 const benchStart = realNow();
 const env = await benchEnv((m) => progress.log(m));
 const sql = postgres(env.dbUrl, { max: 8, prepare: false, onnotice: () => {}, connection: { application_name: 'erp-bench' } }) as unknown as Sql;
+// The stack's own erp-auto-sync jobs (the minute due-check, the sweeps) would claim the bench's due rows.
+const cron = await pauseAutoSyncCron(sql);
+if (cron.ids.length) progress.log(`paused the stack's erp-auto-sync pg_cron jobs (${cron.ids.join(', ')}) until the end`);
 const tag = `w${Date.now().toString(36)}`;
 const seeder = new Seeder(sql, tag);
 const fleets: SimFleet[] = [];
@@ -48,6 +51,7 @@ async function cleanup() {
   } catch (e) {
     progress.log(`  cleanup failed: ${e instanceof Error ? e.message : e} (rows are named 'bench ${tag} ...')`);
   }
+  await cron.resume().catch((e) => progress.log(`  could not resume pg_cron jobs ${cron.ids.join(', ')}: ${e} (cron.alter_job(id, active := true))`));
   for (const f of fleets) await f.close().catch(() => {});
   await stub.shutdown().catch(() => {});
   await sql.end({ timeout: 5 }).catch(() => {});
@@ -72,12 +76,6 @@ async function makeFleet(scale: number, sets = 1) {
   return { clock, fleet };
 }
 
-const hourUtc = new Date().getUTCHours();
-if (hourUtc < 6) {
-  progress.log(
-    `warning: it is ${hourUtc}h UTC: the dev stack's own pg_cron sweep (00:05–05:55 UTC) may claim the benchmark's due connections and disturb the numbers.`,
-  );
-}
 
 const results: Record<string, unknown> = {};
 try {

@@ -140,3 +140,14 @@ export function loadAvg(): string {
     return '?';
   }
 }
+
+/** The stack's own erp-auto-sync pg_cron jobs: the minute due-check and the sweeps would claim the bench's due rows. */
+const AUTO_SYNC_JOBS = ['erp-auto-sync-daily', 'erp-auto-sync-sweep', 'erp-auto-sync-due'];
+
+/** Pauses those jobs (the active ones) for the run; returns a function that resumes exactly them. */
+export async function pauseAutoSyncCron(sql: postgres.Sql<Record<string, never>>): Promise<{ ids: number[]; resume: () => Promise<void> }> {
+  const rows = await sql`select jobid from cron.job where jobname = any(${AUTO_SYNC_JOBS}::text[]) and active`.catch(() => []);
+  const ids = rows.map((r) => Number(r.jobid));
+  for (const id of ids) await sql`select cron.alter_job(${id}::bigint, active := false)`;
+  return { ids, resume: async () => void await Promise.all(ids.map((id) => sql`select cron.alter_job(${id}::bigint, active := true)`)) };
+}
