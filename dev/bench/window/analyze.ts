@@ -17,7 +17,8 @@ import {
   tMinMs,
 } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
-import { chainCeiling, CPU_USE } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
+import { CPU_USE } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
+import { backgroundLimits, settings } from '../../../supabase/functions/_shared/sync/runtime.ts';
 import type { IngestResult } from './nfe-ingest.ts';
 import { ERPS } from './profiles.ts';
 import type { InvocationSummary, NightResult } from './runs.ts';
@@ -319,8 +320,9 @@ export function parallelism(cfg: BenchConfig, n: number): DesignParallelism {
   };
 }
 
-/** The design's orchestration settings the bench runs with (runtime.ts defaults). */
-export const DESIGN = { ceiling: chainCeiling(100, 5), perInvocation: 8, closeMarginMs: 10_000, cpuMs: 2000 };
+/** The design's orchestration settings the bench runs with: runtime.ts's, as a background invocation gets them. */
+const LIMITS = backgroundLimits();
+export const DESIGN = { ceiling: LIMITS.ceiling, perInvocation: LIMITS.perInvocation, closeMarginMs: LIMITS.closeMarginMs, cpuMs: settings.cpuMs };
 
 /** Connections an invocation takes before its CPU budget is spent (the measured CPU fit; the rule in claimVerdict). */
 export function cpuCap(nights: NightResult[]): number {

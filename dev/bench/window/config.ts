@@ -47,7 +47,7 @@ const HELP = `npm run bench [-- options]
   --growth 500,2000,10000 connection counts for the growth table
   --latency MS            simulated ERP latency per request (default 80)      --jitter MS (default 0)
   --concurrency C         the cron body's concurrency (default 16, as invoke_erp_auto_sync sends)
-  --max-concurrency C     ERP_AUTO_SYNC_MAX_CONCURRENCY (default 32)
+  --max-concurrency C     ERP_AUTO_SYNC_MAX_CONCURRENCY (default: runtime.ts settings.maxConcurrency, 32)
   --max-in-flight N       ERP_AUTO_SYNC_MAX_IN_FLIGHT: syncs in flight at most, all invocations together (default:
                           runtime.ts settings.maxInFlight, 160)
   --budget-s S            ERP_AUTO_SYNC_BUDGET_MS / 1000 (default 120)
@@ -118,7 +118,7 @@ export function parseConfig(args: string[]): BenchConfig {
     latencyMs: num(values.latency, 80),
     jitterMs: num(values.jitter, 0),
     concurrency: Math.round(num(values.concurrency, 16, 1)),
-    maxConcurrency: Math.round(num(values['max-concurrency'], 32, 1)),
+    maxConcurrency: Math.round(num(values['max-concurrency'], settings.maxConcurrency, 1)),
     maxInFlight: Math.round(num(values['max-in-flight'], settings.maxInFlight, 1)),
     budgetMs: num(values['budget-s'], 120, 1) * 1000,
     leaseMs: num(values['lease-s'], 120, 10) * 1000,
