@@ -89,7 +89,7 @@ const DATA_TABLES = /company_(products|financial_entries|dre|profile)/;
 function categorize(text: string): SqlCategory {
   const s = scope.getStore();
   if (s) return s;
-  if (text.includes('for update of c skip locked') || text.includes('with pick as')) return 'claim';
+  if (text.includes('erp_claim_next_due')) return 'claim';
   if (/set lease_expires_at = now\(\)|set heartbeat_at = now\(\) where/.test(text)) return 'heartbeat';
   if (text.includes('erp_sync_runs') || text.includes('count(*)::int as n from public.erp_connections')) return 'run';
   return DATA_TABLES.test(text) ? 'data' : 'bookkeeping';
@@ -104,7 +104,7 @@ function categorize(text: string): SqlCategory {
 export function timedSql<T extends object>(target: T, book: MetricsBook): T {
   const wrapQuery = (q: any, cat: SqlCategory, text: string) => {
     if (!q || typeof q.then !== 'function') return q;
-    const isClaim = text.includes('for update of c skip locked');
+    const isClaim = text.includes('erp_claim_next_due');
     const then = q.then.bind(q);
     let t0 = 0;
     let claimT0 = 0;

@@ -40,7 +40,7 @@ export interface OverheadStats {
 /** Which part of the bookkeeping a statement belongs to, from its text. */
 export function phaseOf(text: string): Phase {
   const t = text.replace(/\s+/g, ' ').toLowerCase();
-  if (t.includes('for update of c skip locked') || t.includes('with pick as')) return 'claim';
+  if (t.includes('erp_claim_next_due')) return 'claim'; // with the log's open and the checkpoints read, as executeRun claims
   // what is left with an advisory lock is the DRE rebuild's company lock
   if (/company_(products|financial_entries|dre|profile)|pg_advisory_xact_lock\(hashtextextended\(/.test(t)) return 'entity';
   if (t.includes('with l as') || t.includes(' as checkpoints')) return 'open';
@@ -152,10 +152,15 @@ export async function probeOverhead(o: {
     const ours: Sample[] = [];
     for (let i = 0; i < o.ids.length; i++) {
       const t0 = rec.start();
-      const conn = await claimNextDue(pool, new Date(), owner, deps.leaseSeconds, { ids: o.ids });
-      const claimMs = realNow() - t0; // the whole transaction: BEGIN, its two statements, COMMIT
+      const conn = await claimNextDue(pool, new Date(), owner, deps.leaseSeconds, { ids: o.ids, openLog: { runId: null } });
+      const claimMs = realNow() - t0;
       if (!conn) throw new Error(`overhead probe: claim ${i + 1} of ${o.ids.length} came back empty`);
-      const out = await syncConnection(deps, conn, { syncType: 'auto', runId: null, deadline: new Date(Date.now() + 600_000) });
+      const out = await syncConnection(deps, conn, {
+        syncType: 'auto',
+        runId: null,
+        deadline: new Date(Date.now() + 600_000),
+        log: conn.opened ?? undefined,
+      });
       if (out.status !== 'success') throw new Error(`overhead probe: sync ended ${out.status}: ${out.error ?? ''}`);
       const s = rec.end(t0);
       s.ms.claim = claimMs;

@@ -186,7 +186,8 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ));
     md.push('');
     md.push(
-      'claim = claimNextDue (its whole transaction: BEGIN, two statements, COMMIT); open = the log row with the checkpoints read (naive: the checkpoints read); progress = progress ' +
+      'claim = claimNextDue as executeRun calls it (one statement: the claim, the lease, and the log opened with the checkpoints read); ' +
+        'open = a log opened on its own (naive: the checkpoints read); progress = progress ' +
         'writes (none on a sync this short); close = the log close with checkpoints and the connection\'s new state (naive: its log insert and ' +
         'connection update); JS = the rest (config parsing, the entity table, decideOutcome, postgres.js).',
     );

@@ -294,7 +294,8 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
       concurrency: o.concurrency,
       maxConcurrency: o.maxConcurrency,
       maxInFlight: o.maxInFlight,
-      leaseSeconds: o.leaseMs / 1000 / k,
+      // whole seconds, as erp_claim_next_due takes them (rounded up: a lease is never shorter than configured)
+      leaseSeconds: Math.ceil(o.leaseMs / 1000 / k),
       continuationOf,
       triggerUrl: ctx.triggerUrl,
       label: `${o.label}#${++seq}`,
