@@ -5,10 +5,11 @@
 -- sync per ERP account at a time.
 
 -- Whether no other connection of the ERP account holds a live lease (the account's rate limit is shared). The
--- claim and the manual sync's lease (leaseConnection) both ask this.
+-- claim and the manual sync's lease (leaseConnection) both ask this. No SET clause, names qualified: the planner
+-- inlines it into the caller's query (a SET clause would make it a per-row call the planner cannot see into).
 create or replace function public.erp_account_is_free(p_id uuid, p_account_key text, p_now timestamptz)
 returns boolean
-language sql stable set search_path = ''
+language sql stable
 as $fn$
   select not exists (select 1 from public.erp_connections o
                       where o.account_key = p_account_key and o.id <> p_id
@@ -19,7 +20,7 @@ revoke all on function public.erp_account_is_free(uuid, text, timestamptz) from 
 create or replace function public.erp_claim_next_due(
   p_now timestamptz,
   p_owner text,
-  p_lease_seconds integer,
+  p_lease_seconds double precision,
   p_ids uuid[] default null,
   p_exclude uuid[] default '{}',
   p_max_in_flight integer default null
@@ -29,6 +30,8 @@ returns setof public.erp_connections
 -- supabase/tests/sync/account_lock.test.ts replaces, in its own session only, to hold a claim between its
 -- snapshot and its account lock (the race of step 2). Invoker's rights: it runs as the functions' database role.
 language plpgsql volatile
+-- Plans made for the actual p_now and ids (a cached generic plan may scan and sort every connection).
+set plan_cache_mode = force_custom_plan
 as $fn$
 declare
   v_candidates uuid[];
@@ -79,5 +82,5 @@ begin
     returning c.*;
 end
 $fn$;
-revoke all on function public.erp_claim_next_due(timestamptz, text, integer, uuid[], uuid[], integer)
+revoke all on function public.erp_claim_next_due(timestamptz, text, double precision, uuid[], uuid[], integer)
   from public, anon, authenticated;

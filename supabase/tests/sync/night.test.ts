@@ -317,3 +317,52 @@ stackTest('an invocation whose syncs stopped early hands on again, even after it
     await sql.end();
   }
 });
+
+stackTest('workers that start together count each other\'s claims against the CPU budget', async (env) => {
+  const sql = sqlFor(env, 6);
+  const f = new Fixture(sql, env);
+  const runIds: string[] = [];
+  try {
+    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await f.connection({ erp: 'omie', ...cfg })).connectionId);
+    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
+    runIds.push(run!.id);
+    let started = 0;
+    const deps: EngineDeps = {
+      sql: sql as never,
+      now: () => new Date(),
+      adapterFor: () => {
+        started++;
+        return {
+          erp: 'omie',
+          capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+          nfe: () => (async function* () {})(),
+          financials: () => (async function* () {})(),
+          profile: () => Promise.reject(new Error('not used')),
+          products: () =>
+            (async function* (): AsyncIterable<Page<Product>> {
+              yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+            })(),
+        };
+      },
+      importNfe: importNfeDocuments,
+      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+      leaseSeconds: 60,
+      owner: 'claiming-test',
+    };
+    // 1,000 ms spent; each sync costs 200. The rule (80 % of 2,000 = 1,600; 150 per sync before any finished)
+    // fits 4 claims: 1,000 + 4 × 150 = 1,600. Sixteen workers start at once.
+    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 16 }, {
+      claimMs: 120_000,
+      maxConcurrency: 16,
+      cpuMs: 2000,
+    }, { cpuMs: () => 1000 + 200 * started, handOn: () => Promise.resolve(true) });
+    assert.ok(summary.processed >= 1 && summary.processed <= 4, `${summary.processed} claimed: claims in flight count, not one claim per worker`);
+    assert.equal(summary.stopped_by, 'cpu');
+  } finally {
+    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
+    await f.cleanup();
+    await sql.end();
+  }
+});

@@ -229,6 +229,8 @@ export async function executeRun(
   const results: RunSummary['results'] = [];
   const taken = new Set<string>();
   let inFlight = 0;
+  // Claims sent and not answered yet: counted with the syncs in flight by the CPU rule (workers start together).
+  let claiming = 0;
   let cpuAtFirstClaim: number | null = null;
   let finished = 0;
   let stoppedBy: ClaimVerdict = 'claim';
@@ -276,8 +278,8 @@ export async function executeRun(
         elapsedMs: clock() - startedAt,
         cpuMs: cpu(),
         cpuPerSyncMs: cpuPerSync(cpu() - (cpuAtFirstClaim ?? cpu()), finished),
-        inFlight,
-        taken: taken.size,
+        inFlight: inFlight + claiming,
+        taken: taken.size + claiming,
         limits,
       });
       if (verdict !== 'claim') {
@@ -286,6 +288,7 @@ export async function executeRun(
         return;
       }
       let conn;
+      claiming++;
       try {
         conn = await claimNextDue(deps.sql, deps.now(), deps.owner, deps.leaseSeconds, {
           ids: req.connectionIds,
@@ -297,6 +300,8 @@ export async function executeRun(
         // The database is unreachable: stop claiming; what is still due is reported and handed on.
         console.error('erp-auto-sync: claim failed:', e instanceof Error ? e.message : e);
         return;
+      } finally {
+        claiming--;
       }
       if (!conn) {
         if (inFlight > 0) {
