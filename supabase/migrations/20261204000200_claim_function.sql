@@ -36,6 +36,9 @@ as $fn$
 declare
   v_candidates uuid[];
 begin
+  -- A claim lost in a database crash only leaves the connection due for the next claim, so its commit need not
+  -- wait for the WAL flush (transaction-local: the caller's statement is the transaction).
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   -- 0. Under an in-flight cap, claims take turns (a transaction-scoped lock, a few ms each), so the count below
   --    sees every lease taken before: the cap is exact.
   if p_max_in_flight is not null then
@@ -84,3 +87,10 @@ end
 $fn$;
 revoke all on function public.erp_claim_next_due(timestamptz, text, double precision, uuid[], uuid[], integer)
   from public, anon, authenticated;
+
+-- The claim's order is (next_sync_at nulls first, id): with the due index on next_sync_at alone, every due row
+-- (a backlog night: thousands, all with the same next_sync_at) was read, checked and sorted before LIMIT 16.
+-- With the id in the index the scan stops after the batch: the claim costs the same at 10 or 10,000 due.
+drop index if exists public.erp_connections_due_idx;
+create index if not exists erp_connections_due_idx on public.erp_connections (next_sync_at nulls first, id)
+  where status = 'active' and (sync_config ->> 'auto_sync') = 'true';
