@@ -16,6 +16,9 @@ as $fn$
                         and o.lease_owner is not null and o.lease_expires_at >= p_now)
 $fn$;
 revoke all on function public.erp_account_is_free(uuid, text, timestamptz) from public, anon, authenticated;
+-- It is asked per candidate row: one probe of the leased rows of the account (a handful), not a scan.
+create index if not exists erp_connections_account_lease_idx on public.erp_connections (account_key)
+  where lease_owner is not null;
 
 create or replace function public.erp_claim_next_due(
   p_now timestamptz,
