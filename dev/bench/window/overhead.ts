@@ -128,6 +128,8 @@ export async function probeOverhead(o: {
   dbUrl: string;
   sql: Sql;
   ids: string[];
+  /** Claim as production does (no id list): only when no connection outside the benchmark is due. */
+  unrestricted: boolean;
   warm: number;
   notDueAt: Date;
   onProgress?: (done: number, total: number) => void;
@@ -152,7 +154,10 @@ export async function probeOverhead(o: {
     const ours: Sample[] = [];
     for (let i = 0; i < o.ids.length; i++) {
       const t0 = rec.start();
-      const conn = await claimNextDue(pool, new Date(), owner, deps.leaseSeconds, { ids: o.ids, openLog: { runId: null } });
+      const conn = await claimNextDue(pool, new Date(), owner, deps.leaseSeconds, {
+        ids: o.unrestricted ? undefined : o.ids,
+        openLog: { runId: null },
+      });
       const claimMs = realNow() - t0;
       if (!conn) throw new Error(`overhead probe: claim ${i + 1} of ${o.ids.length} came back empty`);
       const out = await syncConnection(deps, conn, {
