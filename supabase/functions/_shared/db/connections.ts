@@ -120,6 +120,18 @@ async function leaseFirstFree(
   return (rows[0] as unknown as ConnectionRow) ?? null;
 }
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A uuid[] as one text parameter (`{a,b}`): a JS array needs the driver's array types, which a fresh client
+ * fetches on its first connection, and a claim can be that client's first query (seen: "malformed array literal").
+ */
+function uuidArray(ids: string[] | undefined): string | null {
+  if (!ids) return null;
+  for (const id of ids) if (!UUID_RE.test(id)) throw new Error(`not a uuid: ${JSON.stringify(id)}`);
+  return `{${ids.join(',')}}`;
+}
+
 /** A sync log opened in the claim's statement, with the connection's checkpoints. */
 export interface OpenedLog {
   id: string;
@@ -143,8 +155,8 @@ export async function claimNextDue(
 ): Promise<(ConnectionRow & { opened: OpenedLog | null }) | null> {
   const rows = await sql`
     with c as (
-      select * from public.erp_claim_next_due(${now}, ${owner}, ${leaseSeconds}, ${opts.ids ?? null}::uuid[],
-                                              ${opts.exclude ?? []}::uuid[], ${opts.maxInFlight ?? null}::int)
+      select * from public.erp_claim_next_due(${now}, ${owner}, ${leaseSeconds}, ${uuidArray(opts.ids)}::uuid[],
+                                              ${uuidArray(opts.exclude ?? [])}::uuid[], ${opts.maxInFlight ?? null}::int)
     ), l as (
       insert into public.erp_sync_logs (connection_id, company_id, run_id, sync_type, status, started_at, heartbeat_at)
       select c.id, c.company_id, ${opts.openLog?.runId ?? null}::uuid, 'auto', 'running', ${now}, ${now} from c
