@@ -23,6 +23,29 @@ const product = (id: string): Product => ({
   active: true,
 });
 
+
+/** An Omie adapter that lists products only: `products` is its page iterator. */
+const productsOnly = (products: ErpAdapter['products']): ErpAdapter => ({
+  erp: 'omie',
+  capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+  nfe: () => (async function* () {})(),
+  financials: () => (async function* () {})(),
+  profile: () => Promise.reject(new Error('not used')),
+  products,
+});
+
+/** Engine dependencies on the test database, follow-up triggers answered at once. */
+const testDeps = (sql: unknown, owner: string, adapterFor: EngineDeps['adapterFor'], o: Partial<EngineDeps> = {}): EngineDeps => ({
+  sql: sql as never,
+  now: () => new Date(),
+  adapterFor,
+  importNfe: importNfeDocuments,
+  trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+  leaseSeconds: 60,
+  owner,
+  ...o,
+});
+
 stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releases the lease; the next one resumes', async (env) => {
   const sql = sqlFor(env, 4);
   const f = new Fixture(sql, env);
@@ -32,30 +55,16 @@ stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releas
     let now = new Date('2026-12-03T03:00:00Z');
     const deadline = new Date(now.getTime() + 60_000);
     const seen: Array<Checkpoint | null> = [];
-    const adapter = (): ErpAdapter => ({
-      erp: 'omie',
-      capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-      nfe: () => (async function* () {})(),
-      financials: () => (async function* () {})(),
-      profile: () => Promise.reject(new Error('not used')),
-      products: (from) => {
+    const adapter = () =>
+      productsOnly((from) => {
         seen.push(from);
         return (async function* (): AsyncIterable<Page<Product>> {
           if (!from) yield { records: [product('a'), product('b')], failed: [], checkpoint: { page: 1 } };
           now = new Date(now.getTime() + 3_600_000); // page 2 takes an hour
           yield { records: [product('c')], failed: [], checkpoint: { page: 2, phase: 'done' } };
         })();
-      },
-    });
-    const deps: EngineDeps = {
-      sql: sql as never,
-      now: () => now,
-      adapterFor: adapter,
-      importNfe: importNfeDocuments,
-      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-      leaseSeconds: 600,
-      owner: 'deadline-test',
-    };
+      });
+    const deps = testDeps(sql, 'deadline-test', adapter, { now: () => now, leaseSeconds: 600 });
     await sql`update public.erp_connections set lease_owner = 'deadline-test', lease_expires_at = now() + interval '10 minutes'
               where id = ${p.connectionId}`;
     const first = await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, { syncType: 'auto', runId: null, deadline });
@@ -140,28 +149,15 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
     // lands — every sync makes progress — and the sync stops before the second.
     const cpuMs = 1900;
     let asked = 0;
-    const adapter = (): ErpAdapter => ({
-      erp: 'omie',
-      capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-      nfe: () => (async function* () {})(),
-      financials: () => (async function* () {})(),
-      profile: () => Promise.reject(new Error('not used')),
-      products: () =>
+    const adapter = () =>
+      productsOnly(() =>
         (async function* (): AsyncIterable<Page<Product>> {
           yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
           yield { records: [product('b')], failed: [], checkpoint: { page: 2 } };
           yield { records: [product('c')], failed: [], checkpoint: { page: 3, phase: 'done' } };
-        })(),
-    });
-    const deps: EngineDeps = {
-      sql: sql as never,
-      now: () => new Date(),
-      adapterFor: adapter,
-      importNfe: importNfeDocuments,
-      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-      leaseSeconds: 600,
-      owner: 'cpu-test',
-    };
+        })()
+      );
+    const deps = testDeps(sql, 'cpu-test', adapter, { leaseSeconds: 600 });
     await sql`update public.erp_connections set lease_owner = 'cpu-test', lease_expires_at = now() + interval '10 minutes'
               where id = ${p.connectionId}`;
     const limits = { cpuMs: 2000 };
@@ -220,15 +216,9 @@ stackTest('an invocation held back by a full in-flight cap waits, tries again, a
     let t = 0;
     const polls: number[] = [];
     let handedOn = 0;
-    const deps: EngineDeps = {
-      sql: sql as never,
-      now: () => new Date(),
-      adapterFor: () => { throw new Error('nothing is claimed'); },
-      importNfe: importNfeDocuments,
-      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-      leaseSeconds: 60,
-      owner: 'cap-wait-test',
-    };
+    const deps = testDeps(sql, 'cap-wait-test', () => {
+      throw new Error('nothing is claimed');
+    });
     const live = await liveLeases(sql as never, new Date());
     const summary = await executeRun(deps, run!.id, 0, { source: 'cron', concurrency: 4 }, {
       claimMs: 120_000,
@@ -273,26 +263,13 @@ stackTest('an invocation whose syncs stopped early hands on again, even after it
     const ids = [a.connectionId, b.connectionId];
     const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
     runIds.push(run!.id);
-    const deps: EngineDeps = {
-      sql: sql as never,
-      now: () => new Date(),
-      adapterFor: () => ({
-        erp: 'omie',
-        capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-        nfe: () => (async function* () {})(),
-        financials: () => (async function* () {})(),
-        profile: () => Promise.reject(new Error('not used')),
-        products: () =>
-          (async function* (): AsyncIterable<Page<Product>> {
-            yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
-            yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
-          })(),
-      }),
-      importNfe: importNfeDocuments,
-      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-      leaseSeconds: 60,
-      owner: 'released-test',
-    };
+    const deps = testDeps(sql, 'released-test', () =>
+      productsOnly(() =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+          yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
+        })()
+      ));
     let handOns = 0;
     // The CPU is spent from the start: one claim (always allowed), its sync stops after page 1, then the
     // invocation hands on (the other connection is free) — and again at its end, for the one it released.
@@ -329,28 +306,14 @@ stackTest('workers that start together count each other\'s claims against the CP
     const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
     runIds.push(run!.id);
     let started = 0;
-    const deps: EngineDeps = {
-      sql: sql as never,
-      now: () => new Date(),
-      adapterFor: () => {
-        started++;
-        return {
-          erp: 'omie',
-          capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-          nfe: () => (async function* () {})(),
-          financials: () => (async function* () {})(),
-          profile: () => Promise.reject(new Error('not used')),
-          products: () =>
-            (async function* (): AsyncIterable<Page<Product>> {
-              yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
-            })(),
-        };
-      },
-      importNfe: importNfeDocuments,
-      trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-      leaseSeconds: 60,
-      owner: 'claiming-test',
-    };
+    const deps = testDeps(sql, 'claiming-test', () => {
+      started++;
+      return productsOnly(() =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+        })()
+      );
+    });
     // 1,000 ms spent; each sync costs 200. The rule (80 % of 2,000 = 1,600; 150 per sync before any finished)
     // fits 4 claims: 1,000 + 4 × 150 = 1,600. Sixteen workers start at once.
     const summary = await executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 16 }, {
@@ -360,6 +323,63 @@ stackTest('workers that start together count each other\'s claims against the CP
     }, { cpuMs: () => 1000 + 200 * started, handOn: () => Promise.resolve(true) });
     assert.ok(summary.processed >= 1 && summary.processed <= 4, `${summary.processed} claimed: claims in flight count, not one claim per worker`);
     assert.equal(summary.stopped_by, 'cpu');
+  } finally {
+    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
+    await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('at the CPU budget an invocation hands on once half of its syncs ended, not at once', async (env) => {
+  const sql = sqlFor(env, 6);
+  const f = new Fixture(sql, env);
+  const runIds: string[] = [];
+  try {
+    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await f.connection({ erp: 'omie', ...cfg })).connectionId);
+    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
+    runIds.push(run!.id);
+    // Each sync waits for its gate; the test opens them one by one.
+    const gates: Array<() => void> = [];
+    let ended = 0;
+    let started = 0;
+    const deps = testDeps(sql, 'half-test', () => {
+      started++;
+      return productsOnly(() =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          await new Promise<void>((r) => gates.push(r));
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+          ended++;
+        })()
+      );
+    });
+    let endedAtHandOn = -1;
+    // 1,000 ms spent and 200 per sync started: 4 claims fit (1,000 + 4 × 150 = 1,600), then CPU refuses.
+    const running = executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 8 }, {
+      claimMs: 120_000,
+      maxConcurrency: 8,
+      cpuMs: 2000,
+    }, {
+      cpuMs: () => 1000 + 200 * started,
+      handOn: () => {
+        if (endedAtHandOn < 0) endedAtHandOn = ended;
+        return Promise.resolve(true);
+      },
+    });
+    // The claims settle (3 or 4 of them, depending on how fast the first syncs start and count their CPU).
+    while (gates.length < 3) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    const n = gates.length;
+    for (let i = 0; i < n; i++) {
+      gates[i]();
+      while (ended < i + 1) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 30)); // its close and the hand-on check run
+    }
+    const summary = await running;
+    assert.equal(summary.processed, n);
+    assert.equal(summary.stopped_by, 'cpu');
+    assert.equal(endedAtHandOn, n - Math.floor(n / 2), `handed on when half of its ${n} syncs had ended, not at once`);
   } finally {
     await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
     await f.cleanup();

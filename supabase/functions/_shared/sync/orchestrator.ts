@@ -239,6 +239,7 @@ export async function executeRun(
   // when this invocation handed on already (its continuation may have found them leased and ended).
   let released = 0;
   let capBlocked = false;
+  let handOnAtHalf = false;
   let polling = false;
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const stopForCpu = limits.cpuMs !== undefined ? () => outOfCpu(cpu(), limits) : undefined;
@@ -284,7 +285,11 @@ export async function executeRun(
       });
       if (verdict !== 'claim') {
         stoppedBy = verdict;
-        void handOnIfDue();
+        // At the wall budget the continuation starts at once. At the CPU budget this invocation's syncs are
+        // young: it hands on once half of them ended, so a chain keeps about two invocations alive (and their
+        // database pools), not one new invocation per few connections.
+        if (verdict === 'cpu' && inFlight + claiming > (taken.size + claiming) / 2) handOnAtHalf = true;
+        else void handOnIfDue();
         return;
       }
       let conn;
@@ -345,6 +350,7 @@ export async function executeRun(
       } finally {
         inFlight--;
         freed();
+        if (handOnAtHalf && inFlight <= taken.size / 2) void handOnIfDue();
       }
       finished++;
       if (outcome.status === 'interrupted') released++;
