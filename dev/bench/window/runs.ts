@@ -306,10 +306,12 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
         runId = id;
         ctx.onRunId(id);
       },
-      // The invocation hands on as soon as its claim budget (wall clock or CPU) is spent.
+      // The invocation hands on when its claim budget (wall clock or CPU) is spent, and once more at its end when
+      // syncs of its stopped early. Its chain stops counting at the first hand-on only (the run row is marked once):
+      // counting it down twice let the chains alive drift below the truth and admission start ~80 invocations.
       onHandOn: () => {
+        if (!handedOn) alive--;
         handedOn = true;
-        alive--;
         later(() => dispatch(chain, 'continuation', runId));
       },
     }).then((rep) => {
