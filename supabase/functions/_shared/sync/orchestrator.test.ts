@@ -9,6 +9,8 @@ import {
   CPU_STOP,
   CPU_USE,
   cpuPerSync,
+  type HandOnMoment,
+  handOnWhen,
   outOfCpu,
   shouldHandOn,
   syncDeadline,
@@ -65,6 +67,23 @@ Deno.test('an invocation hands on when free work is left and it made progress, o
   assert.equal(shouldHandOn({ ...base, taken: 0, capBlocked: true }), true, 'only the in-flight cap held it back');
   assert.equal(shouldHandOn({ ...base, freeDue: 0, taken: 0, capBlocked: true }), false);
 });
+
+const handOnCases: Array<[string, HandOnMoment, ReturnType<typeof handOnWhen>]> = [
+  ['claim budget spent: at once', { at: 'stop', verdict: 'wall', inFlight: 16, taken: 16 }, 'now'],
+  ['fixed cap reached: at once', { at: 'stop', verdict: 'cap', inFlight: 8, taken: 8 }, 'now'],
+  ['CPU budget, its syncs young: once half ended', { at: 'stop', verdict: 'cpu', inFlight: 10, taken: 10 }, 'at-half'],
+  ['CPU budget, more than half in flight', { at: 'stop', verdict: 'cpu', inFlight: 6, taken: 10 }, 'at-half'],
+  ['CPU budget, half already ended: at once', { at: 'stop', verdict: 'cpu', inFlight: 5, taken: 10 }, 'now'],
+  ['waiting for half, a sync ends leaving more than half', { at: 'sync-end', waitingForHalf: true, inFlight: 6, taken: 10 }, 'not-yet'],
+  ['waiting for half, half have ended', { at: 'sync-end', waitingForHalf: true, inFlight: 5, taken: 10 }, 'now'],
+  ['not waiting: a sync end decides nothing', { at: 'sync-end', waitingForHalf: false, inFlight: 0, taken: 10 }, 'not-yet'],
+  ['the end, never handed on', { at: 'end', handedOn: false, stoppedEarly: 0 }, 'now'],
+  ['the end, handed on, all syncs finished', { at: 'end', handedOn: true, stoppedEarly: 0 }, 'not-yet'],
+  ['the end, handed on, some syncs stopped early: again', { at: 'end', handedOn: true, stoppedEarly: 2 }, 'now'],
+];
+for (const [name, moment, want] of handOnCases) {
+  Deno.test(`hand-on timing: ${name}`, () => assert.equal(handOnWhen(moment), want));
+}
 
 Deno.test('the syncs in flight stop at 85 % of the CPU budget (the claims stopped at 80 %)', () => {
   assert.equal(CPU_STOP, 0.85);

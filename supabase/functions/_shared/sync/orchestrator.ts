@@ -150,6 +150,32 @@ export function shouldHandOn(
   return s.freeDue > 0 && (s.taken > 0 || s.capBlocked === true) && !s.handedOn && !s.restricted;
 }
 
+/**
+ * When an invocation hands the rest of the night on, at each moment that can decide it:
+ * - a worker stops claiming: at the claim budget (or the fixed cap) at once; at the CPU budget once half of the
+ *   invocation's syncs ended, at once if half already did. At the CPU budget its syncs are young: waiting for half
+ *   keeps about two invocations of a chain (and their database pools) alive, not a new one every few connections;
+ * - a sync ends while the invocation waits for half: at once when half ended;
+ * - the invocation ends: if it never handed on, or again if some of its syncs stopped early (their connections
+ *   are still due, and its continuation may have ended while they were leased here).
+ * Whether anything is left to hand on is shouldHandOn's question, asked at that moment.
+ */
+export type HandOnMoment =
+  | { at: 'stop'; verdict: Exclude<ClaimVerdict, 'claim'>; inFlight: number; taken: number }
+  | { at: 'sync-end'; waitingForHalf: boolean; inFlight: number; taken: number }
+  | { at: 'end'; handedOn: boolean; stoppedEarly: number };
+
+export function handOnWhen(m: HandOnMoment): 'now' | 'at-half' | 'not-yet' {
+  switch (m.at) {
+    case 'stop':
+      return m.verdict === 'cpu' && m.inFlight > m.taken / 2 ? 'at-half' : 'now';
+    case 'sync-end':
+      return m.waitingForHalf && m.inFlight <= m.taken / 2 ? 'now' : 'not-yet';
+    case 'end':
+      return !m.handedOn || m.stoppedEarly > 0 ? 'now' : 'not-yet';
+  }
+}
+
 // --- effects -----------------------------------------------------------------------------------------------
 
 export async function recover(sql: Sql, now: Date, leaseSeconds: number): Promise<number> {
@@ -237,7 +263,7 @@ export async function executeRun(
   let handedOn = false;
   // Connections whose sync stopped early (deadline, CPU) and were released: still due, so worth a hand-on even
   // when this invocation handed on already (its continuation may have found them leased and ended).
-  let released = 0;
+  let stoppedEarly = 0;
   let capBlocked = false;
   let handOnAtHalf = false;
   let polling = false;
@@ -252,7 +278,7 @@ export async function executeRun(
     if (handing || !hooks.handOn) return handing;
     handing = (async () => {
       const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
-      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && released === 0, restricted })) {
+      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && stoppedEarly === 0, restricted })) {
         handing = null;
         return;
       }
@@ -285,10 +311,8 @@ export async function executeRun(
       });
       if (verdict !== 'claim') {
         stoppedBy = verdict;
-        // At the wall budget the continuation starts at once. At the CPU budget this invocation's syncs are
-        // young: it hands on once half of them ended, so a chain keeps about two invocations alive (and their
-        // database pools), not one new invocation per few connections.
-        if (verdict === 'cpu' && inFlight + claiming > (taken.size + claiming) / 2) handOnAtHalf = true;
+        const when = handOnWhen({ at: 'stop', verdict, inFlight: inFlight + claiming, taken: taken.size + claiming });
+        if (when === 'at-half') handOnAtHalf = true;
         else void handOnIfDue();
         return;
       }
@@ -350,10 +374,10 @@ export async function executeRun(
       } finally {
         inFlight--;
         freed();
-        if (handOnAtHalf && inFlight <= taken.size / 2) void handOnIfDue();
+        if (handOnWhen({ at: 'sync-end', waitingForHalf: handOnAtHalf, inFlight, taken: taken.size }) === 'now') void handOnIfDue();
       }
       finished++;
-      if (outcome.status === 'interrupted') released++;
+      if (outcome.status === 'interrupted') stoppedEarly++;
       if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
       results.push({
         connection_id: outcome.connectionId,
@@ -369,9 +393,8 @@ export async function executeRun(
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => limit(worker)));
   await handing;
-  // Syncs stopped early left their connections due: hand them on if nobody did yet, or again (the chain's
-  // continuation may have ended while they were still leased here; admission keeps the chains under the ceiling).
-  if (!handedOn || released > 0) {
+  // Admission keeps the chains under the ceiling whatever is handed on here.
+  if (handOnWhen({ at: 'end', handedOn, stoppedEarly }) === 'now') {
     handing = null;
     await handOnIfDue();
   }
