@@ -36,13 +36,13 @@ const COLUMNS = `c.id, c.company_id, c.erp_type, c.name, c.status, c.status_mess
   c.account_key, c.credentials_secret_id, c.last_sync_at, c.next_sync_at, c.consecutive_failures, c.lease_owner,
   c.lease_expires_at, c.auth_base_url, c.api_version, (select cnpj from public.companies co where co.id = c.company_id) as company_cnpj`;
 
-const DUE = `c.status = 'active' and (c.sync_config ->> 'auto_sync') = 'true'
-  and (c.next_sync_at is null or c.next_sync_at <= $1)`;
-
-const FREE = `(c.lease_owner is null or c.lease_expires_at < $1) and public.erp_account_is_free(c.id, c.account_key, $1)`;
+// The due and lease rules are SQL functions (migration 20261205000200), named once for every query that asks them.
+const DUE = `public.erp_connection_is_due(c, $1)`;
+const UNLEASED = `not public.erp_connection_is_leased(c, $1)`;
+const FREE = `${UNLEASED} and public.erp_account_is_free(c.id, c.account_key, $1)`;
 
 /** Connections held by a live lease: the syncs in flight, whoever runs them (one probe of erp_connections_lease_idx). */
-const LIVE_LEASES = `select count(*) from public.erp_connections l where l.lease_expires_at >= $1 and l.lease_owner is not null`;
+const LIVE_LEASES = `select count(*) from public.erp_connections l where public.erp_connection_is_leased(l, $1)`;
 
 /** How many syncs are in flight now (live leases): what the claim's in-flight cap counts. */
 export async function liveLeases(sql: Sql, now: Date): Promise<number> {
@@ -66,7 +66,7 @@ export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000)
 export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<number> {
   const [r] = await sql.unsafe(
     `select count(*)::int as n from public.erp_connections c
-     where ${DUE} and (c.lease_owner is null or c.lease_expires_at < $1) ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
+     where ${DUE} and ${UNLEASED} ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
     ids ? [now, ids] : [now],
   );
   return r.n as number;
