@@ -3,7 +3,7 @@
  * copies. The markdown states, next to each number, whether it was measured or modelled.
  */
 import { REPO_ROOT } from '../../stack/config.ts';
-import { type Analysis, CPU_BUDGET_MS, cpuFit, MEMORY_LIMIT_MB, NIGHT_GOAL_MS, type NightStats } from './analyze.ts';
+import { type Analysis, CPU_BUDGET_MS, cpuFit, DESIGN, MEMORY_LIMIT_MB, NIGHT_GOAL_MS, type NightStats } from './analyze.ts';
 import { windowChart } from './chart.ts';
 import type { BenchConfig } from './config.ts';
 import type { DbCostPoint } from './dbcost.ts';
@@ -145,7 +145,11 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `the four ERPs in equal shares, one ERP account per connection), simulated ERP latency ${cfg.latencyMs} ms per request, ` +
       `documented per-account limits enforced by the simulators. Design settings: cron concurrency ${cfg.concurrency} ` +
       `(max ${cfg.maxConcurrency}), at most ${cfg.maxInFlight} syncs in flight in all (ERP_AUTO_SYNC_MAX_IN_FLIGHT), budget ${cfg.budgetMs / 1000} s, lease ${cfg.leaseMs / 1000} s, platform wall limit ${cfg.wallMs / 1000} s, ` +
-      `continuation hop ${cfg.invokeDelayMs} ms, sweeps every 10 min from 00:05. DB: ${r.env.profile} stack; Deno ${r.env.deno}; ${r.env.cores} cores; ` +
+      `continuation hop ${cfg.invokeDelayMs} ms, sweeps every 10 min from 00:05` +
+      (DESIGN.cpuMs !== CPU_BUDGET_MS
+        ? `, **CPU budget enforced by the invocations ${DESIGN.cpuMs / 1000} s** (ERP_AUTO_SYNC_CPU_MS; the platform's is ${CPU_BUDGET_MS / 1000} s, and the goal row checks that)`
+        : '') +
+      `. DB: ${r.env.profile} stack; Deno ${r.env.deno}; ${r.env.cores} cores; ` +
       `load ${r.env.load}; bench took ${f(r.benchSeconds, 0)} s.`,
   );
   md.push('');
