@@ -275,7 +275,7 @@ export interface ModelCheck {
   errorPct: number;
 }
 
-function modelParams(
+export function modelParams(
   cfg: BenchConfig,
   main: NightResult,
   n: number,
@@ -284,7 +284,9 @@ function modelParams(
   startCollision: number,
 ): ModelParams {
   const durations: Partial<Record<ErpType, number[]>> = {};
-  for (const c of main.conns) (durations[c.erp] ??= []).push(c.durationMs);
+  // Every attempt of a connection held a slot (a sync stopped early for CPU is resumed by a later invocation):
+  // its busy time over all attempts, not only the last attempt's duration.
+  for (const c of main.conns) (durations[c.erp] ??= []).push(c.busyMs);
   return {
     n,
     mix: ERPS,
@@ -389,7 +391,7 @@ export function analyze(
     // Replay: the measured durations in the order they were claimed.
     const sequence = [...m.main.conns]
       .sort((x, y) => (x.completedMs - x.durationMs) - (y.completedMs - y.durationMs))
-      .map((c) => c.durationMs);
+      .map((c) => c.busyMs);
     const p = {
       ...modelParams(cfg, m.main, m.main.n, restrictedClaim(m.main.n), (dbMain?.countDueMs ?? 1) + 2, startShare ?? 0),
       sequence,

@@ -7,6 +7,7 @@ import { ScaledClock } from './clock.ts';
 import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, tMinMs } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import type { NightResult } from './runs.ts';
 
 Deno.test('t_min follows the documented sliding windows and never beats two round trips', () => {
   // Bling 3/s: 61 requests = 21 bursts of 3 → the last burst at 20 s, + one latency
@@ -161,4 +162,15 @@ Deno.test('virtual clock and chart', () => {
     series: [{ name: 'a', color: '#000', points: [[500, 10, true], [2000, 40, false]] }],
   });
   assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
+});
+
+Deno.test('the model takes a resumed connection at its busy time over all its attempts, not its last attempt', async () => {
+  const { modelParams } = await import('./analyze.ts');
+  const { parseConfig } = await import('./config.ts');
+  const conn = (erp: ErpType, durationMs: number, busyMs: number, attempts: number) =>
+    ({ erp, durationMs, busyMs, attempts, completedMs: busyMs }) as unknown as NightResult['conns'][number];
+  // A Tiny sync stopped for CPU after 20 s and resumed for its last 10 s held a slot for 30 s.
+  const night = { conns: [conn('tiny', 10_000, 30_000, 2), conn('bling', 20_000, 20_000, 1)] } as unknown as NightResult;
+  const p = modelParams(parseConfig([]), night, 2, 2, 3, 0);
+  assert.deepEqual(p.durations, { tiny: [30_000], bling: [20_000] });
 });
