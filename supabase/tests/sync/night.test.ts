@@ -46,11 +46,38 @@ const testDeps = (sql: unknown, owner: string, adapterFor: EngineDeps['adapterFo
   ...o,
 });
 
+/** Connections that sync products only (the other entities switched off). */
+const PRODUCTS_ONLY = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
+
+/**
+ * The world of an executeRun test on the stack's database: `connections` Omie connections that sync products only,
+ * and an open cron run row; everything deleted after `body`.
+ */
+async function withRun(
+  env: Parameters<Parameters<typeof stackTest>[1]>[0],
+  connections: number,
+  body: (w: { sql: ReturnType<typeof sqlFor>; f: Fixture; ids: string[]; runId: string }) => Promise<void>,
+) {
+  const sql = sqlFor(env, 6);
+  const f = new Fixture(sql, env);
+  let runId: string | null = null;
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < connections; i++) ids.push((await f.connection({ erp: 'omie', ...PRODUCTS_ONLY })).connectionId);
+    runId = (await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null }))!.id;
+    await body({ sql, f, ids, runId });
+  } finally {
+    if (runId) await sql`delete from public.erp_sync_runs where id = ${runId}`;
+    await f.cleanup();
+    await sql.end();
+  }
+}
+
 stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releases the lease; the next one resumes', async (env) => {
   const sql = sqlFor(env, 4);
   const f = new Fixture(sql, env);
   try {
-    const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, financials: false, profile: false } } });
+    const p = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
     // A fake clock: the adapter moves it past the deadline while "fetching" page 2.
     let now = new Date('2026-12-03T03:00:00Z');
     const deadline = new Date(now.getTime() + 60_000);
@@ -144,7 +171,7 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
   const sql = sqlFor(env, 4);
   const f = new Fixture(sql, env);
   try {
-    const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, financials: false, profile: false } } });
+    const p = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
     // A CPU clock already past the budget (e.g. one that counts other invocations too): the first page still
     // lands — every sync makes progress — and the sync stops before the second.
     const cpuMs = 1900;
@@ -204,14 +231,9 @@ stackTest('claim: nothing is claimed while the in-flight cap is full (live lease
 });
 
 stackTest('an invocation held back by a full in-flight cap waits, tries again, and hands the night on', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  const runIds: string[] = [];
-  try {
+  await withRun(env, 0, async ({ sql, f, runId }) => {
     const a = await f.connection({ erp: 'tiny' });
     await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = ${a.connectionId}`;
-    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
-    runIds.push(run!.id);
     // A fake clock that only the cap's waits move: 120 s of claim budget = 60 polls of 2 s.
     let t = 0;
     const polls: number[] = [];
@@ -220,7 +242,7 @@ stackTest('an invocation held back by a full in-flight cap waits, tries again, a
       throw new Error('nothing is claimed');
     });
     const live = await liveLeases(sql as never, new Date());
-    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', concurrency: 4 }, {
+    const summary = await executeRun(deps, runId, 0, { source: 'cron', concurrency: 4 }, {
       claimMs: 120_000,
       maxConcurrency: 4,
       maxInFlight: live, // full
@@ -245,24 +267,11 @@ stackTest('an invocation held back by a full in-flight cap waits, tries again, a
     assert.ok(polls.every((ms) => ms === CAP_POLL_MS));
     assert.equal(handedOn, 1, 'the night is handed on: the work left is free, only the cap held it back');
     assert.equal((await f.conn(a.connectionId)).lease_owner, null, 'nothing leased');
-  } finally {
-    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('an invocation whose syncs stopped early hands on again, even after it handed on (the chain must not end with them due)', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  const runIds: string[] = [];
-  try {
-    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
-    const a = await f.connection({ erp: 'omie', ...cfg });
-    const b = await f.connection({ erp: 'omie', ...cfg });
-    const ids = [a.connectionId, b.connectionId];
-    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
-    runIds.push(run!.id);
+  await withRun(env, 2, async ({ sql, ids, runId }) => {
     const deps = testDeps(sql, 'released-test', () =>
       productsOnly(() =>
         (async function* (): AsyncIterable<Page<Product>> {
@@ -273,7 +282,7 @@ stackTest('an invocation whose syncs stopped early hands on again, even after it
     let handOns = 0;
     // The CPU is spent from the start: one claim (always allowed), its sync stops after page 1, then the
     // invocation hands on (the other connection is free) — and again at its end, for the one it released.
-    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 1 }, {
+    const summary = await executeRun(deps, runId, 0, { source: 'cron', connectionIds: ids, concurrency: 1 }, {
       claimMs: 120_000,
       maxConcurrency: 1,
       cpuMs: 2000,
@@ -288,23 +297,11 @@ stackTest('an invocation whose syncs stopped early hands on again, even after it
     assert.equal(summary.results[0].status, 'interrupted');
     assert.equal(summary.stopped_by, 'cpu');
     assert.equal(handOns, 2);
-  } finally {
-    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('workers that start together count each other\'s claims against the CPU budget', async (env) => {
-  const sql = sqlFor(env, 6);
-  const f = new Fixture(sql, env);
-  const runIds: string[] = [];
-  try {
-    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
-    const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await f.connection({ erp: 'omie', ...cfg })).connectionId);
-    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
-    runIds.push(run!.id);
+  await withRun(env, 10, async ({ sql, ids, runId }) => {
     let started = 0;
     const deps = testDeps(sql, 'claiming-test', () => {
       started++;
@@ -316,30 +313,18 @@ stackTest('workers that start together count each other\'s claims against the CP
     });
     // 1,000 ms spent; each sync costs 200. The rule (80 % of 2,000 = 1,600; 150 per sync before any finished)
     // fits 4 claims: 1,000 + 4 × 150 = 1,600. Sixteen workers start at once.
-    const summary = await executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 16 }, {
+    const summary = await executeRun(deps, runId, 0, { source: 'cron', connectionIds: ids, concurrency: 16 }, {
       claimMs: 120_000,
       maxConcurrency: 16,
       cpuMs: 2000,
     }, { cpuMs: () => 1000 + 200 * started, handOn: () => Promise.resolve(true) });
     assert.ok(summary.processed >= 1 && summary.processed <= 4, `${summary.processed} claimed: claims in flight count, not one claim per worker`);
     assert.equal(summary.stopped_by, 'cpu');
-  } finally {
-    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('at the CPU budget an invocation hands on once half of its syncs ended, not at once', async (env) => {
-  const sql = sqlFor(env, 6);
-  const f = new Fixture(sql, env);
-  const runIds: string[] = [];
-  try {
-    const cfg = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push((await f.connection({ erp: 'omie', ...cfg })).connectionId);
-    const run = await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null });
-    runIds.push(run!.id);
+  await withRun(env, 6, async ({ sql, ids, runId }) => {
     // Each sync waits for its gate; the test opens them one by one.
     const gates: Array<() => void> = [];
     let ended = 0;
@@ -357,7 +342,7 @@ stackTest('at the CPU budget an invocation hands on once half of its syncs ended
     let endedAtHandOn = -1;
     let startedAtHandOn = -1;
     // 1,000 ms spent and 200 per sync started: 4 claims fit (1,000 + 4 × 150 = 1,600), then CPU refuses.
-    const running = executeRun(deps, run!.id, 0, { source: 'cron', connectionIds: ids, concurrency: 8 }, {
+    const running = executeRun(deps, runId, 0, { source: 'cron', connectionIds: ids, concurrency: 8 }, {
       claimMs: 120_000,
       maxConcurrency: 8,
       cpuMs: 2000,
@@ -392,9 +377,5 @@ stackTest('at the CPU budget an invocation hands on once half of its syncs ended
     assert.ok(startedAtHandOn >= 2, `at least two syncs were in flight at the CPU budget (${startedAtHandOn})`);
     const n = startedAtHandOn;
     assert.equal(endedAtHandOn, n - Math.floor(n / 2), `handed on when half of its ${n} syncs had ended, not at once`);
-  } finally {
-    await sql`delete from public.erp_sync_runs where id = any(${runIds}::uuid[])`;
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
