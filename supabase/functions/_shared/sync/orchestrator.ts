@@ -272,13 +272,14 @@ export async function executeRun(
   // Without a way to hand on (ops runs, runs on given ids) nothing is handed on.
   const restricted = !hooks.handOn;
 
-  // Hands on at most once, as soon as the decision is made (not after the syncs in flight end).
+  // Hands on at most once, as soon as the decision is made (not after the syncs in flight end); `again` at the end,
+  // when handOnWhen says a second hand-on is due.
   let handing: Promise<void> | null = null;
-  const handOnIfDue = () => {
+  const handOnIfDue = (again = false) => {
     if (handing || !hooks.handOn) return handing;
     handing = (async () => {
       const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
-      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && stoppedEarly === 0, restricted })) {
+      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && !again, restricted })) {
         handing = null;
         return;
       }
@@ -396,7 +397,7 @@ export async function executeRun(
   // Admission keeps the chains under the ceiling whatever is handed on here.
   if (handOnWhen({ at: 'end', handedOn, stoppedEarly }) === 'now') {
     handing = null;
-    await handOnIfDue();
+    await handOnIfDue(true);
   }
 
   const remaining = await persistently(() => countDue(deps.sql, deps.now(), req.connectionIds));
