@@ -134,3 +134,8 @@ export function parseConfig(args: string[]): BenchConfig {
     out: values.out ?? 'bench-results',
   };
 }
+
+/** The report folder: `--out` as given when absolute, else under the repository (the default bench-results/). */
+export function outDir(out: string, repoRoot: string): string {
+  return (out.startsWith('/') ? out : `${repoRoot}/${out}`).replace(/(.)\/+$/, '$1');
+}

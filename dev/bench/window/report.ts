@@ -5,7 +5,7 @@
 import { REPO_ROOT } from '../../stack/config.ts';
 import { type Analysis, CPU_BUDGET_MS, cpuFit, DESIGN, MEMORY_LIMIT_MB, NIGHT_GOAL_MS, type NightStats } from './analyze.ts';
 import { windowChart } from './chart.ts';
-import type { BenchConfig } from './config.ts';
+import { type BenchConfig, outDir } from './config.ts';
 import type { DbCostPoint } from './dbcost.ts';
 import type { IngestResult } from './nfe-ingest.ts';
 import { type OverheadStats, PHASES } from './overhead.ts';
@@ -134,7 +134,7 @@ function invTable(name: string, s: NightStats): Array<string> {
 export async function writeReport(r: ReportInput): Promise<{ markdown: string; paths: string[] }> {
   const { cfg, analysis: a } = r;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const dir = `${REPO_ROOT}/${cfg.out}`.replace(/\/+$/, '');
+  const dir = outDir(cfg.out, REPO_ROOT);
   await Deno.mkdir(dir, { recursive: true });
   const md: string[] = [];
   const sampleAll = cfg.sample === cfg.connections;

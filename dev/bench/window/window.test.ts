@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { windowChart } from './chart.ts';
 import { ScaledClock } from './clock.ts';
+import { outDir } from './config.ts';
 import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, tMinMs } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
@@ -173,4 +174,10 @@ Deno.test('the model takes a resumed connection at its busy time over all its at
   const night = { conns: [conn('tiny', 10_000, 30_000, 2), conn('bling', 20_000, 20_000, 1)] } as unknown as NightResult;
   const p = modelParams(parseConfig([]), night, 2, 2, 3, 0);
   assert.deepEqual(p.durations, { tiny: [30_000], bling: [20_000] });
+});
+
+Deno.test('--out: an absolute folder is used as given, a relative one under the repository', () => {
+  assert.equal(outDir('/tmp/bench-x', '/repo'), '/tmp/bench-x');
+  assert.equal(outDir('bench-results/', '/repo'), '/repo/bench-results');
+  assert.equal(outDir('/', '/repo'), '/');
 });
