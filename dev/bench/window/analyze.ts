@@ -283,10 +283,10 @@ export function modelParams(
   endMs: number,
   startCollision: number,
 ): ModelParams {
-  const durations: Partial<Record<ErpType, number[]>> = {};
-  // Every attempt of a connection held a slot (a sync stopped early for CPU is resumed by a later invocation):
-  // its busy time over all attempts, not only the last attempt's duration.
-  for (const c of main.conns) (durations[c.erp] ??= []).push(c.busyMs);
+  const durations: Partial<Record<ErpType, number[][]>> = {};
+  // Every attempt of a connection held a slot of its own (a sync stopped early for CPU releases its lease and is
+  // resumed by a later claim): all its attempts, not only the last one's duration.
+  for (const c of main.conns) (durations[c.erp] ??= []).push(c.attemptsMs);
   return {
     n,
     mix: ERPS,
@@ -388,10 +388,8 @@ export function analyze(
   };
   let modelCheck: ModelCheck | null = null;
   if (m.main.windowMs) {
-    // Replay: the measured durations in the order they were claimed.
-    const sequence = [...m.main.conns]
-      .sort((x, y) => (x.completedMs - x.durationMs) - (y.completedMs - y.durationMs))
-      .map((c) => c.busyMs);
+    // Replay: the measured attempts, connections in the order of their first claims.
+    const sequence = [...m.main.conns].sort((x, y) => x.firstStartMs - y.firstStartMs).map((c) => c.attemptsMs);
     const p = {
       ...modelParams(cfg, m.main, m.main.n, restrictedClaim(m.main.n), (dbMain?.countDueMs ?? 1) + 2, startShare ?? 0),
       sequence,

@@ -166,6 +166,9 @@ export function timedSql<T extends object>(target: T, book: MetricsBook): T {
   });
 }
 
+/** How the invocations' connections name themselves (the bench counts them in pg_stat_activity). */
+export const BENCH_APPLICATION_NAME = 'erp-auto-sync-bench';
+
 /** The production pool options (db/client.ts `db()`), plus statement counting and timing (timedSql). */
 export function benchPool(url: string, book: MetricsBook, max = Number(Deno.env.get('DB_POOL_MAX') ?? 5)): Sql {
   return timedSql(postgres(url, {
@@ -174,7 +177,7 @@ export function benchPool(url: string, book: MetricsBook, max = Number(Deno.env.
     connect_timeout: 10,
     prepare: false,
     onnotice: () => {},
-    connection: { application_name: 'erp-auto-sync-bench' },
+    connection: { application_name: BENCH_APPLICATION_NAME },
     debug: (_conn: number, text: string) => {
       book.queries++;
       book.onRoundTrip?.(text);

@@ -10,8 +10,11 @@ export interface ModelParams {
   n: number;
   /** ERP of connection i is mix[i % mix.length]. */
   mix: ErpType[];
-  /** Measured sync durations per ERP (ms). */
-  durations: Partial<Record<ErpType, number[]>>;
+  /**
+   * Measured connections per ERP: each one's attempt durations in order (ms). A sync stopped early (its deadline,
+   * the CPU budget) releases its slot and is claimable again at once, so each attempt is its own claim.
+   */
+  durations: Partial<Record<ErpType, number[][]>>;
   concurrency: number;
   budgetMs: number;
   wallMs: number;
@@ -38,8 +41,8 @@ export interface ModelParams {
    * other c − 1 loses with probability startCollision × c / (c − 1).
    */
   startCollision?: number;
-  /** Replay: sync durations in claim order (validation against a measured night) instead of sampling. */
-  sequence?: number[];
+  /** Replay: the connections' attempt durations in the order of their first claims (validation against a measured night). */
+  sequence?: number[][];
   seed?: number;
   /** Stop modelling after this long (ms). */
   horizonMs?: number;
@@ -134,7 +137,7 @@ interface Inv {
 
 type Ev =
   | { t: number; seq: number; kind: 'start'; head: boolean }
-  | { t: number; seq: number; kind: 'worker'; inv: Inv; finished: boolean; first: boolean; lead?: boolean; poll?: number }
+  | { t: number; seq: number; kind: 'worker'; inv: Inv; finished?: number; first: boolean; lead?: boolean; poll?: number }
   | { t: number; seq: number; kind: 'done'; inv: Inv }
   | { t: number; seq: number; kind: 'sweep' }
   | { t: number; seq: number; kind: 'requeue'; conn: number; release: boolean };
@@ -145,12 +148,19 @@ export function modelDesign(p: ModelParams): ModelResult {
   const rand = rng(p.seed ?? 42);
   const horizon = p.horizonMs ?? 24 * 3_600_000;
   let claimed = 0;
-  const dur = (i: number) => {
+  const draw = (i: number): number[] => {
     if (p.sequence?.length) return p.sequence[claimed++ % p.sequence.length];
     const erp = p.mix[i % p.mix.length];
     const xs = p.durations[erp];
     if (!xs?.length) throw new Error(`no measured durations for ${erp}`);
     return xs[Math.floor(rand() * xs.length)];
+  };
+  // The attempts a connection still has to make (drawn at its first claim).
+  const attemptsLeft = new Map<number, number[]>();
+  const nextAttempt = (conn: number): number => {
+    let rest = attemptsLeft.get(conn);
+    if (!rest) attemptsLeft.set(conn, rest = [...draw(conn)]);
+    return rest[0] ?? 0;
   };
   let next = 0; // connections are claimed in order (next_sync_at, id)
   const front: number[] = []; // lease expired after a kill: oldest next_sync_at, claimed first
@@ -166,11 +176,11 @@ export function modelDesign(p: ModelParams): ModelResult {
   const pollAt = (inv: Inv, t: number) => inv.pollFrom + Math.max(1, Math.ceil((t - inv.pollFrom) / CAP_POLL_MS)) * CAP_POLL_MS;
   const released = (t: number) => {
     inflight--;
-    for (const b of blocked) push({ t: pollAt(b, t), kind: 'worker', inv: b, finished: false, first: false, poll: b.pollSeq });
+    for (const b of blocked) push({ t: pollAt(b, t), kind: 'worker', inv: b, first: false, poll: b.pollSeq });
     blocked.clear();
   };
   const wake = (inv: Inv, t: number) => {
-    for (; inv.waiting > 0; inv.waiting--) push({ t, kind: 'worker', inv, finished: false, first: false });
+    for (; inv.waiting > 0; inv.waiting--) push({ t, kind: 'worker', inv, first: false });
   };
   const ceiling = Math.max(p.ceiling ?? Infinity, p.fanout ?? 1);
   const free = () => front.length + (p.n - next);
@@ -225,7 +235,7 @@ export function modelDesign(p: ModelParams): ModelResult {
           lastExit: e.t,
         };
         for (let w = 0; w < p.concurrency; w++) {
-          push({ t: e.t, kind: 'worker', inv, finished: false, first: true, lead: w === 0 });
+          push({ t: e.t, kind: 'worker', inv, first: true, lead: w === 0 });
         }
         break;
       }
@@ -237,8 +247,11 @@ export function modelDesign(p: ModelParams): ModelResult {
           inv.polling = false;
           blocked.delete(inv);
         }
-        if (e.finished) {
-          completions.push(e.t);
+        if (e.finished !== undefined) {
+          const rest = attemptsLeft.get(e.finished)!;
+          rest.shift();
+          if (rest.length) front.push(e.finished); // stopped early: claimable again at once, resumed by a later claim
+          else completions.push(e.t);
           released(e.t);
           inv.inFlight--;
           inv.processed++;
@@ -264,7 +277,7 @@ export function modelDesign(p: ModelParams): ModelResult {
             inv.pollFrom = e.t + p.claimMs;
             blocked.add(inv);
             // the poll that finds the claim budget spent, if no lease is released before
-            push({ t: pollAt(inv, inv.start + p.budgetMs), kind: 'worker', inv, finished: false, first: false, poll: inv.pollSeq });
+            push({ t: pollAt(inv, inv.start + p.budgetMs), kind: 'worker', inv, first: false, poll: inv.pollSeq });
           } else exitWorker(inv, e.t + p.claimMs);
           break;
         }
@@ -272,23 +285,28 @@ export function modelDesign(p: ModelParams): ModelResult {
         inv.taken++;
         inflight++; // the lease is live from the claim until the close (or its expiry after a kill)
         maxBusy = Math.max(maxBusy, inflight);
-        const end = e.t + p.claimMs + dur(conn);
+        const end = e.t + p.claimMs + nextAttempt(conn);
         const deadline = inv.start + p.wallMs - (p.closeMarginMs ?? 0);
+        // A sync stopped mid-attempt resumes from its checkpoint: what it had not done is left for a later claim.
+        const stopAt = (t: number) => (attemptsLeft.get(conn)![0] = end - t);
         if (p.closeMarginMs && end > deadline) {
           // Stopped at its deadline: checkpoint saved, lease released, claimable again at once.
+          stopAt(deadline);
           push({ t: deadline, kind: 'requeue', conn, release: true });
           exitWorker(inv, deadline);
           break;
         }
         if (end > inv.start + p.wallMs) {
-          // The platform ends the worker mid-sync: the work is lost, the lease expires later.
+          // The platform ends the worker mid-sync (checkpoints reached are saved by the progress writes); its lease
+          // expires later.
           inv.killed = true;
+          stopAt(inv.start + p.wallMs);
           push({ t: inv.start + p.wallMs + p.leaseMs, kind: 'requeue', conn, release: true });
           exitWorker(inv, inv.start + p.wallMs);
           break;
         }
         inv.inFlight++;
-        push({ t: end, kind: 'worker', inv, finished: true, first: false });
+        push({ t: end, kind: 'worker', inv, finished: conn, first: false });
         break;
       }
       case 'done': {

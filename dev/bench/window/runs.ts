@@ -5,7 +5,7 @@
 import type postgres from 'postgres';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import { realNow, type ScaledClock } from './clock.ts';
-import type { ConnMetrics } from './deps.ts';
+import { BENCH_APPLICATION_NAME, type ConnMetrics } from './deps.ts';
 import { countDue } from '../../../supabase/functions/_shared/db/connections.ts';
 import { chainsToStart } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
 import { DESIGN_SWEEPS, type SweepSchedule } from './ideal.ts';
@@ -93,6 +93,9 @@ export interface ConnResult {
   attempts: number;
   /** Virtual ms spent syncing it over all attempts (an attempt killed at the wall limit ends at the kill). */
   busyMs: number;
+  /** Each attempt's virtual ms, in order, and when the first one started (virtual, since the night started). */
+  attemptsMs: number[];
+  firstStartMs: number;
 }
 
 export interface NightResult {
@@ -107,8 +110,11 @@ export interface NightResult {
   conns: ConnResult[];
   realMs: number;
   stoppedAtHorizon: boolean;
-  /** Our design: the chain ceiling, the most chains alive at once, and the invocations refused at admission. */
-  chains?: { ceiling: number; maxAlive: number; refused: number };
+  /**
+   * Our design: the chain ceiling, the most chains alive at once, the invocations refused at admission, and the
+   * most database connections the invocations held open at once (pg_stat_activity, sampled every 200 ms).
+   */
+  chains?: { ceiling: number; maxAlive: number; refused: number; maxDbConnections: number };
 }
 
 function mergeMetrics(into: Map<string, ConnMetrics>, list: ConnMetrics[]) {
@@ -144,15 +150,15 @@ async function collect(
     from public.erp_sync_logs
     where connection_id = any(${ids}::uuid[]) and started_at >= ${new Date(startReal - 1000)}
     order by completed_at nulls last`;
-  const attempts = new Map<string, number>();
-  const busy = new Map<string, number>();
+  const spans = new Map<string, Array<[number, number]>>();
   const invEnd = new Map(invocations.filter((i) => i.runId).map((i) => [i.runId!, i.endMs]));
   for (const r of rows) {
-    attempts.set(r.connection_id, (attempts.get(r.connection_id) ?? 0) + 1);
     const start = (Number(r.started) - startReal) * k;
     const finished = r.status !== 'running' && r.status !== 'interrupted' && r.completed !== null;
     const end = finished ? (Number(r.completed) - startReal) * k : invEnd.get(r.run_id) ?? (r.completed === null ? start : (Number(r.completed) - startReal) * k);
-    busy.set(r.connection_id, (busy.get(r.connection_id) ?? 0) + Math.max(0, end - start));
+    const list = spans.get(r.connection_id) ?? [];
+    list.push([start, Math.max(0, end - start)]);
+    spans.set(r.connection_id, list);
   }
   const results: ConnResult[] = [];
   const completions: number[] = [];
@@ -162,6 +168,7 @@ async function collect(
     const completedMs = (Number(r.completed) - startReal) * k;
     completions.push(completedMs);
     const dReal = Number(r.duration_ms);
+    const tries = (spans.get(r.connection_id) ?? [[completedMs - dReal * k, dReal * k]]).sort((a, b) => a[0] - b[0]);
     results.push({
       id: r.connection_id,
       erp: erpOf.get(r.connection_id)!,
@@ -176,8 +183,10 @@ async function collect(
       rateLimited: m?.http.rateLimited ?? 0,
       paths: m?.paths ?? {},
       completedMs,
-      attempts: attempts.get(r.connection_id) ?? 1,
-      busyMs: busy.get(r.connection_id) ?? dReal * k,
+      attempts: tries.length,
+      busyMs: tries.reduce((a, [, d]) => a + d, 0),
+      attemptsMs: tries.map(([, d]) => d),
+      firstStartMs: tries[0][0],
     });
   }
   completions.sort((a, b) => a - b);
@@ -353,13 +362,16 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
 
   void dispatch(0, 'cron');
   if (o.sweeps) scheduleSweep(o.sweeps.firstMs);
-  let done = 0;
+  let done = 0, maxDbConnections = 0;
   let stoppedAtHorizon = false;
   try {
     while (true) {
       await new Promise((r) => setTimeout(r, 200));
       if (errors.length) throw errors[0];
       done = await countDone(ctx, ids, since);
+      const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
+                                    where application_name = ${BENCH_APPLICATION_NAME}`;
+      maxDbConnections = Math.max(maxDbConnections, n as number);
       ctx.progress.update(
         done,
         ids.length,
@@ -394,7 +406,7 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
     conns: results,
     realMs,
     stoppedAtHorizon,
-    chains: { ceiling: o.ceiling, maxAlive, refused },
+    chains: { ceiling: o.ceiling, maxAlive, refused, maxDbConnections },
   };
 }
 
@@ -444,6 +456,8 @@ export async function runNaive(ctx: RunContext, label: string, conns: SeededConn
       r.overheadRealMs = Math.max(0, r.durationRealMs - r.adapterRealMs - r.importRealMs);
       r.completedMs = (x.endedAt - startReal) * k;
       r.busyMs = r.durationMs;
+      r.attemptsMs = [r.durationMs];
+      r.firstStartMs = r.completedMs - r.durationMs;
     }
   }
   const comp = results.map((r) => r.completedMs).sort((a, b) => a - b);

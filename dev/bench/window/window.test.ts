@@ -45,7 +45,7 @@ Deno.test('capacity time solves ∫ slots = work', () => {
 const base: ModelParams = {
   n: 8,
   mix: ['bling'],
-  durations: { bling: [10_000] },
+  durations: { bling: [[10_000]] },
   concurrency: 4,
   budgetMs: 120_000,
   wallMs: 400_000,
@@ -74,19 +74,30 @@ Deno.test('model: the budget ends an invocation and a continuation takes over', 
   assert.equal(r2.invocations, 2);
 });
 
-Deno.test('model: the wall limit kills a long sync; the chain ends and a sweep resumes after the lease', () => {
+Deno.test('model: the wall limit kills a long sync; the chain ends and a sweep resumes it after the lease', () => {
   const r = modelDesign({
     ...base,
     n: 1,
-    durations: { bling: [500_000] },
+    durations: { bling: [[500_000]] },
     wallMs: 400_000,
     leaseMs: 120_000,
     sweeps: { firstMs: 300_000, everyMs: 600_000, lastMs: 6 * 3_600_000 },
-    sequence: [500_000, 300_000],
   });
   assert.equal(r.killed, 1);
-  // killed at 400 s, lease expires at 520 s, the 900 s sweep claims it: done at 1,200 s
-  assert.equal(r.windowMs, 1_200_000);
+  // killed at 400 s, lease expires at 520 s, the 900 s sweep claims it and resumes from its checkpoint (the
+  // 100 s not done): done at 1,000 s
+  assert.equal(r.windowMs, 1_000_000);
+});
+
+Deno.test('model: a sync stopped early releases its slot; the rest of its attempts are later claims', () => {
+  // One slot. Connection 0 is stopped after 10 s and resumed for 10 s more; connection 1 takes 5 s. Its slot is
+  // free between the two attempts: connection 0 goes back to the front of the queue, connection 1 waits.
+  const r = modelDesign({ ...base, n: 2, concurrency: 1, sequence: [[10_000, 10_000], [5_000]] });
+  assert.equal(r.completed, 2);
+  assert.deepEqual(r.completionsMs, [20_000, 25_000]);
+  // With the deadline under the wall clock, a stop resumes where it was: 10 s left after a 390 s deadline.
+  const d = modelDesign({ ...base, n: 1, concurrency: 1, closeMarginMs: 10_000, sequence: [[400_000]] });
+  assert.equal(d.windowMs, 400_000);
 });
 
 Deno.test('model: start collisions leave the lead claimer working; the others wait for its sync and claim again', () => {
@@ -105,11 +116,13 @@ Deno.test('model: the global in-flight cap holds whatever the chains, and never 
   for (let night = 0; night < 40; night++) {
     const r = rng(night + 1);
     const pick = (lo: number, hi: number) => Math.round(lo + r() * (hi - lo));
-    const durations: Partial<Record<ErpType, number[]>> = {};
+    const durations: Partial<Record<ErpType, number[][]>> = {};
     const tmin: Partial<Record<ErpType, number>> = {};
     for (const e of erps) {
-      durations[e] = Array.from({ length: 6 }, () => pick(2_000, 90_000));
-      tmin[e] = Math.min(...durations[e]!) * (0.3 + 0.7 * r()); // t_min never above a measured duration
+      // some connections stopped early and resumed (two attempts)
+      durations[e] = Array.from({ length: 6 }, () => r() < 0.3 ? [pick(1_000, 45_000), pick(1_000, 45_000)] : [pick(2_000, 90_000)]);
+      // t_min never above a connection's measured busy time
+      tmin[e] = Math.min(...durations[e]!.map((a) => a.reduce((x, y) => x + y, 0))) * (0.3 + 0.7 * r());
     }
     const p: ModelParams = {
       n: pick(20, 1_500),
@@ -165,15 +178,15 @@ Deno.test('virtual clock and chart', () => {
   assert.match(svg, /^<svg[\s\S]*<\/svg>$/);
 });
 
-Deno.test('the model takes a resumed connection at its busy time over all its attempts, not its last attempt', async () => {
+Deno.test('the model takes every attempt of a resumed connection, not its last attempt', async () => {
   const { modelParams } = await import('./analyze.ts');
   const { parseConfig } = await import('./config.ts');
-  const conn = (erp: ErpType, durationMs: number, busyMs: number, attempts: number) =>
-    ({ erp, durationMs, busyMs, attempts, completedMs: busyMs }) as unknown as NightResult['conns'][number];
-  // A Tiny sync stopped for CPU after 20 s and resumed for its last 10 s held a slot for 30 s.
-  const night = { conns: [conn('tiny', 10_000, 30_000, 2), conn('bling', 20_000, 20_000, 1)] } as unknown as NightResult;
+  const conn = (erp: ErpType, attemptsMs: number[]) =>
+    ({ erp, durationMs: attemptsMs.at(-1), attemptsMs, attempts: attemptsMs.length }) as unknown as NightResult['conns'][number];
+  // A Tiny sync stopped for CPU after 20 s and resumed for its last 10 s held a slot twice.
+  const night = { conns: [conn('tiny', [20_000, 10_000]), conn('bling', [20_000])] } as unknown as NightResult;
   const p = modelParams(parseConfig([]), night, 2, 2, 3, 0);
-  assert.deepEqual(p.durations, { tiny: [30_000], bling: [20_000] });
+  assert.deepEqual(p.durations, { tiny: [[20_000, 10_000]], bling: [[20_000]] });
 });
 
 Deno.test('--out: an absolute folder is used as given, a relative one under the repository', () => {
