@@ -233,6 +233,7 @@ export class HttpClient {
       let response: HttpResponse | null = null;
       const started = this.clock.now();
       let lease;
+      let answeredAt: number | undefined; // when the answer's head arrived (the rate windows count from it)
       try {
         lease = await this.limiter.acquire(limits, { signal: callerSignal });
       } catch (e) {
@@ -257,6 +258,7 @@ export class HttpClient {
         const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
         try {
           const res = await this.fetchFn(url.href, { method, headers, body, signal, redirect: 'manual' });
+          answeredAt = this.clock.now();
           const max = req.maxResponseBytes ?? this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
           const declared = Number(res.headers.get('content-length'));
           if (!res.headers.has('content-encoding') && Number.isFinite(declared) && declared > max) {
@@ -274,7 +276,7 @@ export class HttpClient {
       } catch (e) {
         error = e instanceof AppError ? e : classifyThrown(e, facts, callerSignal?.aborted ?? false);
       } finally {
-        lease.release();
+        lease.release(answeredAt);
       }
       this.opts.onEvent?.({
         provider: this.provider,

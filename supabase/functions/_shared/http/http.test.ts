@@ -250,6 +250,64 @@ Deno.test('limiter: multiple windows spread requests over virtual time', async (
   }
 });
 
+Deno.test('limiter: a full window frees a slot an interval after the oldest answer, not the oldest send', async () => {
+  // Three requests leave at 0 and are answered at 300: the server may have counted all three at 299, so a
+  // fourth sent at 1000 could be its fourth in one second. Counting from the answers it leaves at 1300.
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock });
+  const spec = { key: 'bling:1', policy: { windows: [{ limit: 3, intervalMs: 1000 }] } };
+  const leases = [await limiter.acquire([spec]), await limiter.acquire([spec]), await limiter.acquire([spec])];
+  assert.equal(clock.now(), 0);
+  clock.advance(300);
+  for (const l of leases) l.release();
+  (await limiter.acquire([spec])).release();
+  assert.equal(clock.now(), 1300);
+});
+
+Deno.test('limiter: a window full of unanswered requests waits for an answer', async () => {
+  const clock = new FakeClock(0);
+  const limiter = new RateLimiter({ clock });
+  const spec = { key: 'bling:1', policy: { windows: [{ limit: 2, intervalMs: 1000 }] } };
+  const first = await limiter.acquire([spec]);
+  const second = await limiter.acquire([spec]);
+  let third: number | null = null;
+  const waiting = limiter.acquire([spec]).then((l) => {
+    third = clock.now();
+    l.release();
+  });
+  await clock.sleep(5000); // the first two are still in flight five seconds later
+  assert.equal(third, null);
+  first.release(4000); // answered at 4000 (its head arrived then; the body was read until now)
+  await waiting;
+  assert.equal(third, 5000, 'its slot left the window at 5000');
+  second.release();
+});
+
+Deno.test('client: however the network delays requests, the server never counts more than the window allows', async () => {
+  // Requests reach the server 0–400 ms after they leave and are answered 0–400 ms later; the server counts
+  // arrivals in a sliding second (as Bling does). Three workers share one account (Bling's detail fetches).
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const arrivals: number[] = [];
+  const server: { clock?: FakeClock } = {}; // the client's own clock, once setup made it
+  const { client, clock } = setup(() => Response.json({}), {
+    limits: [{ key: 'bling:1', policy: { windows: [{ limit: 3, intervalMs: 1000 }] } }],
+    fetch: (async () => {
+      await server.clock!.sleep(Math.floor(random() * 400));
+      arrivals.push(server.clock!.now());
+      await server.clock!.sleep(Math.floor(random() * 400));
+      return Response.json({});
+    }) as typeof fetch,
+  });
+  server.clock = clock;
+  await Promise.all(Array.from({ length: 3 }, async () => {
+    for (let i = 0; i < 20; i++) await client.request({ path: '/x' });
+  }));
+  assert.equal(arrivals.length, 60);
+  const worst = Math.max(...arrivals.map((t) => arrivals.filter((x) => x > t - 1000 && x <= t).length));
+  assert.equal(worst, 3);
+});
+
 Deno.test('limiter: concurrency cap per key', async () => {
   const clock = new FakeClock(0);
   const limiter = new RateLimiter({ clock });

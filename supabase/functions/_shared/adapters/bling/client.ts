@@ -25,12 +25,13 @@ export const BLING_BASE_URL = 'https://api.bling.com.br/Api/v3';
 export const BLING_TOKEN_PATH = '/oauth/token';
 
 /**
- * Documented per-account limits. Bling counts requests when they arrive, we count them when they leave: with
- * network jitter three requests sent in one second can land inside one of Bling's seconds as four, so the
- * second is padded (the window benchmark saw ~18 429s per connection-night without the padding).
+ * Documented per-account limits (https://developer.bling.com.br/limites). Bling counts requests when they
+ * arrive; the limiter counts each from its answer, the latest it can have arrived, so network jitter cannot put
+ * four of them in one of Bling's seconds (http/limiter.ts). A send-time window padded to 1,150 ms still met
+ * about 3 answers 429 per nightly connection in the 2,000-connection bench.
  */
 export const BLING_LIMITS: LimitPolicy = {
-  windows: [{ limit: 3, intervalMs: SECOND + 150 }, { limit: 120_000, intervalMs: DAY }],
+  windows: [{ limit: 3, intervalMs: SECOND }, { limit: 120_000, intervalMs: DAY }],
 };
 
 /** Token endpoint: >20 calls in 60 s blocks the IP for 60 min; stay well below, process-wide. */
