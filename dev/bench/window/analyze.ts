@@ -251,7 +251,7 @@ export interface GrowthRow {
     invocations: number;
     killed: number;
     doneBy30: number;
-    maxChains?: number;
+    maxAlive?: number;
     emptyClaims?: number;
   };
   naive: { windowMs: number; doneBy30: number; doneByWall: number; source: string };
@@ -341,7 +341,7 @@ function modelMean(p: ModelParams, seeds = 5) {
     invocations: Math.round(mean(rs.map((r) => r.invocations))),
     killed: Math.round(mean(rs.map((r) => r.killed))),
     doneBy30: Math.round(mean(rs.map((r) => doneBy(r.completionsMs, NIGHT_GOAL_MS)))),
-    maxChains: Math.max(...rs.map((r) => r.maxChains)),
+    maxAlive: Math.max(...rs.map((r) => r.maxAlive)),
     emptyClaims: Math.round(mean(rs.map((r) => r.emptyClaims))),
     completed: Math.round(mean(rs.map((r) => r.completed))),
   };
@@ -451,7 +451,7 @@ export function analyze(
         invocations: r.invocations,
         killed: r.killed,
         doneBy30: r.doneBy30,
-        maxChains: r.maxChains,
+        maxAlive: r.maxAlive,
         emptyClaims: r.emptyClaims,
       };
     }

@@ -66,7 +66,7 @@ export interface DesignParallelism {
   sweeps: SweepSchedule | null;
   /** Chains started at 00:00 (designFanout). */
   fanout?: number;
-  /** Chains alive at most (chainCeiling). */
+  /** Invocations alive at most, heads and tails (invocationCeiling). */
   ceiling?: number;
   /** Syncs in flight at most, all invocations together (ERP_AUTO_SYNC_MAX_IN_FLIGHT). */
   maxInFlight?: number;
@@ -81,9 +81,9 @@ export interface DesignParallelism {
 }
 
 /**
- * The design's parallelism: slots(t) = min(in-flight cap, what the chains can have in flight): `fanout` chains
- * started at 00:00, plus one more per sweep while work is left, at most `ceiling` alive, each with `concurrency`
- * syncs per invocation and its handed-on tails (see DesignParallelism.wallMs).
+ * The design's parallelism: slots(t) = min(in-flight cap, what the invocations can have in flight): `fanout`
+ * chains started at 00:00, plus one more per sweep while work is left, each with its handed-on tails (see
+ * DesignParallelism.wallMs), at most `ceiling` invocations alive, each with `concurrency` syncs.
  */
 export function designSlots(d: DesignParallelism): SlotsFn {
   const generations = d.wallMs === undefined ? 1 : d.invokeDelayMs ? Math.floor(d.wallMs / d.invokeDelayMs) + 1 : Infinity;
@@ -93,7 +93,7 @@ export function designSlots(d: DesignParallelism): SlotsFn {
     if (d.sweeps && t >= d.sweeps.firstMs) {
       chains += Math.floor((Math.min(t, d.sweeps.lastMs) - d.sweeps.firstMs) / d.sweeps.everyMs) + 1;
     }
-    return Math.min(cap, d.concurrency * Math.min(d.ceiling ?? Infinity, chains) * generations);
+    return Math.min(cap, d.concurrency * Math.min(d.ceiling ?? Infinity, chains * generations));
   };
 }
 

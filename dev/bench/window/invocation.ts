@@ -7,6 +7,7 @@ import { executeRun, type RunRequest } from '../../../supabase/functions/_shared
 import { openRun } from '../../../supabase/functions/_shared/db/sync-logs.ts';
 import { realNow, ScaledClock } from './clock.ts';
 import { benchDeps, benchPool, type ConnMetrics, MetricsBook } from './deps.ts';
+import { LineReader } from './lines.ts';
 import { naiveRun, type NaiveOutcome } from './naive.ts';
 
 export interface InvocationJob {
@@ -86,22 +87,19 @@ function emit(obj: unknown) {
   Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(obj) + '\n'));
 }
 
-async function readLine(): Promise<string> {
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of Deno.stdin.readable) {
-    buf += decoder.decode(chunk, { stream: true });
-    const nl = buf.indexOf('\n');
-    if (nl >= 0) return buf.slice(0, nl);
-  }
-  return buf;
+/** The parent's lines: the job, then one answer per hand-on. */
+const stdin = new LineReader(Deno.stdin.readable);
+async function readJson<T>(): Promise<T> {
+  const line = await stdin.next();
+  if (line === null) throw new Error('the bench closed the invocation\'s input');
+  return JSON.parse(line) as T;
 }
 
 if (import.meta.main) {
   const bootCpuMs = cpuNow();
   const bootRssMb = Deno.memoryUsage().rss / 2 ** 20;
   emit({ type: 'ready', bootCpuMs });
-  const job = JSON.parse(await readLine()) as InvocationJob;
+  const job = await readJson<InvocationJob>();
   const book = new MetricsBook();
   const clock = new ScaledClock(job.t0, job.scale);
   const sql = benchPool(job.dbUrl, book);
@@ -185,9 +183,9 @@ if (import.meta.main) {
       }, {
         sleep: (ms) => clock.sleep(ms), // the cap poll, on the virtual clock
         cpuMs: cpuNow, // the whole process: start-up counted
-        handOn: () => {
+        handOn: async () => {
           emit({ type: 'handon' });
-          return Promise.resolve(true);
+          return (await readJson<{ accepted: boolean }>()).accepted;
         },
       });
       const statuses: Record<string, number> = {};

@@ -27,7 +27,7 @@ export interface ModelParams {
   fanout?: number;
   /** Syncs in flight at most, all invocations together (ERP_AUTO_SYNC_MAX_IN_FLIGHT); default unbounded. */
   maxInFlight?: number;
-  /** Chains alive at most (orchestrator.ts chainCeiling); default unbounded. */
+  /** Invocations alive at most, heads and tails (orchestrator.ts invocationCeiling); default unbounded. */
   ceiling?: number;
   /** Connections an invocation is expected to take: sizes the fan-out (default: no fan-out). */
   perInvocation?: number;
@@ -54,8 +54,9 @@ export interface ModelResult {
   completionsMs: number[];
   invocations: number;
   killed: number;
-  maxChains: number;
-  /** Invocations refused at admission (the chains alive filled the ceiling). */
+  /** Invocations alive at once at most. */
+  maxAlive: number;
+  /** Invocations refused at admission (the invocations alive filled the ceiling). */
   refused: number;
   maxSlotsBusy: number;
   /** Claims that came back empty because of another claim. */
@@ -131,12 +132,15 @@ interface Inv {
   processed: number;
   taken: number;
   handedOn: boolean;
+  /** It asked for its continuation while claiming (at most once; refused, it asks again at its end). */
+  asked: boolean;
+  done: boolean;
   killed: boolean;
   lastExit: number;
 }
 
 type Ev =
-  | { t: number; seq: number; kind: 'start'; head: boolean }
+  | { t: number; seq: number; kind: 'start'; head: boolean; from?: Inv }
   | { t: number; seq: number; kind: 'worker'; inv: Inv; finished?: number; first: boolean; lead?: boolean; poll?: number }
   | { t: number; seq: number; kind: 'done'; inv: Inv }
   | { t: number; seq: number; kind: 'sweep' }
@@ -167,7 +171,7 @@ export function modelDesign(p: ModelParams): ModelResult {
   const completions: number[] = [];
   const ev = new Heap<Ev>();
   let seq = 0;
-  let invocations = 0, killed = 0, alive = 0, maxChains = 0, inflight = 0, maxBusy = 0, emptyClaims = 0, refused = 0;
+  let invocations = 0, killed = 0, alive = 0, maxAlive = 0, inflight = 0, maxBusy = 0, emptyClaims = 0, refused = 0;
   let capRefused = 0;
   const cap = p.maxInFlight ?? Infinity;
   // Invocations polling the full cap. A poll can only succeed after a lease is released, so instead of an event
@@ -184,11 +188,11 @@ export function modelDesign(p: ModelParams): ModelResult {
   };
   const ceiling = Math.max(p.ceiling ?? Infinity, p.fanout ?? 1);
   const free = () => front.length + (p.n - next);
+  // While claiming, an invocation asks for its continuation once; admission answers when it arrives.
   const handOn = (inv: Inv, t: number) => {
-    if (inv.handedOn || inv.killed || (inv.taken === 0 && !inv.capBlocked) || free() === 0) return;
-    inv.handedOn = true;
-    alive--;
-    push({ t: t + p.invokeDelayMs, kind: 'start', head: false });
+    if (inv.asked || inv.killed || (inv.taken === 0 && !inv.capBlocked) || free() === 0) return;
+    inv.asked = inv.handedOn = true;
+    push({ t: t + p.invokeDelayMs, kind: 'start', head: false, from: inv });
   };
   const push = (e: NewEv) => ev.push({ ...e, seq: seq++ } as Ev);
   const left = () => p.n - completions.length;
@@ -210,11 +214,14 @@ export function modelDesign(p: ModelParams): ModelResult {
       case 'start': {
         if (alive >= ceiling) {
           refused++;
+          // A refused continuation is asked for again at its sender's end (at once if that end has passed).
+          if (e.from && !e.from.done) e.from.handedOn = false;
+          else if (e.from && free() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
           break;
         }
         invocations++;
         alive++;
-        maxChains = Math.max(maxChains, alive);
+        maxAlive = Math.max(maxAlive, alive);
         if (e.head && p.perInvocation) {
           const want = Math.min(ceiling, Math.ceil(free() / p.perInvocation));
           for (let k = alive; k < want; k++) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
@@ -231,6 +238,8 @@ export function modelDesign(p: ModelParams): ModelResult {
           processed: 0,
           taken: 0,
           handedOn: false,
+          asked: false,
+          done: false,
           killed: false,
           lastExit: e.t,
         };
@@ -310,7 +319,10 @@ export function modelDesign(p: ModelParams): ModelResult {
         break;
       }
       case 'done': {
-        if (!e.inv.handedOn) alive--;
+        // The run row closes (a killed invocation's counts until its wall limit, when this event comes), then the
+        // hand-on at the end is sent.
+        alive--;
+        e.inv.done = true;
         if (e.inv.killed) killed++;
         else if (!e.inv.handedOn && (e.inv.taken > 0 || e.inv.capBlocked) && free() > 0) push({ t: e.t + p.invokeDelayMs, kind: 'start', head: false });
         break;
@@ -336,7 +348,7 @@ export function modelDesign(p: ModelParams): ModelResult {
     completionsMs: completions,
     invocations,
     killed,
-    maxChains,
+    maxAlive,
     refused,
     maxSlotsBusy: maxBusy,
     emptyClaims,

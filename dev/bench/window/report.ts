@@ -234,7 +234,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ['ideal / actual', `${f(a.main.ratio, 2)} (vs the adapters' own pacing: ${f(a.main.ratioPolicy, 2)})`],
     ['invocations', `${a.main.invocations.count} (${a.main.invocations.killed} killed at the wall limit)`],
     ...(r.nights.main.chains
-      ? [['chains alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission; at most ${r.nights.main.chains.maxDbConnections} database connections open at once`]]
+      ? [['invocations alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission; at most ${r.nights.main.chains.maxDbConnections} database connections open at once`]]
       : []),
     ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
     ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker waits for one of its invocation's syncs to end, then claims again)`],

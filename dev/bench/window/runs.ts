@@ -111,7 +111,7 @@ export interface NightResult {
   realMs: number;
   stoppedAtHorizon: boolean;
   /**
-   * Our design: the chain ceiling, the most chains alive at once, the invocations refused at admission, and the
+   * Our design: the invocation ceiling, the most invocations alive at once, the invocations refused at admission, and the
    * most database connections the invocations held open at once (pg_stat_activity, sampled every 200 ms).
    */
   chains?: { ceiling: number; maxAlive: number; refused: number; maxDbConnections: number };
@@ -267,29 +267,49 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
   const vNow = () => (realNow() - startReal) * k;
   let running = 0, pending = 0, chains = 0, seq = 0, stopping = false;
   // The function's admission and fan-out rules, replayed here (the bench's runs are restricted to its own ids, so
-  // they do not go through openRun's admission): chains alive (not handed on) under the ceiling.
-  let alive = 0;
+  // they do not go through openRun's admission): the invocations alive are the bench's run rows still running
+  // (a run row closes before its end-of-run hand-on, as in production) plus those admitted whose row is not open
+  // yet, under the ceiling; one admission at a time, like openRun's advisory lock.
+  const runIds: string[] = [];
+  let starting = 0;
+  let admitting: Promise<unknown> = Promise.resolve();
+  const admit = (): Promise<number | null> => {
+    const decision = admitting.then(async () => {
+      const [{ n }] = await ctx.sql`select count(*)::int as n from public.erp_sync_runs
+                                    where status = 'running' and id = any(${runIds}::uuid[])
+                                      and started_at > ${new Date(realNow() - o.wallMs / k)}`;
+      const alive = (n as number) + starting;
+      if (stopping || alive >= o.ceiling) {
+        refused++;
+        return null;
+      }
+      starting++;
+      maxAlive = Math.max(maxAlive, alive + 1);
+      return alive + 1;
+    });
+    admitting = decision.catch(() => {});
+    return decision;
+  };
   const live = new Set<{ kill(): void }>();
 
-  const dispatch = async (chain: number, kind: InvocationSummary['kind'], continuationOf?: string) => {
-    if (stopping) return;
-    if (alive >= o.ceiling) {
-      refused++;
-      return;
-    }
-    alive++;
-    maxAlive = Math.max(maxAlive, alive);
+  /** Starts an invocation; `admitted` = the invocations alive with it when admission already let it in. */
+  const dispatch = async (chain: number, kind: InvocationSummary['kind'], continuationOf?: string, admitted?: number) => {
+    const alive = admitted ?? await admit();
+    if (alive === null) return;
+    if (stopping) return void starting--;
     running++;
     if (kind !== 'continuation') {
-      // A cron call or a sweep: as many chains as the free due rows need, minus those alive.
+      // A cron call or a sweep: as many chains as the free due rows need, minus the invocations alive.
       const freeDue = await countDue(ctx.sql as never, new Date(), ids);
       const extra = chainsToStart({ freeDue, alive, perInvocation: o.perInvocation, ceiling: o.ceiling });
       for (let i = 0; i < extra; i++) later(() => dispatch(++chains, 'continuation'));
     }
     const proc = ctx.pool.take();
     live.add(proc);
-    let handedOn = false;
     let runId: string | undefined;
+    const opened = () => {
+      if (runId === undefined) starting--;
+    };
     const job: InvocationJob = {
       mode: 'ours',
       dbUrl: ctx.dbUrl,
@@ -312,27 +332,30 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
     proc.run(job, {
       wallLimitMs: o.wallMs / k,
       onRun: (id) => {
+        opened();
         runId = id;
+        runIds.push(id);
         ctx.onRunId(id);
       },
-      // The invocation hands on when its claim budget (wall clock or CPU) is spent, and once more at its end when
-      // syncs of its stopped early. Its chain stops counting at the first hand-on only (the run row is marked once):
-      // counting it down twice let the chains alive drift below the truth and admission start ~80 invocations.
-      onHandOn: () => {
-        if (!handedOn) alive--;
-        handedOn = true;
-        later(() => dispatch(chain, 'continuation', runId));
+      // The invocation hands on when its claim budget (wall clock or CPU) is spent, and at its end (after closing
+      // its run row) when it was refused before or syncs of its stopped early. Admission answers at once; the
+      // continuation starts one hop later.
+      onHandOn: async () => {
+        const admittedNow = await admit();
+        if (admittedNow === null) return false;
+        later(() => dispatch(chain, 'continuation', runId, admittedNow));
+        return true;
       },
     }).then((rep) => {
+      opened();
       live.delete(proc);
       mergeMetrics(metrics, rep.metrics);
       invocations.push(toSummary(rep, chain, kind, startReal, k));
       running--;
-      if (!handedOn) alive--;
     }).catch((e) => {
+      opened();
       live.delete(proc);
       running--;
-      if (!handedOn) alive--;
       errors.push(e);
     });
   };

@@ -5,6 +5,7 @@
  */
 import { REPO_ROOT } from '../../stack/config.ts';
 import type { InvocationJob, InvocationReport } from './invocation.ts';
+import { LineReader } from './lines.ts';
 
 const SCRIPT = `${REPO_ROOT}/dev/bench/window/invocation.ts`;
 
@@ -15,45 +16,6 @@ const FUNCTION_ENV: Record<string, string> = {
   CONTA_AZUL_CLIENT_ID: 'conta_azul-client-id',
   CONTA_AZUL_CLIENT_SECRET: 'conta_azul-client-secret',
 };
-
-class LineReader {
-  private buf = '';
-  private readonly waiting: Array<(l: string | null) => void> = [];
-  private readonly lines: string[] = [];
-  private done = false;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    (async () => {
-      const dec = new TextDecoder();
-      for await (const chunk of stream) {
-        this.buf += dec.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = this.buf.indexOf('\n')) >= 0) {
-          this.push(this.buf.slice(0, nl));
-          this.buf = this.buf.slice(nl + 1);
-        }
-      }
-      if (this.buf) this.push(this.buf);
-      this.done = true;
-      for (const w of this.waiting.splice(0)) w(null);
-    })().catch(() => {
-      this.done = true;
-      for (const w of this.waiting.splice(0)) w(null);
-    });
-  }
-
-  private push(l: string) {
-    const w = this.waiting.shift();
-    if (w) w(l);
-    else this.lines.push(l);
-  }
-
-  next(): Promise<string | null> {
-    if (this.lines.length) return Promise.resolve(this.lines.shift()!);
-    if (this.done) return Promise.resolve(null);
-    return new Promise((r) => this.waiting.push(r));
-  }
-}
 
 export class InvocationProcess {
   readonly child: Deno.ChildProcess;
@@ -100,16 +62,17 @@ export class InvocationProcess {
 
   /**
    * Runs the job. `wallLimitMs` (real): SIGTERM after that long, like the platform ending the worker.
-   * `onRun` gets the run id as soon as the invocation opened its erp_sync_runs row.
+   * `onRun` gets the run id as soon as the invocation opened its erp_sync_runs row; `onHandOn` answers its
+   * hand-ons (true: the continuation was admitted), as erp-auto-sync's admission answers continueRun.
    */
   async run(
     job: InvocationJob,
-    o: { wallLimitMs?: number; onRun?: (runId: string) => void; onHandOn?: () => void } = {},
+    o: { wallLimitMs?: number; onRun?: (runId: string) => void; onHandOn?: () => Promise<boolean> } = {},
   ): Promise<InvocationReport> {
     await this.ready;
     const w = this.child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(JSON.stringify(job) + '\n'));
-    await w.close();
+    const send = (obj: unknown) => w.write(new TextEncoder().encode(JSON.stringify(obj) + '\n'));
+    await send(job);
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (o.wallLimitMs !== undefined) {
       timer = setTimeout(() => {
@@ -129,7 +92,8 @@ export class InvocationProcess {
           continue;
         }
         if (m.type === 'handon') {
-          o.onHandOn?.();
+          const accepted = o.onHandOn ? await o.onHandOn() : false;
+          await send({ accepted }).catch(() => {}); // a killed invocation no longer reads
           continue;
         }
         if (m.type === 'error') throw new Error(`invocation ${job.label} failed: ${m.error}`);
@@ -137,6 +101,7 @@ export class InvocationProcess {
       }
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      await w.close().catch(() => {});
       await this.child.status;
     }
   }

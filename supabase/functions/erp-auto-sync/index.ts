@@ -8,7 +8,8 @@
  *  - ops: waits and answers { run_id, processed, succeeded, failed, remaining, duration_ms, results }.
  *  - dry_run: { remaining, would_run: [...] } and nothing written.
  * Background invocations stay inside the platform's limits (_shared/sync/orchestrator.ts): each is admitted only
- * while the chains alive are under the ceiling set by the database connection budget, stops claiming when its
+ * while the invocations alive are under the ceiling set by the database connection budget (refused: 202
+ * { accepted: false }), stops claiming when its
  * wall-clock budget is spent or its measured CPU would pass the 2 s budget, gives every sync a deadline under the
  * wall clock, and hands the rest of the night to a continuation (same function, its own secret) at that moment.
  * The cron call and each sweep also start as many chains as the free due rows need, under the ceiling.
@@ -57,12 +58,12 @@ async function handler(req: Request): Promise<Response> {
     const background = request.source === 'cron' || !!request.continuationOf;
     const limits = backgroundLimits();
     const opened = await openAutoSyncRun(deps.sql, request, deps.now(), deps.leaseSeconds, background ? limits : undefined);
-    if (!opened) return json({ run_id: null, accepted: false, reason: 'the chains alive already fill the ceiling' }, 202);
+    if (!opened) return json({ run_id: null, accepted: false, reason: 'the invocations alive already fill the ceiling' }, 202);
     const { runId, recovered } = opened;
     const handOn = () => continueRun(continuationEnv(), runId, request.concurrency);
     const work = async () => {
       if (background && !request.continuationOf && !request.connectionIds) {
-        // The cron call or a sweep: as many chains as the free due rows need, minus those alive, under the ceiling.
+        // The cron call or a sweep: as many chains as the free due rows need, minus the invocations alive, under the ceiling.
         const freeDue = await countDue(deps.sql, deps.now());
         const extra = chainsToStart({ freeDue, alive: opened.alive, perInvocation: limits.perInvocation, ceiling: limits.ceiling });
         await Promise.all(Array.from({ length: extra }, handOn));

@@ -3,18 +3,19 @@
 // minute on 2 cores; CHAOS_BACKLOG_CONNECTIONS overrides). The
 // real cron call goes through pg_net to erp-auto-sync, unrestricted: it sizes its fan-out from the free due rows,
 // every invocation hands on when its budget is spent, and sweeps keep arriving while the chains run. Held when
-// the night converges (every connection synced once, no run left open) with the chains alive never above the
-// ceiling and the database connections of the functions bounded.
+// the night converges (every connection synced once, no run left open) with the invocations alive (chains' heads
+// and the tails finishing their syncs) never above the ceiling and the database connections of the functions
+// within their budget.
 import { TEST_MAX_IN_FLIGHT } from '../../../dev/stack/config.ts';
-import { chainCeiling } from '../../functions/_shared/sync/orchestrator.ts';
+import { invocationCeiling } from '../../functions/_shared/sync/orchestrator.ts';
 import { chaosScenario, pgNetAutoSync, pgNetResponse, SOAK, waitFor } from './harness.ts';
 
 const N = Number(Deno.env.get('CHAOS_BACKLOG_CONNECTIONS') ?? (SOAK ? 5000 : 200));
 // The functions' defaults (runtime.ts): ERP_AUTO_SYNC_DB_CONNECTIONS 100, DB_POOL_MAX 5.
-const CEILING = chainCeiling(100, 5);
+const CEILING = invocationCeiling(100, 5);
 const DB_BUDGET = 100;
 
-chaosScenario('scale', `backlog night: ${N} connections due at once converge under the chain ceiling`, async (ctx) => {
+chaosScenario('scale', `backlog night: ${N} connections due at once converge under the invocation ceiling`, async (ctx) => {
   const { f, sql } = ctx;
   const erps = ['omie', 'conta_azul'] as const;
   const ids: string[] = [];
@@ -24,18 +25,15 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
   }
   const since = await ctx.night(ids);
 
-  // Sample the chains, invocations and database connections while the night runs.
-  let maxChains = 0, maxInvocations = 0, maxDb = 0, maxInFlight = 0, samples = 0;
+  // Sample the invocations and database connections while the night runs.
+  let maxInvocations = 0, maxDb = 0, maxInFlight = 0, samples = 0;
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const [r] = await sql`select
-          (select count(*)::int from public.erp_sync_runs where status = 'running' and handed_on_at is null
-             and started_at >= ${since}) as chains,
           (select count(*)::int from public.erp_sync_runs where status = 'running' and started_at >= ${since}) as invocations,
           (select count(*)::int from pg_stat_activity where application_name = 'erp-auto-sync') as db,
           (select count(*)::int from public.erp_connections where lease_owner is not null and lease_expires_at >= now()) as in_flight`;
-      maxChains = Math.max(maxChains, r.chains);
       maxInvocations = Math.max(maxInvocations, r.invocations);
       maxDb = Math.max(maxDb, r.db);
       maxInFlight = Math.max(maxInFlight, r.in_flight);
@@ -46,7 +44,7 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
 
   const cron = await pgNetResponse(sql, await pgNetAutoSync(sql, ctx.scope, { source: 'cron', concurrency: 4 }));
   ctx.check('the cron call is accepted', cron.status_code === 202, `HTTP ${cron.status_code}`);
-  // Sweeps arrive while the chains run (every 10 minutes in production): they must not multiply the chains.
+  // Sweeps arrive while the chains run (every 10 minutes in production): they must not multiply them.
   const sweeps: string[] = [];
   for (let i = 0; i < 3; i++) {
     await waitFor(async () => {
@@ -80,24 +78,17 @@ chaosScenario('scale', `backlog night: ${N} connections due at once converge und
 
   ctx.check('converged: every connection synced', ids.every((id) => perConn.get(id) === 1), `${perConn.size} of ${N} synced`);
   ctx.check('no run left open', open === 0, `${open} running`);
-  ctx.check(`chains alive never above the ceiling (${CEILING})`, maxChains <= CEILING, `max ${maxChains} over ${samples} samples`);
-  // Two per chain at a hand-over, plus the cron or sweep call itself while it is being admitted or refused (its
-  // own run row is 'running' until it answers; the sweeps here come one at a time).
-  ctx.check(
-    `invocations alive never above two per chain plus the calling cron/sweep (${2 * CEILING + 1})`,
-    maxInvocations <= 2 * CEILING + 1,
-    `max ${maxInvocations}`,
-  );
+  ctx.check(`invocations alive never above the ceiling (${CEILING})`, maxInvocations <= CEILING, `max ${maxInvocations} over ${samples} samples`);
   ctx.check(`database connections of the functions within the budget (${DB_BUDGET})`, maxDb <= DB_BUDGET, `max ${maxDb}`);
-  // The test stack's functions run with ERP_AUTO_SYNC_MAX_IN_FLIGHT = TEST_MAX_IN_FLIGHT: 10 chains × 4 would exceed it.
+  // The test stack's functions run with ERP_AUTO_SYNC_MAX_IN_FLIGHT = TEST_MAX_IN_FLIGHT: 20 invocations × 4 would exceed it.
   ctx.check(`syncs in flight never above the cap (${TEST_MAX_IN_FLIGHT})`, maxInFlight <= TEST_MAX_IN_FLIGHT, `max ${maxInFlight}`);
   ctx.check(
-    'sweeps during the night do not multiply the chains',
-    maxChains <= CEILING,
+    'sweeps during the night do not multiply the invocations',
+    maxInvocations <= CEILING,
     `sweeps: ${sweeps.join(', ')}`,
   );
   ctx.note(
     `${N} due at once → ${runs.length} invocations (${runs.filter((r) => r.source === 'cron').length} cron/sweep calls), ` +
-      `max ${maxChains} chains / ${maxInvocations} invocations / ${maxDb} DB connections / ${maxInFlight} syncs in flight; stopped by ${JSON.stringify(stoppedBy)}`,
+      `max ${maxInvocations} invocations / ${maxDb} DB connections / ${maxInFlight} syncs in flight; stopped by ${JSON.stringify(stoppedBy)}`,
   );
 }, { invariants: { oracleSample: 10, deepScan: false, rls: false } });

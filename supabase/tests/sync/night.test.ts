@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Checkpoint, ErpAdapter, Page, Product } from '../../functions/_shared/adapters/contract.ts';
 import { claimNextDue, countDue, getConnection, liveLeases } from '../../functions/_shared/db/connections.ts';
-import { markHandedOn, openRun } from '../../functions/_shared/db/sync-logs.ts';
+import { closeRun, openRun } from '../../functions/_shared/db/sync-logs.ts';
 import { type EngineDeps, syncConnection } from '../../functions/_shared/sync/engine.ts';
 import { CAP_POLL_MS, executeRun, outOfCpu } from '../../functions/_shared/sync/orchestrator.ts';
 import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
@@ -142,7 +142,7 @@ stackTest('countDue counts the due rows nobody holds', async (env) => {
   }
 });
 
-stackTest('a run row is admitted only under the chain ceiling; a run that handed on no longer counts', async (env) => {
+stackTest('a run row is admitted only under the invocation ceiling; a run counts until it closes', async (env) => {
   const sql = sqlFor(env);
   const ids: string[] = [];
   try {
@@ -157,9 +157,9 @@ stackTest('a run row is admitted only under the chain ceiling; a run that handed
     assert.ok(x && y);
     assert.deepEqual([x.alive, y.alive].sort(), [1, 2], 'two at once count each other');
     assert.equal(await open(), null, 'the ceiling is reached');
-    await markHandedOn(sql as never, x.id);
+    await closeRun(sql as never, x.id, { processed: 0, succeeded: 0, failed: 0, remaining: 1, durationMs: 0, details: {} });
     const z = await open();
-    assert.ok(z, 'the continuation of a chain that handed on is admitted');
+    assert.ok(z, 'a closed run leaves its place');
     assert.equal(z.alive, 2);
   } finally {
     await sql`delete from public.erp_sync_runs where id = any(${ids}::uuid[])`;
@@ -320,6 +320,38 @@ stackTest('workers that start together count each other\'s claims against the CP
     }, { cpuMs: () => 1000 + 200 * started, handOn: () => Promise.resolve(true) });
     assert.ok(summary.processed >= 1 && summary.processed <= 4, `${summary.processed} claimed: claims in flight count, not one claim per worker`);
     assert.equal(summary.stopped_by, 'cpu');
+  });
+});
+
+stackTest('a continuation refused at admission is asked for again at the end, once the run row is closed', async (env) => {
+  await withRun(env, 10, async ({ sql, ids, runId }) => {
+    let started = 0;
+    const deps = testDeps(sql, 'refused-test', () => {
+      started++;
+      return productsOnly(() =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+        })()
+      );
+    });
+    // The CPU rule stops the claims after a few syncs with connections left: the first hand-on is refused (the
+    // invocations alive fill the ceiling), so the invocation asks again at its end, after closing its run row.
+    const asked: string[] = [];
+    const summary = await executeRun(deps, runId, 0, { source: 'cron', connectionIds: ids, concurrency: 2 }, {
+      claimMs: 120_000,
+      maxConcurrency: 2,
+      cpuMs: 2000,
+    }, {
+      cpuMs: () => 1000 + 200 * started,
+      handOn: async () => {
+        const [run] = await sql`select status from public.erp_sync_runs where id = ${runId}`;
+        asked.push(run.status);
+        return asked.length > 1;
+      },
+    });
+    assert.equal(summary.stopped_by, 'cpu');
+    assert.deepEqual(asked, ['running', 'completed'], 'refused while running; asked again once closed');
+    assert.equal(summary.handed_on, true);
   });
 });
 

@@ -157,10 +157,10 @@ export async function failAbandonedRuns(sql: Sql, startedBefore: Date): Promise<
 
 /**
  * Opens a run row: the invocation's admission ticket. Under an advisory lock (so two invocations starting at
- * once count each other), it counts the chains alive (background runs running, not handed on, started after
- * `aliveAfter`; synchronous ops runs are not chains) and opens ours
- * only when they are fewer than `ceiling` (null: always). The count is a statement after the lock, so it sees
- * every run admitted before. Returns our id and how many runs are alive with ours, or null when refused.
+ * once count each other), it counts the invocations alive (background runs still running, started after
+ * `aliveAfter`; synchronous ops runs are not counted) and opens ours only when they are fewer than `ceiling`
+ * (null: always). The count is a statement after the lock, so it sees every run admitted before. Returns our id
+ * and how many runs are alive with ours, or null when refused.
  */
 export async function openRun(
   sql: Sql,
@@ -176,18 +176,13 @@ export async function openRun(
   return await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended('erp-auto-sync:admission', 0))`;
     const [{ n }] = await tx`select count(*)::int as n from public.erp_sync_runs
-                             where status = 'running' and not dry_run and handed_on_at is null and source <> 'ops'
+                             where status = 'running' and not dry_run and source <> 'ops'
                                and started_at > ${r.aliveAfter ?? new Date(0)}`;
     if (r.ceiling != null && n >= r.ceiling) return null;
     const [row] = await tx`insert into public.erp_sync_runs (source, parent_run_id, dry_run, recovered)
                            values (${r.source}, ${r.parentRunId}, ${r.dryRun}, ${r.recovered}) returning id`;
     return { id: row.id as string, alive: n + 1 };
   }) as { id: string; alive: number } | null;
-}
-
-/** The run has handed the rest of its night to a continuation: it no longer counts as its chain. */
-export async function markHandedOn(sql: Sql, id: string): Promise<void> {
-  await sql`update public.erp_sync_runs set handed_on_at = now() where id = ${id}`;
 }
 
 export async function closeRun(

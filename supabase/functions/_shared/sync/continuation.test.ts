@@ -27,3 +27,10 @@ Deno.test('without a configured secret no continuation is attempted', async () =
   assert.equal(await continueRun({ baseUrl: 'http://api.local', secret: undefined, fetch: fakeFetch }, 'run-1'), false);
   assert.equal(called, false);
 });
+
+Deno.test('a continuation refused at admission (202, accepted: false) is reported as not started', async () => {
+  const answer = (body: unknown) => (() => Promise.resolve(Response.json(body, { status: 202 }))) as unknown as typeof fetch;
+  const env = { baseUrl: 'http://api.local', secret: 's' };
+  assert.equal(await continueRun({ ...env, fetch: answer({ run_id: null, accepted: false }) }, 'run-1'), false);
+  assert.equal(await continueRun({ ...env, fetch: answer({ run_id: 'run-2', accepted: true }) }, 'run-1'), true);
+});

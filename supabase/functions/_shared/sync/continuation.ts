@@ -15,7 +15,10 @@ export function continuationEnv(): ContinuationEnv {
   return { baseUrl: Deno.env.get('SUPABASE_URL'), secret: Deno.env.get('ERP_AUTO_SYNC_SECRET') };
 }
 
-/** Starts another background invocation continuing `runId`; false when it could not be started. */
+/**
+ * Starts another background invocation continuing `runId`; false when it could not be started or admission
+ * refused it (`accepted: false`: the invocations alive fill the ceiling).
+ */
 export async function continueRun(env: ContinuationEnv, runId: string, concurrency?: number): Promise<boolean> {
   if (!env.baseUrl || !env.secret) return false;
   try {
@@ -25,9 +28,13 @@ export async function continueRun(env: ContinuationEnv, runId: string, concurren
       body: JSON.stringify({ source: 'cron', continuation_of: runId, ...(concurrency ? { concurrency } : {}) }),
       signal: AbortSignal.timeout(15_000),
     });
-    await res.body?.cancel();
-    if (!res.ok) console.error(`erp-auto-sync: continuation answered ${res.status}`);
-    return res.ok;
+    if (!res.ok) {
+      await res.body?.cancel();
+      console.error(`erp-auto-sync: continuation answered ${res.status}`);
+      return false;
+    }
+    const answer = await res.json().catch(() => null) as { accepted?: boolean } | null;
+    return answer?.accepted !== false;
   } catch (e) {
     // The nightly sweep job picks up whatever is still due.
     console.error('erp-auto-sync: continuation failed:', e instanceof Error ? e.message : e);

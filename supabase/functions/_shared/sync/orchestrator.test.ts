@@ -1,9 +1,8 @@
-// The orchestrator's decisions (pure): the chain ceiling, when to stop claiming (wall clock, CPU), how many
+// The orchestrator's decisions (pure): the invocation ceiling, when to stop claiming (wall clock, CPU), how many
 // chains a cron or sweep call starts, when to hand on; and a backlog night replayed on a fake clock with
-// exactly those rules, which converges with a bounded number of chains.
+// exactly those rules, which converges with a bounded number of invocations alive.
 import assert from 'node:assert/strict';
 import {
-  chainCeiling,
   chainsToStart,
   claimVerdict,
   CPU_STOP,
@@ -11,16 +10,17 @@ import {
   cpuPerSync,
   type HandOnMoment,
   handOnWhen,
+  invocationCeiling,
   outOfCpu,
   shouldHandOn,
   syncDeadline,
 } from './orchestrator.ts';
 
-Deno.test('the chain ceiling follows the database connection budget (two invocations per chain at a hand-over)', () => {
-  assert.equal(chainCeiling(100, 5), 10);
-  assert.equal(chainCeiling(60, 5), 6);
-  assert.equal(chainCeiling(9, 5), 1);
-  assert.equal(chainCeiling(0, 5), 1, 'always one chain');
+Deno.test('the invocation ceiling follows the database connection budget (one pool per invocation alive)', () => {
+  assert.equal(invocationCeiling(100, 5), 20);
+  assert.equal(invocationCeiling(60, 5), 12);
+  assert.equal(invocationCeiling(9, 5), 1);
+  assert.equal(invocationCeiling(0, 5), 1, 'always one invocation');
 });
 
 Deno.test('every sync of an invocation stops before the wall clock, leaving time to close', () => {
@@ -47,14 +47,14 @@ Deno.test('claiming stops at the claim budget, at the CPU budget, or at a fixed 
   assert.equal(cpuPerSync(900, 6), 150);
 });
 
-Deno.test('a cron or sweep call sizes the fan-out from the free due rows and the chains alive', () => {
+Deno.test('a cron or sweep call sizes the fan-out from the free due rows and the invocations alive', () => {
   const base = { perInvocation: 8, ceiling: 10 };
   assert.equal(chainsToStart({ ...base, freeDue: 0, alive: 1 }), 0);
   assert.equal(chainsToStart({ ...base, freeDue: 8, alive: 1 }), 0, 'a small night is one chain');
   assert.equal(chainsToStart({ ...base, freeDue: 20, alive: 1 }), 2);
   assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 1 }), 9, 'a backlog: up to the ceiling');
-  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 10 }), 0, 'chains alive count: a sweep adds none');
-  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 7 }), 3, 'a sweep refills dead chains');
+  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 10 }), 0, 'invocations alive count: a sweep adds none');
+  assert.equal(chainsToStart({ ...base, freeDue: 5000, alive: 7 }), 3, 'a sweep refills what ended');
 });
 
 Deno.test('an invocation hands on when free work is left and it made progress, once, and not for given ids', () => {
@@ -94,42 +94,46 @@ Deno.test('the syncs in flight stop at 85 % of the CPU budget (the claims stoppe
 
 /**
  * A night on a fake clock, with the orchestrator's rules and nothing else: the cron call at 0, a sweep every
- * 10 minutes, admission under the ceiling, fan-out, claim budget, hand-on at the budget, syncs of fixed length.
+ * 10 minutes, admission of every invocation under the ceiling, fan-out, claim budget, hand-on at the budget
+ * (refused at admission: asked again at the invocation's end, after its run row closed), syncs of fixed length.
  */
 function night(o: { due: number; ceiling: number; perInvocation: number; concurrency: number; syncMs: number; claimMs: number }) {
   const HOP_MS = 500;
   let free = o.due;
   let t = 0;
-  let chains = 0, invocations = 0, started = 0, refused = 0, maxChains = 0, maxInvocations = 0;
+  let invocations = 0, started = 0, refused = 0, refusedContinuations = 0, maxInvocations = 0;
   type Ev = { t: number; run: () => void };
   const queue: Ev[] = [];
   const at = (when: number, run: () => void) => {
     queue.push({ t: when, run });
     queue.sort((a, b) => a.t - b.t);
   };
-  const start = (head: boolean) => {
-    if (chains >= o.ceiling) return void refused++;
-    chains++, invocations++, started++;
-    maxChains = Math.max(maxChains, chains);
+  const start = (head: boolean): boolean => {
+    if (invocations >= o.ceiling) {
+      refused++;
+      if (!head) refusedContinuations++;
+      return false;
+    }
+    invocations++, started++;
     maxInvocations = Math.max(maxInvocations, invocations);
     const t0 = t;
     if (head) {
-      const extra = chainsToStart({ freeDue: free, alive: chains, perInvocation: o.perInvocation, ceiling: o.ceiling });
+      const extra = chainsToStart({ freeDue: free, alive: invocations, perInvocation: o.perInvocation, ceiling: o.ceiling });
       for (let i = 0; i < extra; i++) at(t + HOP_MS, () => start(false));
     }
-    let taken = 0, handedOn = false;
+    let taken = 0, handedOn = false, asked = false;
     const end = () => {
-      invocations--;
-      if (!handedOn) chains--;
+      invocations--; // the run row closes, then the hand-on at the end is sent
+      const again = handOnWhen({ at: 'end', handedOn, stoppedEarly: 0 }) === 'now';
+      if (again && shouldHandOn({ freeDue: free, taken, handedOn: false, restricted: false })) at(t + HOP_MS, () => start(false));
     };
     const round = () => {
       const verdict = claimVerdict({ elapsedMs: t - t0, cpuMs: 0, cpuPerSyncMs: 0, inFlight: 0, taken, limits: { claimMs: o.claimMs } });
       const n = verdict === 'claim' ? Math.min(o.concurrency, free) : 0;
       if (n === 0) {
-        if (shouldHandOn({ freeDue: free, taken, handedOn, restricted: false })) {
-          handedOn = true;
-          chains--;
-          at(t + HOP_MS, () => start(false));
+        if (!asked && shouldHandOn({ freeDue: free, taken, handedOn, restricted: false })) {
+          asked = true;
+          at(t + HOP_MS, () => (handedOn = start(false)));
         }
         // the syncs in flight finish after the hand-on
         return at(t + (verdict === 'claim' ? 0 : o.syncMs), end);
@@ -139,6 +143,7 @@ function night(o: { due: number; ceiling: number; perInvocation: number; concurr
       at(t + o.syncMs, round);
     };
     round();
+    return true;
   };
   at(0, () => start(true));
   for (let s = 5 * 60_000; s < 6 * 3600_000; s += 10 * 60_000) at(s, () => free > 0 && start(true));
@@ -149,27 +154,28 @@ function night(o: { due: number; ceiling: number; perInvocation: number; concurr
     ev.run();
     if (free === 0 && doneAt < 0) doneAt = t;
   }
-  return { free, doneAt, maxChains, maxInvocations, started, refused, chainsLeft: chains, invocationsLeft: invocations };
+  return { free, doneAt, maxInvocations, started, refused, refusedContinuations, invocationsLeft: invocations };
 }
 
-Deno.test('a backlog night (5,000 due at once) converges with the chains under the ceiling', () => {
-  const r = night({ due: 5000, ceiling: 10, perInvocation: 8, concurrency: 4, syncMs: 2000, claimMs: 120_000 });
+Deno.test('a backlog night (5,000 due at once) converges with the invocations alive under the ceiling', () => {
+  const r = night({ due: 5000, ceiling: 20, perInvocation: 8, concurrency: 4, syncMs: 2000, claimMs: 120_000 });
   assert.equal(r.free, 0, 'everything was claimed');
-  assert.equal(r.chainsLeft, 0);
   assert.equal(r.invocationsLeft, 0);
-  assert.ok(r.maxChains <= 10, `chains ${r.maxChains}`);
-  assert.ok(r.maxInvocations <= 20, `invocations at once ${r.maxInvocations} (two per chain at a hand-over)`);
-  // 5,000 syncs × 2 s over 10 chains × 4 slots = 250 s of claiming, plus hops: well inside the first half hour.
+  assert.ok(r.maxInvocations <= 20, `invocations at once ${r.maxInvocations}`);
+  // 5,000 syncs × 2 s over 20 invocations × 4 slots = 125 s of claiming, plus hops: well inside the first half hour.
   assert.ok(r.doneAt < 30 * 60_000, `done at ${r.doneAt} ms`);
   // Invocations: each chain hands on every 120 s; nothing multiplies.
-  assert.ok(r.started <= 10 * Math.ceil(r.doneAt / 120_000 + 1) + 40, `started ${r.started}`);
+  assert.ok(r.started <= 20 * Math.ceil(r.doneAt / 120_000 + 1) + 40, `started ${r.started}`);
 });
 
-Deno.test('a night that outlasts the sweeps never grows past the ceiling', () => {
-  // 60 s syncs: the night lasts hours, a sweep comes every 10 minutes and finds the chains alive.
+Deno.test('a night that outlasts the sweeps never grows past the ceiling; a refused hand-on is asked again at the end', () => {
+  // 60 s syncs: the night lasts hours and a sweep every 10 minutes finds the invocations alive; a head's
+  // continuation finds the ceiling full and is refused, then sent again when that head ends.
   const r = night({ due: 5000, ceiling: 6, perInvocation: 8, concurrency: 4, syncMs: 60_000, claimMs: 120_000 });
-  assert.ok(r.maxChains <= 6, `chains ${r.maxChains}`);
-  assert.ok(r.maxInvocations <= 12, `invocations at once ${r.maxInvocations}`);
-  assert.ok(r.refused > 0, 'sweeps were refused while the chains were full');
-  assert.equal(r.free, 0);
+  assert.ok(r.maxInvocations <= 6, `invocations at once ${r.maxInvocations}`);
+  assert.ok(r.refusedContinuations > 0, 'continuations were refused while the invocations were full');
+  // Without the hand-on at the end only the sweeps would restart the chains: 6 invocations × 8 syncs every
+  // 10 minutes, 17 h for 5,000, past the 6 h this night is given.
+  assert.equal(r.free, 0, 'the night still converged');
+  assert.equal(r.invocationsLeft, 0);
 });

@@ -1,21 +1,24 @@
 /**
  * The nightly orchestrator behind erp-auto-sync, for one invocation:
  *   recover (stale running logs → 'interrupted', expired leases released) → admission: open an erp_sync_runs row
- *   unless the chains alive already fill the ceiling → workers (bounded concurrency) claim due connections one
+ *   unless the invocations alive already fill the ceiling → workers (bounded concurrency) claim due connections one
  *   at a time and sync each, every sync with a deadline under the invocation's wall clock → when the claim
  *   budget (wall clock or CPU) is spent: hand the rest of the night to a continuation at once, let the syncs in
  *   flight finish → close the run.
  *
- * A chain is a sequence of invocations, each continuing the previous one; its run row counts it until it hands
- * on (handed_on_at). The cron call and each sweep start as many chains as the free due rows need, minus the
- * chains alive, under the ceiling set by the database connection budget: a backlog night converges, it never
- * multiplies. The decisions are pure functions below (tested on a fake clock); the effects are in executeRun.
+ * A chain is a sequence of invocations, each continuing the previous one. Every invocation holds a database pool
+ * until it ends, its syncs in flight included, so admission counts every background run row still running (the
+ * chains' heads and the tails still finishing their syncs) under the ceiling set by the database connection
+ * budget. A continuation refused there is asked for again when the invocation ends, after its own run row
+ * closed. The cron call and each sweep start as many chains as the free due rows need, minus the invocations
+ * alive: a backlog night converges, it never multiplies. The decisions are pure functions below (tested on a
+ * fake clock); the effects are in executeRun.
  * A dry run lists what would run and writes nothing.
  */
 import pLimit from 'p-limit';
 import type { Sql } from '../db/client.ts';
 import { claimNextDue, countDue, listDue, liveLeases, releaseExpiredLeases } from '../db/connections.ts';
-import { closeRun, failAbandonedRuns, interruptStaleLogs, markHandedOn, openRun } from '../db/sync-logs.ts';
+import { closeRun, failAbandonedRuns, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
 import { type EngineDeps, persistently, type SyncOutcome, syncConnection } from './engine.ts';
 
 export interface RunRequest {
@@ -64,7 +67,7 @@ export interface InvocationLimits {
   maxConcurrency: number;
   /** Syncs in flight at most, all chains together (live leases): the night's parallelism; see claimNextDue. */
   maxInFlight?: number;
-  /** Chains alive at most (background invocations); see chainCeiling. */
+  /** Background invocations alive at most; see invocationCeiling. */
   ceiling: number;
   /** Connections one invocation is expected to get through: sizes the fan-out. */
   perInvocation: number;
@@ -75,11 +78,11 @@ export interface InvocationLimits {
 // --- pure decisions ----------------------------------------------------------------------------------------
 
 /**
- * How many chains may be alive: each holds up to `poolPerIsolate` database connections, and for a moment two
- * invocations of a chain overlap (the one finishing its syncs in flight and its continuation).
+ * How many background invocations may be alive at once: each holds up to `poolPerIsolate` database connections
+ * until it ends, whether it still claims (a chain's head) or only finishes its syncs in flight (a tail).
  */
-export function chainCeiling(dbConnections: number, poolPerIsolate: number): number {
-  return Math.max(1, Math.floor(dbConnections / (2 * Math.max(1, poolPerIsolate))));
+export function invocationCeiling(dbConnections: number, poolPerIsolate: number): number {
+  return Math.max(1, Math.floor(dbConnections / Math.max(1, poolPerIsolate)));
 }
 
 /** The deadline of every sync of an invocation that started at `startedAt` (epoch ms). */
@@ -127,7 +130,7 @@ export function cpuPerSync(cpuSinceFirstClaimMs: number, finished: number): numb
 
 /**
  * How many more chains a cron or sweep call starts besides itself: as many as the free due rows need (one per
- * `perInvocation`), minus the chains alive (this one included), under the ceiling.
+ * `perInvocation`), minus the invocations alive (this one included), under the ceiling.
  */
 export function chainsToStart(s: { freeDue: number; alive: number; perInvocation: number; ceiling: number }): number {
   const wanted = Math.min(s.ceiling, Math.ceil(s.freeDue / Math.max(1, s.perInvocation)));
@@ -156,8 +159,9 @@ export function shouldHandOn(
  *   invocation's syncs ended, at once if half already did. At the CPU budget its syncs are young: waiting for half
  *   keeps about two invocations of a chain (and their database pools) alive, not a new one every few connections;
  * - a sync ends while the invocation waits for half: at once when half ended;
- * - the invocation ends: if it never handed on, or again if some of its syncs stopped early (their connections
- *   are still due, and its continuation may have ended while they were leased here).
+ * - the invocation ends: if it never handed on (or its continuation was refused at admission), or again if some
+ *   of its syncs stopped early (their connections are still due, and its continuation may have ended while they
+ *   were leased here). That hand-on is sent after the run row closed, so it never waits for its own slot.
  * Whether anything is left to hand on is shouldHandOn's question, asked at that moment.
  */
 export type HandOnMoment =
@@ -272,20 +276,19 @@ export async function executeRun(
   // Without a way to hand on (ops runs, runs on given ids) nothing is handed on.
   const restricted = !hooks.handOn;
 
-  // Hands on at most once, as soon as the decision is made (not after the syncs in flight end); `again` at the end,
-  // when handOnWhen says a second hand-on is due.
+  // While it claims, an invocation asks for its continuation at most once, as soon as the decision is made (not
+  // after the syncs in flight end). Refused at admission (the invocations alive fill the ceiling), it asks again
+  // only at its end.
   let handing: Promise<void> | null = null;
-  const handOnIfDue = (again = false) => {
+  const handOnIfDue = () => {
     if (handing || !hooks.handOn) return handing;
     handing = (async () => {
       const freeDue = await countDue(deps.sql, deps.now(), req.connectionIds).catch(() => 0);
-      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn: handedOn && !again, restricted })) {
+      if (!shouldHandOn({ freeDue, taken: taken.size, capBlocked, handedOn, restricted })) {
         handing = null;
         return;
       }
-      handedOn = true;
-      await markHandedOn(deps.sql, runId).catch(() => {});
-      await hooks.handOn!();
+      handedOn = await hooks.handOn!();
     })();
     return handing;
   };
@@ -394,13 +397,11 @@ export async function executeRun(
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => limit(worker)));
   await handing;
-  // Admission keeps the chains under the ceiling whatever is handed on here.
-  if (handOnWhen({ at: 'end', handedOn, stoppedEarly }) === 'now') {
-    handing = null;
-    await handOnIfDue(true);
-  }
 
   const remaining = await persistently(() => countDue(deps.sql, deps.now(), req.connectionIds));
+  // The hand-on at the end is decided now and sent once the run row is closed (admission no longer counts us).
+  const handOnAtEnd = handOnWhen({ at: 'end', handedOn, stoppedEarly }) === 'now' &&
+    shouldHandOn({ freeDue: remaining, taken: taken.size, capBlocked, handedOn: false, restricted });
   const summary: RunSummary = {
     run_id: runId,
     processed: results.length,
@@ -410,7 +411,7 @@ export async function executeRun(
     duration_ms: Math.round(performance.now() - t0),
     recovered,
     stopped_by: stoppedBy,
-    handed_on: handedOn,
+    handed_on: handedOn || handOnAtEnd,
     results,
   };
   await persistently(() => closeRun(deps.sql, runId, {
@@ -423,11 +424,12 @@ export async function executeRun(
       source: req.source,
       concurrency,
       stopped_by: stoppedBy,
-      handed_on: handedOn,
+      handed_on: summary.handed_on,
       cpu_ms: Math.round(cpu()),
       statuses: countBy(results.map((r) => r.status)),
     },
   }));
+  if (handOnAtEnd) summary.handed_on = (await hooks.handOn!()) || handedOn;
   return summary;
 }
 

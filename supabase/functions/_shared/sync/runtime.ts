@@ -9,8 +9,8 @@
  *   ERP_AUTO_SYNC_MAX_CONCURRENCY  upper bound for the body's `concurrency` (default 32; the cron sends 16)
  *   ERP_AUTO_SYNC_MAX_IN_FLIGHT    syncs in flight at most, all invocations together (default 160): the night's
  *                                  parallelism; a claim waits while that many connections hold a live lease
- *   ERP_AUTO_SYNC_DB_CONNECTIONS   database connections the chains may use together (default 100); the chain
- *                                  ceiling is this / (2 × DB_POOL_MAX), see orchestrator.ts chainCeiling
+ *   ERP_AUTO_SYNC_DB_CONNECTIONS   database connections the background invocations may use together (default
+ *                                  100): at most this / DB_POOL_MAX of them are alive, see invocationCeiling
  *   ERP_AUTO_SYNC_PER_INVOCATION   connections one invocation is expected to take: sizes the fan-out
  *                                  (default 8); also the cap when the CPU cannot be measured
  *   ERP_SYNC_MANUAL_COOLDOWN_SECONDS  minimum time between two manual syncs of one connection (default 300)
@@ -20,7 +20,7 @@ import { db } from '../db/client.ts';
 import { importNfeDocuments } from '../nfe/import.ts';
 import { adapterFor } from './adapter-context.ts';
 import type { EngineDeps } from './engine.ts';
-import { chainCeiling, type InvocationLimits } from './orchestrator.ts';
+import { type InvocationLimits, invocationCeiling } from './orchestrator.ts';
 import { httpTrigger } from './triggers.ts';
 
 function envNumber(name: string, fallback: number): number {
@@ -76,7 +76,7 @@ export function backgroundLimits(): InvocationLimits {
     cpuMs: cpuClock.measurable ? settings.cpuMs : undefined,
     maxConcurrency: settings.maxConcurrency,
     maxInFlight: settings.maxInFlight,
-    ceiling: chainCeiling(settings.dbConnections, poolPerIsolate()),
+    ceiling: invocationCeiling(settings.dbConnections, poolPerIsolate()),
     perInvocation: settings.perInvocation,
     maxConnections: cpuClock.measurable ? undefined : settings.perInvocation,
   };
