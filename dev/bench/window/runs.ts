@@ -1,6 +1,6 @@
 /**
  * One measured night, in invocation processes: our design (cron fan-out, continuations, sweeps, admission under the
- * chain ceiling and wall-limit kills, replayed on the virtual clock) or the naive single pass; results from the logs.
+ * invocation ceiling and wall-limit kills, replayed on the virtual clock) or the naive single pass; results from the logs.
  */
 import type postgres from 'postgres';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';

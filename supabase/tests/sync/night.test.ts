@@ -1,6 +1,6 @@
 // The night at scale, on the stack's database (issue 14): a sync stops at its deadline or at the invocation's CPU
 // budget (checkpoint saved, log 'interrupted', lease released, still due) and the next sync resumes from the
-// checkpoint; countDue leaves leased rows out; the run row is an admission ticket under the chain ceiling; the
+// checkpoint; countDue leaves leased rows out; the run row is an admission ticket under the invocation ceiling; the
 // claim respects the in-flight cap, and an invocation held back by it waits and hands the night on.
 import assert from 'node:assert/strict';
 import type { Checkpoint, ErpAdapter, Page, Product } from '../../functions/_shared/adapters/contract.ts';

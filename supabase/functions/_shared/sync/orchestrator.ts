@@ -191,8 +191,8 @@ export async function recover(sql: Sql, now: Date, leaseSeconds: number): Promis
 }
 
 /**
- * Recovery, then the run row. Background invocations are admitted under the chain ceiling (null = refused);
- * ops runs always are. `alive` counts the chains alive with this one.
+ * Recovery, then the run row. Background invocations are admitted under the invocation ceiling (null =
+ * refused); ops runs always are. `alive` counts the invocations alive with this one.
  */
 export async function openAutoSyncRun(
   sql: Sql,
