@@ -157,7 +157,7 @@ export function shouldHandOn(
  * When an invocation hands the rest of the night on, at each moment that can decide it:
  * - a worker stops claiming: at the claim budget (or the fixed cap) at once; at the CPU budget once half of the
  *   invocation's syncs ended, at once if half already did. At the CPU budget its syncs are young: waiting for half
- *   keeps about two invocations of a chain (and their database pools) alive, not a new one every few connections;
+ *   starts fewer invocations (each with its database pool) than one every few connections would;
  * - a sync ends while the invocation waits for half: at once when half ended;
  * - the invocation ends: if it never handed on (or its continuation was refused at admission), or again if some
  *   of its syncs stopped early (their connections are still due, and its continuation may have ended while they
