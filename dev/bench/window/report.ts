@@ -233,8 +233,8 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
     ['ideal bound (documented limits)', `${min(a.main.ideal?.idealMs)} = max(rate-limit bound ${min(a.main.ideal?.rateBoundMs)}, concurrency bound ${min(a.main.ideal?.concurrencyBoundMs)})`],
     ['ideal / actual', `${f(a.main.ratio, 2)} (vs the adapters' own pacing: ${f(a.main.ratioPolicy, 2)})`],
     ['invocations', `${a.main.invocations.count} (${a.main.invocations.killed} killed at the wall limit)`],
-    ...(r.nights.main.chains
-      ? [['invocations alive (ceiling)', `max ${r.nights.main.chains.maxAlive} of ${r.nights.main.chains.ceiling}; ${r.nights.main.chains.refused} invocations refused at admission; at most ${r.nights.main.chains.maxDbConnections} database connections open at once`]]
+    ...(r.nights.main.admission
+      ? [['invocations alive (ceiling)', `max ${r.nights.main.admission.maxAlive} of ${r.nights.main.admission.ceiling}; ${r.nights.main.admission.refused} invocations refused at admission; at most ${r.nights.main.admission.maxDbConnections} database connections open at once`]]
       : []),
     ['syncs in flight per invocation', `mean ${f(a.main.inFlight.mean, 2)}, max ${a.main.inFlight.max} (configured concurrency ${a.main.inFlight.configured})`],
     ['claims', `${a.main.claims.total}, of which ${a.main.claims.empty} came back empty; of the claims an invocation's workers fire together at its start, ${f(a.main.claims.startEmptyShare * 100, 0)} % came back empty although connections were claimable (each such worker waits for one of its invocation's syncs to end, then claims again)`],

@@ -114,7 +114,7 @@ export interface NightResult {
    * Our design: the invocation ceiling, the most invocations alive at once, the invocations refused at admission, and the
    * most database connections the invocations held open at once (pg_stat_activity, sampled every 200 ms).
    */
-  chains?: { ceiling: number; maxAlive: number; refused: number; maxDbConnections: number };
+  admission?: { ceiling: number; maxAlive: number; refused: number; maxDbConnections: number };
 }
 
 function mergeMetrics(into: Map<string, ConnMetrics>, list: ConnMetrics[]) {
@@ -429,7 +429,7 @@ export async function runOurs(ctx: RunContext, o: DesignOptions): Promise<NightR
     conns: results,
     realMs,
     stoppedAtHorizon,
-    chains: { ceiling: o.ceiling, maxAlive, refused, maxDbConnections },
+    admission: { ceiling: o.ceiling, maxAlive, refused, maxDbConnections },
   };
 }
 

@@ -300,24 +300,30 @@ stackTest('an invocation whose syncs stopped early hands on again, even after it
   });
 });
 
+/** Engine dependencies whose syncs land one page of products and end; `started()` counts the syncs begun. */
+function onePageSyncs(sql: ReturnType<typeof sqlFor>, owner: string) {
+  let started = 0;
+  const deps = testDeps(sql, owner, () => {
+    started++;
+    return productsOnly(() =>
+      (async function* (): AsyncIterable<Page<Product>> {
+        yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+      })()
+    );
+  });
+  return { deps, started: () => started };
+}
+
 stackTest('workers that start together count each other\'s claims against the CPU budget', async (env) => {
   await withRun(env, 10, async ({ sql, ids, runId }) => {
-    let started = 0;
-    const deps = testDeps(sql, 'claiming-test', () => {
-      started++;
-      return productsOnly(() =>
-        (async function* (): AsyncIterable<Page<Product>> {
-          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
-        })()
-      );
-    });
+    const { deps, started } = onePageSyncs(sql, 'claiming-test');
     // 1,000 ms spent; each sync costs 200. The rule (80 % of 2,000 = 1,600; 150 per sync before any finished)
     // fits 4 claims: 1,000 + 4 × 150 = 1,600. Sixteen workers start at once.
     const summary = await executeRun(deps, runId, 0, { source: 'cron', connectionIds: ids, concurrency: 16 }, {
       claimMs: 120_000,
       maxConcurrency: 16,
       cpuMs: 2000,
-    }, { cpuMs: () => 1000 + 200 * started, handOn: () => Promise.resolve(true) });
+    }, { cpuMs: () => 1000 + 200 * started(), handOn: () => Promise.resolve(true) });
     assert.ok(summary.processed >= 1 && summary.processed <= 4, `${summary.processed} claimed: claims in flight count, not one claim per worker`);
     assert.equal(summary.stopped_by, 'cpu');
   });
@@ -325,15 +331,7 @@ stackTest('workers that start together count each other\'s claims against the CP
 
 stackTest('a continuation refused at admission is asked for again at the end, once the run row is closed', async (env) => {
   await withRun(env, 10, async ({ sql, ids, runId }) => {
-    let started = 0;
-    const deps = testDeps(sql, 'refused-test', () => {
-      started++;
-      return productsOnly(() =>
-        (async function* (): AsyncIterable<Page<Product>> {
-          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
-        })()
-      );
-    });
+    const { deps, started } = onePageSyncs(sql, 'refused-test');
     // The CPU rule stops the claims after a few syncs with connections left: the first hand-on is refused (the
     // invocations alive fill the ceiling), so the invocation asks again at its end, after closing its run row.
     const asked: string[] = [];
@@ -342,7 +340,7 @@ stackTest('a continuation refused at admission is asked for again at the end, on
       maxConcurrency: 2,
       cpuMs: 2000,
     }, {
-      cpuMs: () => 1000 + 200 * started,
+      cpuMs: () => 1000 + 200 * started(),
       handOn: async () => {
         const [run] = await sql`select status from public.erp_sync_runs where id = ${runId}`;
         asked.push(run.status);
