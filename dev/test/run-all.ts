@@ -20,6 +20,7 @@ interface Outcome {
   skipped: number;
   seconds: number;
   note?: string;
+  failures?: string[];
 }
 
 const args = Deno.args;
@@ -187,5 +188,8 @@ for (const o of outcomes) {
 const passed = outcomes.reduce((s, o) => s + o.passed, 0);
 const failed = outcomes.reduce((s, o) => s + o.failed, 0);
 const skipped = outcomes.reduce((s, o) => s + o.skipped, 0);
+for (const o of outcomes) {
+  for (const name of o.failures ?? []) console.log(`failed in ${o.runner}: ${name}`);
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 Deno.exit(failed > 0 ? 1 : 0);

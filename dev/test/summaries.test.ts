@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { denoSummary, pgTapSummary, runnerSummary } from './summaries.ts';
+import { denoFailures, denoSummary, pgTapSummary, runnerSummary } from './summaries.ts';
 import { changedSql } from './test-stack.ts';
 
 Deno.test('runner summaries: a step that reports no test fails; skipped counts are kept', () => {
@@ -40,6 +40,32 @@ Deno.test('runner summaries: a step that reports no test fails; skipped counts a
   const tap = pgTapSummary('1..4\nok 1 - a\nok 2 - b # SKIP no cron\nnot ok 3 - c\n', 0);
   assert.deepEqual([tap.passed, tap.failed, tap.skipped], [1, 2, 1], 'a short plan counts as a failure');
   assert.equal(pgTapSummary('', 0).failed, 1, 'no plan');
+});
+
+Deno.test('deno test: the failed tests it lists under FAILURES are named in the counts', () => {
+  // The tail of a real `deno test` report (2.9), colours already stripped by exec().
+  const report = [
+    'group ... inner fails => ./a_test.ts:3:43',
+    'error: Error: x',
+    '',
+    ' FAILURES ',
+    '',
+    'one fails => ./a_test.ts:1:6',
+    'group ... inner fails => ./a_test.ts:3:43',
+    '',
+    'FAILED | 1 passed | 2 failed (1 step) (11ms)',
+    '',
+    'error: Test failed',
+  ].join('\n');
+  assert.deepEqual(denoFailures(report), [
+    'one fails => ./a_test.ts:1:6',
+    'group ... inner fails => ./a_test.ts:3:43',
+  ]);
+  assert.deepEqual(denoSummary(report, 1).failures, [
+    'one fails => ./a_test.ts:1:6',
+    'group ... inner fails => ./a_test.ts:3:43',
+  ]);
+  assert.deepEqual(denoFailures('ok | 3 passed | 0 failed (1s)\n'), []);
 });
 
 Deno.test('fresh database: an applied SQL file whose checksum changed is detected', () => {

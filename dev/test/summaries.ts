@@ -9,6 +9,8 @@ export interface Counts {
   failed: number;
   skipped: number;
   note?: string;
+  /** Names of the failed tests, where the runner lists them (printed again under the summary). */
+  failures?: string[];
 }
 
 /** A test step's counts with the two rules above applied. */
@@ -32,7 +34,26 @@ export function denoSummary(text: string, exitCode: number): Counts {
     return settle({ passed: 0, failed: 0, skipped: 0, note: 'could not read the deno test summary' }, 1);
   }
   const n = (word: string) => Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
-  return settle({ passed: n('passed'), failed: n('failed'), skipped: n('ignored') }, exitCode);
+  const c: Counts = { passed: n('passed'), failed: n('failed'), skipped: n('ignored') };
+  const failures = denoFailures(text);
+  if (failures.length) c.failures = failures;
+  return settle(c, exitCode);
+}
+
+/**
+ * The tests `deno test` lists under its ` FAILURES ` heading ("name => ./file.ts:12:6"), in order. A long
+ * run's log is read from its tail, so the names are worth repeating under the summary.
+ */
+export function denoFailures(text: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findLastIndex((l) => l.trim() === 'FAILURES');
+  if (start < 0) return [];
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/^(?:ok|FAILED) \| \d+ passed/.test(l.trim())) break;
+    if (l.includes(' => ')) out.push(l.trim());
+  }
+  return out;
 }
 
 /** One pgTAP file's TAP output: plan, ok / not ok, `# SKIP` directives; a short plan counts as failures. */
