@@ -89,6 +89,37 @@ export function toAppError(e: unknown): AppError {
   return new AppError('internal', 'INTERNAL', message, { cause: e });
 }
 
+// --- the database's own failures ----------------------------------------------------------------------------
+
+const code = (
+  e: unknown,
+) => (typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined);
+
+/**
+ * PostgreSQL ended the session (SQLSTATE 57P01 admin_shutdown: a restart or pg_terminate_backend; 57P02
+ * crash_shutdown; 57P03 cannot_connect_now, while it starts): the statement and its transaction rolled back.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function sessionEnded(e: unknown): boolean {
+  const c = code(e);
+  return c === '57P01' || c === '57P02' || c === '57P03';
+}
+
+/** postgres.js's codes for a database it cannot reach or that dropped the connection. */
+const CONNECTION_LOST = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/** The database was unreachable for a moment (ended session or lost connection): the same call may succeed later. */
+export function databaseUnavailable(e: unknown): boolean {
+  return sessionEnded(e) || CONNECTION_LOST.has(code(e) ?? '');
+}
+
 // --- secret redaction -------------------------------------------------------------------------------------
 
 const registered = new Set<string>();

@@ -9,7 +9,7 @@ import { withCors } from '../_shared/api/cors.ts';
 import { errorResponse, json, parseJsonBody } from '../_shared/api/respond.ts';
 import { requireUser } from '../_shared/auth/user-jwt.ts';
 import { listConnections, setAutoSync, UpdateAutoSyncBody } from '../_shared/connections/service.ts';
-import { db } from '../_shared/db/client.ts';
+import { db, retryOnSessionEnd } from '../_shared/db/client.ts';
 import { AppError } from '../_shared/errors.ts';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -27,9 +27,12 @@ export async function handler(req: Request): Promise<Response> {
       );
     }
     const { userId } = await requireUser(req);
-    if (req.method === 'GET') return json(await listConnections(db(), userId), 200, NO_STORE);
+    // A read, or setting a flag to a value: both sent again when a database restart ended their session.
+    if (req.method === 'GET') {
+      return json(await retryOnSessionEnd(() => listConnections(db(), userId)), 200, NO_STORE);
+    }
     const body = await parseJsonBody(req, UpdateAutoSyncBody);
-    return json(await setAutoSync(db(), userId, body), 200, NO_STORE);
+    return json(await retryOnSessionEnd(() => setAutoSync(db(), userId, body)), 200, NO_STORE);
   } catch (e) {
     return errorResponse(e);
   }

@@ -4,19 +4,28 @@
  * internal errors hide their cause. CORS (preflight and headers) is added around the handler by ./cors.ts.
  */
 import type { z } from 'zod';
-import { AppError, toAppError } from '../errors.ts';
+import { AppError, databaseUnavailable, toAppError } from '../errors.ts';
 import { BodyTooLarge, readCapped } from '../http/body.ts';
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return Response.json(body, { status, headers });
 }
 
+/** The database dropped the request's session or connection (a restart, a failover) after the retries it allows. */
+const DATABASE_UNAVAILABLE = (cause: unknown) =>
+  new AppError(
+    'transient',
+    'DATABASE_UNAVAILABLE',
+    'O banco de dados ficou indisponível por um instante. Tente novamente em alguns segundos.',
+    { retryAfterMs: 5_000, cause },
+  );
+
 export function errorResponse(e: unknown): Response {
-  const err = toAppError(e);
+  const err = databaseUnavailable(e) ? DATABASE_UNAVAILABLE(e) : toAppError(e);
   if (err.kind === 'internal' || err.status >= 500) console.error(`[${err.code}]`, err.message);
   const message = err.kind === 'internal' ? 'Internal error' : err.message;
-  // A 429 says when to come back (RFC 9110 §10.2.3: Retry-After in seconds).
-  const headers: Record<string, string> = err.status === 429 && err.retryAfterMs
+  // A 429 or 503 says when to come back (RFC 9110 §10.2.3: Retry-After in seconds).
+  const headers: Record<string, string> = (err.status === 429 || err.status === 503) && err.retryAfterMs
     ? { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) }
     : {};
   return json({ error: { code: err.code, message, ...(err.details ? { details: err.details } : {}) } }, err.status, headers);

@@ -4,19 +4,20 @@
  * All SQL lives in the modules of this folder, one per concern, next to the tables it serves.
  */
 import postgres from 'postgres';
-import { AppError } from '../errors.ts';
+import { AppError, sessionEnded } from '../errors.ts';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 export type Tx = postgres.TransactionSql<Record<string, never>>;
 
 let pool: Sql | null = null;
+const POOL_MAX = Number(Deno.env.get('DB_POOL_MAX') ?? 5);
 
 export function db(): Sql {
   if (pool) return pool;
   const url = Deno.env.get('SUPABASE_DB_URL');
   if (!url) throw new AppError('config', 'MISSING_DB_URL', 'SUPABASE_DB_URL is not set');
   pool = postgres(url, {
-    max: Number(Deno.env.get('DB_POOL_MAX') ?? 5),
+    max: POOL_MAX,
     idle_timeout: 20,
     connect_timeout: 10,
     prepare: false, // works behind Supabase's transaction pooler too
@@ -36,5 +37,43 @@ export async function closeDb(): Promise<void> {
     const p = pool;
     pool = null;
     await p.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Idempotent writes that must land (a sync's closing log and connection writes, a run's close) retried on any
+ * failure through a short database outage (a restart, a failover): the pool reconnects on the next query, and a
+ * sync that ran must not be left 'running'.
+ */
+export async function persistently<T>(write: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
+    }
+  }
+}
+
+/**
+ * Runs `work` again when the database ended the session under it (`sessionEnded`: a restart, a failover,
+ * pg_terminate_backend). Such a statement rolled back, and so did its transaction. postgres.js 3.4 also hands the
+ * killed backend's 57P01 to the next query of that pooled connection, a query it never sent
+ * (https://github.com/porsager/postgres/pull/1215, https://github.com/porsager/postgres/issues/1223): after a
+ * restart, each pooled connection that was busy fails its next statement once. So up to one attempt per pooled
+ * connection and one more, a short pause between them (57P03: the server is still starting).
+ *
+ * Only for work whose effects are all in the database and safe to run again once rolled back: reads, one
+ * statement, or one transaction. Anything else is thrown as it came.
+ */
+export async function retryOnSessionEnd<T>(work: () => Promise<T>, attempts = POOL_MAX + 1): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (!sessionEnded(e) || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
+    }
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { Entity, ErpType } from '../adapters/contract.ts';
 import { checkpointMap, type CheckpointRow, checkpointsJson } from './checkpoints.ts';
-import type { Sql } from './client.ts';
+import { retryOnSessionEnd, type Sql } from './client.ts';
 
 export interface ConnectionRow {
   id: string;
@@ -153,7 +153,9 @@ export async function claimNextDue(
   leaseSeconds: number,
   opts: { ids?: string[]; exclude?: string[]; maxInFlight?: number; openLog?: { runId: string | null } } = {},
 ): Promise<(ConnectionRow & { opened: OpenedLog | null }) | null> {
-  const rows = await sql`
+  // One statement: a claim cut by a database restart rolled back whole, and is sent again.
+  const rows = await retryOnSessionEnd(() =>
+    sql`
     with c as (
       select * from public.erp_claim_next_due(${now}, ${owner}, ${leaseSeconds}, ${uuidArray(opts.ids)}::uuid[],
                                               ${uuidArray(opts.exclude ?? [])}::uuid[], ${opts.maxInFlight ?? null}::int)
@@ -166,7 +168,8 @@ export async function claimNextDue(
     )
     select ${sql.unsafe(COLUMNS)}, l.id as log_id,
            case when l.id is not null then ${checkpointsJson(sql, sql`c.id`)} end as checkpoints
-      from c left join l on l.connection_id = c.id`;
+      from c left join l on l.connection_id = c.id`
+  );
   const row = rows[0] as unknown as (ConnectionRow & { log_id: string | null; checkpoints: never }) | undefined;
   if (!row) return null;
   const { log_id, checkpoints, ...conn } = row;

@@ -45,6 +45,13 @@ const cases: Array<{
     log: /\[INVALID_GRANT\]/,
   },
   {
+    name: 'our database failed while an entity was written: the log does not blame the ERP',
+    input: { entities: { ...all(ok), nfe: failed('transient', 'DB_ERROR') } },
+    status: 'partial',
+    connection: { status: 'active', failures: 0, message: /parcial.*notas fiscais/ },
+    log: /Omie não puderam ser gravados \(notas fiscais\).*banco de dados.*\[DB_ERROR\]/,
+  },
+  {
     name: 'a bad sync_config: error, configuration message',
     input: { entities: {}, failure: { kind: 'config', code: 'BAD_SYNC_CONFIG' } },
     status: 'error',

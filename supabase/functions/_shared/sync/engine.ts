@@ -20,7 +20,7 @@ import type {
   Page,
 } from '../adapters/contract.ts';
 import { ENTITIES } from '../adapters/contract.ts';
-import type { Sql } from '../db/client.ts';
+import { persistently, type Sql } from '../db/client.ts';
 import { type CheckpointRow, type CheckpointWrite, loadCheckpoints } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, type OpenedLog, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
@@ -219,21 +219,6 @@ export async function withLease<T>(
   } finally {
     clearInterval(beat);
     clearTimeout(timer);
-  }
-}
-
-/**
- * The closing writes of a sync (log, connection) retried through a short database outage (a restart, a
- * failover): the pool reconnects on the next query, and a sync that ran must not be left 'running'.
- */
-export async function persistently<T>(write: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (e) {
-      if (i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
-    }
   }
 }
 

@@ -7,6 +7,7 @@
  * Holding the lease, a running log can only be a leftover of a holder whose lease expired (a crash): it becomes
  * 'interrupted' and this sync starts, as the engine does for scheduled runs.
  */
+import { retryOnSessionEnd } from '../db/client.ts';
 import { getConnection, leaseConnection, releaseLease } from '../db/connections.ts';
 import { interruptRunningLog, lastManualStart, openLog, runningLog } from '../db/sync-logs.ts';
 import { AppError } from '../errors.ts';
@@ -23,7 +24,20 @@ export interface ManualSyncOptions {
   cooldownSeconds: number;
 }
 
+/**
+ * Everything before the answer is database work that a restart rolls back, so it runs again on a fresh session
+ * (retryOnSessionEnd): the click right after a database restart still starts the sync.
+ */
 export async function startManualSync(
+  deps: EngineDeps,
+  userId: string,
+  connectionId: string,
+  opts: ManualSyncOptions,
+): Promise<{ logId: string; run: Promise<SyncOutcome> }> {
+  return await retryOnSessionEnd(() => start(deps, userId, connectionId, opts));
+}
+
+async function start(
   deps: EngineDeps,
   userId: string,
   connectionId: string,

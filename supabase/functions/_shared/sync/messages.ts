@@ -63,10 +63,16 @@ export function errorSummary(e: AppError): { kind: string; code: string; message
   return { kind: e.kind, code: e.code, message: e.message.slice(0, 500) };
 }
 
+/** Failures of our own database while a sync wrote what the ERP sent: the ERP is not to blame for them. */
+const DATABASE_CODES = new Set(['DB_ERROR', 'DATABASE_UNAVAILABLE']);
+
 /** The log's error_message (shown in the card's history): what went wrong, in pt-BR, with the stable code. */
 export function logErrorMessage(erp: ErpType, kind: string, code: string, entity?: string): string {
   const name = ERP_NAMES[erp];
   const what = entity ? ` (${ENTITY_NAMES[entity] ?? entity})` : '';
+  if (DATABASE_CODES.has(code)) {
+    return `Os dados do ${name} não puderam ser gravados${what} por uma falha temporária do nosso banco de dados. Tentaremos novamente no próximo horário. [${code}]`;
+  }
   const text: Record<string, string> = {
     auth: authFailureMessage(erp, code),
     rate_limited: `O ${name} limitou o uso da API${what}. Tentaremos novamente no próximo horário.`,

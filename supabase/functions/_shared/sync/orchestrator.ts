@@ -16,10 +16,10 @@
  * A dry run lists what would run and writes nothing.
  */
 import pLimit from 'p-limit';
-import type { Sql } from '../db/client.ts';
+import { persistently, retryOnSessionEnd, type Sql } from '../db/client.ts';
 import { claimNextDue, countDue, listDue, liveLeases, releaseExpiredLeases } from '../db/connections.ts';
 import { closeRun, failAbandonedRuns, interruptStaleLogs, openRun } from '../db/sync-logs.ts';
-import { type EngineDeps, persistently, type SyncOutcome, syncConnection } from './engine.ts';
+import { type EngineDeps, type SyncOutcome, syncConnection } from './engine.ts';
 
 export interface RunRequest {
   source: 'cron' | 'ops';
@@ -201,16 +201,19 @@ export async function openAutoSyncRun(
   leaseSeconds: number,
   admission?: Pick<InvocationLimits, 'ceiling' | 'wallMs'>,
 ): Promise<{ runId: string; recovered: number; alive: number } | null> {
-  const recovered = await recover(sql, now, leaseSeconds);
-  const run = await openRun(sql, {
-    source: req.continuationOf ? 'continuation' : req.source,
-    parentRunId: req.continuationOf ?? null,
-    dryRun: false,
-    recovered,
-    ceiling: admission?.ceiling ?? null,
-    aliveAfter: admission ? new Date(now.getTime() - admission.wallMs) : undefined,
+  // The recovery statements and the admission transaction: sent again when a database restart ended their session.
+  return await retryOnSessionEnd(async () => {
+    const recovered = await recover(sql, now, leaseSeconds);
+    const run = await openRun(sql, {
+      source: req.continuationOf ? 'continuation' : req.source,
+      parentRunId: req.continuationOf ?? null,
+      dryRun: false,
+      recovered,
+      ceiling: admission?.ceiling ?? null,
+      aliveAfter: admission ? new Date(now.getTime() - admission.wallMs) : undefined,
+    });
+    return run && { runId: run.id, recovered, alive: run.alive };
   });
-  return run && { runId: run.id, recovered, alive: run.alive };
 }
 
 export async function dryRun(sql: Sql, req: RunRequest, now: Date): Promise<RunSummary> {

@@ -1,0 +1,122 @@
+// A database restart (or a failover, or pg_terminate_backend) ends the session of every pooled connection that
+// was busy. postgres.js 3.4 then hands the killed backend's 57P01 to the next statement of that connection, one it
+// never sent (https://github.com/porsager/postgres/pull/1215). Seen in CI: "Sincronizar agora" right after the
+// chaos suite's PostgreSQL restart answered 500. The work before an answer is sent again on a fresh session
+// (retryOnSessionEnd); what still fails answers 503 DATABASE_UNAVAILABLE (respond.test.ts).
+import assert from 'node:assert/strict';
+import postgres from 'postgres';
+import type { ErpAdapter, Product } from '../../functions/_shared/adapters/contract.ts';
+import { retryOnSessionEnd } from '../../functions/_shared/db/client.ts';
+import { claimNextDue } from '../../functions/_shared/db/connections.ts';
+import { sessionEnded } from '../../functions/_shared/errors.ts';
+import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
+import type { EngineDeps } from '../../functions/_shared/sync/engine.ts';
+import { startManualSync } from '../../functions/_shared/sync/manual.ts';
+import { sqlFor, stackTest, waitFor } from '../helpers.ts';
+import { Fixture } from './fixtures.ts';
+
+type TestEnv = Parameters<Parameters<typeof stackTest>[1]>[0];
+
+/** A pool of one connection whose backend was terminated while it ran a statement: a busy connection at a restart. */
+async function killedMidStatement(env: TestEnv, admin: postgres.Sql) {
+  const tag = `session-end-${crypto.randomUUID().slice(0, 8)}`;
+  const pool = postgres(env.DB_URL, { max: 1, prepare: false, onnotice: () => {}, connection: { application_name: tag } });
+  const busy = pool`select pg_sleep(30)`.then(() => null, (e) => e);
+  await waitFor(
+    async () => (await admin`select 1 from pg_stat_activity where application_name = ${tag} and state = 'active'`).length > 0,
+    10_000,
+    20,
+  );
+  await admin`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${tag}`;
+  assert.ok(await busy, 'the busy statement failed with its session');
+  return pool;
+}
+
+const PRODUCTS_ONLY = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
+const oneProduct: ErpAdapter = {
+  erp: 'omie',
+  capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+  nfe: () => (async function* () {})(),
+  financials: () => (async function* () {})(),
+  profile: () => Promise.reject(new Error('not used')),
+  products: () =>
+    (async function* () {
+      const p: Product = { externalId: 'p1', code: 'P1', name: 'Produto', ncm: '22030000', cest: null, unit: 'UN', price: '1.00', active: true };
+      yield { records: [p], failed: [], checkpoint: { phase: 'done' } };
+    })(),
+};
+
+const depsOn = (sql: postgres.Sql, owner: string): EngineDeps => ({
+  sql: sql as never,
+  now: () => new Date(),
+  adapterFor: () => oneProduct,
+  importNfe: importNfeDocuments,
+  trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+  leaseSeconds: 60,
+  owner,
+});
+
+stackTest('session end: after its backend was killed mid-statement, the pool\'s next statement is sent again', async (env) => {
+  const admin = sqlFor(env, 1);
+  try {
+    const pool = await killedMidStatement(env, admin);
+    try {
+      // If this stops failing, postgres.js no longer replays the killed backend's error (porsager/postgres#1215):
+      // retryOnSessionEnd is then only for real restarts, and this check can go.
+      const bare = await pool`select 1 as x`.then(() => null, (e) => e);
+      assert.ok(sessionEnded(bare), `the driver's replay: ${bare?.code ?? 'none'}`);
+    } finally {
+      await pool.end({ timeout: 1 });
+    }
+
+    const again = await killedMidStatement(env, admin);
+    try {
+      let calls = 0;
+      const rows = await retryOnSessionEnd(() => (calls++, again`select 1 as x`));
+      assert.equal(rows[0].x, 1);
+      assert.equal(calls, 2, 'the replayed error, then a fresh session');
+    } finally {
+      await again.end({ timeout: 1 });
+    }
+  } finally {
+    await admin.end();
+  }
+});
+
+stackTest('session end: "Sincronizar agora" and the nightly claim right after a killed session still work', async (env) => {
+  const sql = sqlFor(env, 2);
+  const f = new Fixture(sql, env);
+  try {
+    const user = await f.user();
+    const manual = await f.connection({ erp: 'omie', memberIds: [user], ...PRODUCTS_ONLY });
+    const nightly = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
+    await sql`update public.erp_connections set next_sync_at = now() + interval '1 day' where id = ${manual.connectionId}`;
+
+    // The manual start (membership, lease, cooldown, log) on a pool whose only connection was killed mid-statement.
+    const pool = await killedMidStatement(env, sql);
+    try {
+      const { logId, run } = await startManualSync(depsOn(pool, 'session-end:manual'), user, manual.connectionId, { cooldownSeconds: 60 });
+      assert.ok(logId);
+      const outcome = await run;
+      assert.equal(outcome.status, 'success', outcome.error);
+    } finally {
+      await pool.end({ timeout: 1 });
+    }
+
+    // The claim of a nightly run, the same way.
+    const claimer = await killedMidStatement(env, sql);
+    try {
+      const claimed = await claimNextDue(claimer as never, new Date(), 'session-end:claim', 60, {
+        ids: [nightly.connectionId],
+        openLog: { runId: null },
+      });
+      assert.equal(claimed?.id, nightly.connectionId);
+      assert.ok(claimed?.opened, 'the claim opened its log');
+    } finally {
+      await claimer.end({ timeout: 1 });
+    }
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});
