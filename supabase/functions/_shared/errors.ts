@@ -91,9 +91,10 @@ export function toAppError(e: unknown): AppError {
 
 // --- the database's own failures ----------------------------------------------------------------------------
 
-const code = (
-  e: unknown,
-) => (typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined);
+/** The Postgres error code of a failed query (postgres.js puts it on `code`, its own codes too). */
+export function pgCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
 
 /**
  * PostgreSQL ended the session (SQLSTATE 57P01 admin_shutdown: a restart or pg_terminate_backend; 57P02
@@ -101,7 +102,7 @@ const code = (
  * https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 export function sessionEnded(e: unknown): boolean {
-  const c = code(e);
+  const c = pgCode(e);
   return c === '57P01' || c === '57P02' || c === '57P03';
 }
 
@@ -117,7 +118,7 @@ const CONNECTION_LOST = new Set([
 
 /** The database was unreachable for a moment (ended session or lost connection): the same call may succeed later. */
 export function databaseUnavailable(e: unknown): boolean {
-  return sessionEnded(e) || CONNECTION_LOST.has(code(e) ?? '');
+  return sessionEnded(e) || CONNECTION_LOST.has(pgCode(e) ?? '');
 }
 
 // --- secret redaction -------------------------------------------------------------------------------------

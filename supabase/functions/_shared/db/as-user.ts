@@ -14,8 +14,3 @@ export async function asUser<T>(sql: Sql, userId: string, fn: (tx: Tx) => Promis
     }) as Promise<T>
   );
 }
-
-/** The Postgres error code of a failed query (postgres.js puts it on `code`). */
-export function pgCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}

@@ -3,9 +3,9 @@
  * ends) and the Operação page's overview, which the database gives to operators only (erp_ops_overview raises
  * 42501 for anyone else; called under the user's own role and claims).
  */
-import { AppError } from '../errors.ts';
+import { AppError, pgCode } from '../errors.ts';
 import type { NightReport, OpsOverviewResponse } from '../ops/types.ts';
-import { asUser, pgCode } from './as-user.ts';
+import { asUser } from './as-user.ts';
 import type { Sql } from './client.ts';
 
 /** The report of `night` (YYYY-MM-DD), or of the latest night when omitted; null when there is none. */

@@ -25,8 +25,9 @@ export interface ManualSyncOptions {
 }
 
 /**
- * Everything before the answer is database work that a restart rolls back, so it runs again on a fresh session
- * (retryOnSessionEnd): the click right after a database restart still starts the sync.
+ * Everything before the answer is database work safe to run again on a fresh session (retryOnSessionEnd): a step
+ * cut by a restart rolled back, and a lease taken before it is released below. The click right after a database
+ * restart still starts the sync.
  */
 export async function startManualSync(
   deps: EngineDeps,
