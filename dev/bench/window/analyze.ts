@@ -14,6 +14,7 @@ import {
   designSlots,
   type IdealBound,
   idealBound,
+  idealWork,
   tMinMs,
 } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
@@ -127,10 +128,9 @@ export function nightStats(r: NightResult, cfg: BenchConfig): NightStats {
   const perErp: NightStats['perErp'] = {};
   const tmins: Array<{ erp: ErpType; tMinMs: number }> = [];
   const tminsPolicy: Array<{ erp: ErpType; tMinMs: number }> = [];
-  for (const c of r.conns) {
-    const w = { erp: c.erp, requests: c.requests, paths: c.paths };
-    tmins.push({ erp: c.erp, tMinMs: tMinMs(w, L) });
-    tminsPolicy.push({ erp: c.erp, tMinMs: tMinMs(w, L, ADAPTER_POLICY_LIMITS) });
+  for (const w of idealWork(r.conns)) {
+    tmins.push({ erp: w.erp, tMinMs: tMinMs(w, L) });
+    tminsPolicy.push({ erp: w.erp, tMinMs: tMinMs(w, L, ADAPTER_POLICY_LIMITS) });
   }
   for (const erp of ERPS) {
     const cs = r.conns.filter((c) => c.erp === erp);

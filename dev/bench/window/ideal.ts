@@ -27,6 +27,25 @@ export interface ConnWork {
   paths: Record<string, number>;
 }
 
+/**
+ * The work each connection needs, for the ideal bound: what it requested, except for a connection that took more
+ * than one attempt. A resumed attempt fetches its page in progress again (and Tiny's details on it), work that
+ * the design caused and that the bound must not credit. An ERP's accounts come from one profile (the same counts,
+ * dates drawn per seed), so such a connection is given the work of its ERP's median single-attempt connection;
+ * with none, its own.
+ */
+export function idealWork(conns: Array<ConnWork & { attempts: number }>): ConnWork[] {
+  const single = new Map<ErpType, ConnWork>();
+  for (const erp of new Set(conns.map((c) => c.erp))) {
+    const once = conns.filter((c) => c.erp === erp && c.attempts <= 1).sort((a, b) => a.requests - b.requests);
+    if (once.length) single.set(erp, once[Math.floor((once.length - 1) / 2)]);
+  }
+  return conns.map((c) => {
+    const w = c.attempts > 1 ? single.get(c.erp) ?? c : c;
+    return { erp: c.erp, requests: w.requests, paths: w.paths };
+  });
+}
+
 function windowsBound(requests: number, windows: RateWindowDoc[]): number {
   if (requests <= 1) return 0;
   let t = 0;

@@ -111,7 +111,7 @@ function perErpTable(s: NightStats): string {
     const x = s.perErp[e]!;
     return [e, x.n, f(x.notes, 0), f(x.requests, 0), f(x.rateLimited, 1), f(x.attempts, 1), fmtS(x.meanMs), fmtS(x.p95Ms), fmtS(x.tMinMs), fmtS(x.tMinPolicyMs)];
   });
-  return table(['ERP', 'connections', 'NF-e docs / conn', 'requests / conn', 'rate-limit answers / conn', 'attempts / conn', 'sync time mean', 'sync time p95', 'ideal t_min (documented limits)', 't_min (adapter pacing)'], rows);
+  return table(['ERP', 'connections', 'NF-e docs fetched / conn', 'requests / conn', 'rate-limit answers / conn', 'attempts / conn', 'sync time mean', 'sync time p95', 'ideal t_min (documented limits)', 't_min (adapter pacing)'], rows);
 }
 const fmtS = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { windowChart } from './chart.ts';
 import { ScaledClock } from './clock.ts';
 import { outDir } from './config.ts';
-import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, tMinMs } from './ideal.ts';
+import { capacityTime, designSlots, DESIGN_SWEEPS, idealBound, idealWork, tMinMs } from './ideal.ts';
 import { doneBy, modelDesign, type ModelParams } from './model.ts';
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
 import type { NightResult } from './runs.ts';
@@ -20,6 +20,13 @@ Deno.test('t_min follows the documented sliding windows and never beats two roun
   // Omie: per method
   assert.equal(tMinMs({ erp: 'omie', requests: 30, paths: { a: 20, b: 10 } }, 80), 8 * 80);
   assert.equal(tMinMs({ erp: 'conta_azul', requests: 1, paths: {} }, 80), 160);
+});
+
+Deno.test('the ideal bound does not credit the pages a resumed attempt fetched again', () => {
+  const c = (erp: ErpType, requests: number, attempts: number) => ({ erp, requests, paths: { '/x': requests }, attempts });
+  const work = idealWork([c('tiny', 40, 1), c('tiny', 44, 1), c('tiny', 48, 1), c('tiny', 90, 3), c('bling', 30, 2)]);
+  assert.deepEqual(work.map((w) => w.requests), [40, 44, 48, 44, 30], "the median single-attempt Tiny; Bling has none: its own");
+  assert.deepEqual(work[3].paths, { '/x': 44 });
 });
 
 Deno.test('the design adds one chain per sweep while work is left, under the in-flight cap', () => {
