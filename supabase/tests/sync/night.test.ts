@@ -82,13 +82,18 @@ stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releas
     let now = new Date('2026-12-03T03:00:00Z');
     const deadline = new Date(now.getTime() + 60_000);
     const seen: Array<Checkpoint | null> = [];
+    // Page 2 takes an hour to fetch, past the deadline: it lands all the same (a page fetched is never thrown
+    // away) and the sync stops before page 3, which the next sync fetches.
     const adapter = () =>
       productsOnly((from) => {
         seen.push(from);
         return (async function* (): AsyncIterable<Page<Product>> {
-          if (!from) yield { records: [product('a'), product('b')], failed: [], checkpoint: { page: 1 } };
-          now = new Date(now.getTime() + 3_600_000); // page 2 takes an hour
-          yield { records: [product('c')], failed: [], checkpoint: { page: 2, phase: 'done' } };
+          if (!from) {
+            yield { records: [product('a'), product('b')], failed: [], checkpoint: { page: 1 } };
+            now = new Date(now.getTime() + 3_600_000);
+            yield { records: [product('c')], failed: [], checkpoint: { page: 2 } };
+          }
+          yield { records: [product('d')], failed: [], checkpoint: { page: 3, phase: 'done' } };
         })();
       });
     const deps = testDeps(sql, 'deadline-test', adapter, { now: () => now, leaseSeconds: 600 });
@@ -105,18 +110,18 @@ stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releas
     assert.equal(c.consecutive_failures, 0, 'not a failure');
     assert.equal(c.status, 'active');
     const [cp] = await sql`select checkpoint from public.erp_sync_checkpoints where connection_id = ${p.connectionId} and entity = 'products'`;
-    assert.deepEqual(cp.checkpoint, { page: 1 }, 'the last page that landed');
+    assert.deepEqual(cp.checkpoint, { page: 2 }, 'the last page that landed');
     const [{ n }] = await sql`select count(*)::int as n from public.company_products where connection_id = ${p.connectionId}`;
-    assert.equal(n, 2);
+    assert.equal(n, 3);
 
-    // The next sync (no deadline) resumes after page 1.
+    // The next sync (no deadline) resumes after page 2.
     await sql`update public.erp_connections set lease_owner = 'deadline-test', lease_expires_at = now() + interval '10 minutes'
               where id = ${p.connectionId}`;
     const second = await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, { syncType: 'auto', runId: null });
     assert.equal(second.status, 'success');
-    assert.deepEqual(seen, [null, { page: 1 }]);
+    assert.deepEqual(seen, [null, { page: 2 }]);
     const [{ m }] = await sql`select count(*)::int as m from public.company_products where connection_id = ${p.connectionId}`;
-    assert.equal(m, 3);
+    assert.equal(m, 4);
     assert.ok((await f.conn(p.connectionId)).next_sync_at, 'rescheduled after the sync that finished');
   } finally {
     await f.cleanup();
@@ -176,11 +181,15 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
     // lands — every sync makes progress — and the sync stops before the second.
     const cpuMs = 1900;
     let asked = 0;
+    let fetched = 0; // pages the adapter fetched (each yield follows its requests)
     const adapter = () =>
       productsOnly(() =>
         (async function* (): AsyncIterable<Page<Product>> {
+          fetched++;
           yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+          fetched++;
           yield { records: [product('b')], failed: [], checkpoint: { page: 2 } };
+          fetched++;
           yield { records: [product('c')], failed: [], checkpoint: { page: 3, phase: 'done' } };
         })()
       );
@@ -197,13 +206,14 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
       },
     });
     assert.equal(out.status, 'interrupted');
-    assert.equal(asked, 1, 'asked once, before page 2');
-    assert.equal(out.entities.products?.pages, 1);
+    assert.equal(asked, 1, 'asked once, when page 2 had been fetched');
+    assert.equal(fetched, 2, 'page 3 was never fetched');
+    assert.equal(out.entities.products?.pages, 2, 'page 2, fetched before the stop, landed');
     const c = await f.conn(p.connectionId);
     assert.equal(c.lease_owner, null, 'lease released');
     assert.equal(c.next_sync_at, null, 'still due: the next invocation resumes it');
     const [cp] = await sql`select checkpoint from public.erp_sync_checkpoints where connection_id = ${p.connectionId} and entity = 'products'`;
-    assert.deepEqual(cp.checkpoint, { page: 1 }, 'the last page that landed');
+    assert.deepEqual(cp.checkpoint, { page: 2 }, 'the last page that landed');
   } finally {
     await f.cleanup();
     await sql.end();

@@ -352,7 +352,15 @@ async function runEntity(
   if (w) x.report.window = w;
   let last: Checkpoint | null = null;
   for await (const page of step.pages(adapter, w, x.resumeFrom)) {
-    check();
+    // A page fetched is written before a deadline or CPU stop takes effect (a resumed sync would fetch it again:
+    // Tiny's details of a page are a minute of its quota); after a lost lease nothing more is written.
+    let stop: unknown = null;
+    try {
+      check();
+    } catch (e) {
+      if ((e as AppError)?.code !== 'DEADLINE') throw e;
+      stop = e;
+    }
     for (const r of [...page.records, ...page.failed]) if (r.externalId) x.listed.add(r.externalId);
     const res = await step.write(x, page.records);
     const errors = [...failedToErrors(page.failed), ...res.errors];
@@ -363,6 +371,7 @@ async function runEntity(
     last = page.checkpoint;
     if (step.resumable) reached({ entity, checkpoint: page.checkpoint });
     await progress();
+    if (stop) throw stop;
   }
   await step.after?.(x, w, last);
   const end = step.final(x, w, last);
