@@ -15,8 +15,13 @@ stackTest('pg_cron: a scheduled job fires and its run is recorded', async (env) 
     const [{ n }] = await sql`select count(*)::int as n from cron.job where jobname = ${job}`;
     assert.equal(n, 1);
     await waitFor(async () => (await sql`select 1 from test_probe.cron_probe where job = ${job}`).length > 0, 75_000, 500);
-    const runs = await sql`select d.status from cron.job_run_details d join cron.job j using (jobid) where j.jobname = ${job}`;
-    assert.ok(runs.some((r) => r.status === 'succeeded'), 'job_run_details records a succeeded run');
+    // pg_cron records the run's end in its own transaction after the command committed: the probe row can be
+    // visible while the run still reads 'running' (seen in CI), so wait for the record too.
+    const succeeded = await waitFor(async () => {
+      const runs = await sql`select d.status from cron.job_run_details d join cron.job j using (jobid) where j.jobname = ${job}`;
+      return runs.some((r) => r.status === 'succeeded');
+    }, 15_000, 200).catch(() => false);
+    assert.ok(succeeded, 'job_run_details records a succeeded run');
   } finally {
     await sql`select cron.unschedule(jobid) from cron.job where jobname = ${job}`;
     await sql`delete from test_probe.cron_probe where job = ${job}`;
