@@ -3,6 +3,9 @@ import type postgres from 'postgres';
 import { SignJWT } from 'jose';
 import { type ConnectionSpec, type Provisioned, provisionConnection, removeCompanies, simAdmin } from '../../../dev/demo/provision.ts';
 import type { TestStackEnv } from '../helpers.ts';
+import type { ErpAdapter, Product } from '../../functions/_shared/adapters/contract.ts';
+import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
+import type { EngineDeps } from '../../functions/_shared/sync/engine.ts';
 
 export { simAdmin };
 
@@ -76,3 +79,42 @@ export class Fixture {
 export function nextMidnightUtc(after: Date): string {
   return new Date(Date.UTC(after.getUTCFullYear(), after.getUTCMonth(), after.getUTCDate() + 1)).toISOString();
 }
+
+// --- engine tests on the stack's database: an adapter of product pages and the engine's dependencies ---------
+
+export const product = (id: string): Product => ({
+  externalId: id,
+  code: id,
+  name: `Produto ${id}`,
+  ncm: '61091000',
+  cest: null,
+  unit: 'UN',
+  price: '10.00',
+  active: true,
+});
+
+
+/** An Omie adapter that lists products only: `products` is its page iterator. */
+export const productsOnly = (products: ErpAdapter['products']): ErpAdapter => ({
+  erp: 'omie',
+  capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
+  nfe: () => (async function* () {})(),
+  financials: () => (async function* () {})(),
+  profile: () => Promise.reject(new Error('not used')),
+  products,
+});
+
+/** Engine dependencies on the test database, follow-up triggers answered at once. */
+export const testDeps = (sql: unknown, owner: string, adapterFor: EngineDeps['adapterFor'], o: Partial<EngineDeps> = {}): EngineDeps => ({
+  sql: sql as never,
+  now: () => new Date(),
+  adapterFor,
+  importNfe: importNfeDocuments,
+  trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
+  leaseSeconds: 60,
+  owner,
+  ...o,
+});
+
+/** Connections that sync products only (the other entities switched off). */
+export const PRODUCTS_ONLY = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };

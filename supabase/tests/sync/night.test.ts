@@ -3,51 +3,14 @@
 // checkpoint; countDue leaves leased rows out; the run row is an admission ticket under the invocation ceiling; the
 // claim respects the in-flight cap, and an invocation held back by it waits and hands the night on.
 import assert from 'node:assert/strict';
-import type { Checkpoint, ErpAdapter, Page, Product } from '../../functions/_shared/adapters/contract.ts';
+import type { Checkpoint, Page, Product } from '../../functions/_shared/adapters/contract.ts';
 import { claimNextDue, countDue, getConnection, liveLeases } from '../../functions/_shared/db/connections.ts';
 import { closeRun, openRun } from '../../functions/_shared/db/sync-logs.ts';
-import { type EngineDeps, syncConnection } from '../../functions/_shared/sync/engine.ts';
+import { syncConnection } from '../../functions/_shared/sync/engine.ts';
 import { CAP_POLL_MS, executeRun, outOfCpu } from '../../functions/_shared/sync/orchestrator.ts';
-import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
-import { Fixture } from './fixtures.ts';
+import { Fixture, product, PRODUCTS_ONLY, productsOnly, testDeps } from './fixtures.ts';
 
-const product = (id: string): Product => ({
-  externalId: id,
-  code: id,
-  name: `Produto ${id}`,
-  ncm: '61091000',
-  cest: null,
-  unit: 'UN',
-  price: '10.00',
-  active: true,
-});
-
-
-/** An Omie adapter that lists products only: `products` is its page iterator. */
-const productsOnly = (products: ErpAdapter['products']): ErpAdapter => ({
-  erp: 'omie',
-  capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-  nfe: () => (async function* () {})(),
-  financials: () => (async function* () {})(),
-  profile: () => Promise.reject(new Error('not used')),
-  products,
-});
-
-/** Engine dependencies on the test database, follow-up triggers answered at once. */
-const testDeps = (sql: unknown, owner: string, adapterFor: EngineDeps['adapterFor'], o: Partial<EngineDeps> = {}): EngineDeps => ({
-  sql: sql as never,
-  now: () => new Date(),
-  adapterFor,
-  importNfe: importNfeDocuments,
-  trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-  leaseSeconds: 60,
-  owner,
-  ...o,
-});
-
-/** Connections that sync products only (the other entities switched off). */
-const PRODUCTS_ONLY = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
 
 /**
  * The world of an executeRun test on the stack's database: `connections` Omie connections that sync products only,

@@ -5,15 +5,12 @@
 // (retryOnSessionEnd); what still fails answers 503 DATABASE_UNAVAILABLE (respond.test.ts).
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import type { ErpAdapter, Product } from '../../functions/_shared/adapters/contract.ts';
 import { retryOnSessionEnd } from '../../functions/_shared/db/client.ts';
 import { claimNextDue } from '../../functions/_shared/db/connections.ts';
 import { sessionEnded } from '../../functions/_shared/errors.ts';
-import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
-import type { EngineDeps } from '../../functions/_shared/sync/engine.ts';
 import { startManualSync } from '../../functions/_shared/sync/manual.ts';
 import { sqlFor, stackTest, waitFor } from '../helpers.ts';
-import { Fixture } from './fixtures.ts';
+import { Fixture, product, PRODUCTS_ONLY, productsOnly, testDeps } from './fixtures.ts';
 
 type TestEnv = Parameters<Parameters<typeof stackTest>[1]>[0];
 
@@ -32,29 +29,11 @@ async function killedMidStatement(env: TestEnv, admin: postgres.Sql) {
   return pool;
 }
 
-const PRODUCTS_ONLY = { syncConfig: { entities: { nfe: false, financials: false, profile: false } } };
-const oneProduct: ErpAdapter = {
-  erp: 'omie',
-  capabilities: { nfeIssued: false, nfeReceived: false, products: true, financials: false, profile: false },
-  nfe: () => (async function* () {})(),
-  financials: () => (async function* () {})(),
-  profile: () => Promise.reject(new Error('not used')),
-  products: () =>
-    (async function* () {
-      const p: Product = { externalId: 'p1', code: 'P1', name: 'Produto', ncm: '22030000', cest: null, unit: 'UN', price: '1.00', active: true };
-      yield { records: [p], failed: [], checkpoint: { phase: 'done' } };
-    })(),
-};
-
-const depsOn = (sql: postgres.Sql, owner: string): EngineDeps => ({
-  sql: sql as never,
-  now: () => new Date(),
-  adapterFor: () => oneProduct,
-  importNfe: importNfeDocuments,
-  trigger: (fn) => Promise.resolve({ function: fn, ok: true, status: 200 }),
-  leaseSeconds: 60,
-  owner,
-});
+const oneProduct = productsOnly(() =>
+  (async function* () {
+    yield { records: [product('p1')], failed: [], checkpoint: { phase: 'done' } };
+  })()
+);
 
 stackTest('session end: after its backend was killed mid-statement, the pool\'s next statement is sent again', async (env) => {
   const admin = sqlFor(env, 1);
@@ -95,7 +74,7 @@ stackTest('session end: "Sincronizar agora" and the nightly claim right after a 
     // The manual start (membership, lease, cooldown, log) on a pool whose only connection was killed mid-statement.
     const pool = await killedMidStatement(env, sql);
     try {
-      const { logId, run } = await startManualSync(depsOn(pool, 'session-end:manual'), user, manual.connectionId, { cooldownSeconds: 60 });
+      const { logId, run } = await startManualSync(testDeps(pool, 'session-end:manual', () => oneProduct), user, manual.connectionId, { cooldownSeconds: 60 });
       assert.ok(logId);
       const outcome = await run;
       assert.equal(outcome.status, 'success', outcome.error);
