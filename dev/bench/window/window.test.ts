@@ -2,6 +2,7 @@
  * Unit tests of the benchmark's pure parts (bounds, model, charts). No timing assertions, no database.
  */
 import assert from 'node:assert/strict';
+import { connsPerBudget, inFlightNeeded, ratioFactors, syncTimes } from './bounds.ts';
 import { windowChart } from './chart.ts';
 import { ScaledClock } from './clock.ts';
 import { outDir } from './config.ts';
@@ -200,4 +201,47 @@ Deno.test('--out: an absolute folder is used as given, a relative one under the 
   assert.equal(outDir('/tmp/bench-x', '/repo'), '/tmp/bench-x');
   assert.equal(outDir('bench-results/', '/repo'), '/repo/bench-results');
   assert.equal(outDir('/', '/repo'), '/');
+});
+
+Deno.test('what bounds the window: sync time counts every attempt; one attempt is the ERP\'s mean single attempt', () => {
+  const t = syncTimes([
+    { erp: 'tiny', busyMs: 10_000, attempts: 1 },
+    { erp: 'tiny', busyMs: 20_000, attempts: 1 },
+    { erp: 'tiny', busyMs: 90_000, attempts: 3 },
+    { erp: 'bling', busyMs: 30_000, attempts: 2 }, // no single-attempt Bling: its own
+  ]);
+  assert.equal(t.busyMsPerConn, 37_500);
+  assert.equal(t.singleAttemptMsPerConn, (10_000 + 20_000 + 15_000 + 30_000) / 4);
+});
+
+Deno.test('what bounds the window: ideal / window is the product of its factors', () => {
+  const cases = [
+    // [S̄, S̄₁, W, Σt_min, Σt_min pacing, concurrency bound, ideal]
+    { busy: 80_000, single: 24_000, windowMs: 1_080_000, sumT: 13_400_000, sumTp: 41_000_000, conc: 84_000, ideal: 84_000 },
+    { busy: 10_000, single: 10_000, windowMs: 100_000, sumT: 400_000, sumTp: 400_000, conc: 10_000, ideal: 30_000 }, // one account binds
+  ];
+  for (const c of cases) {
+    const x = ratioFactors(
+      { n: 2_000, windowMs: c.windowMs, busyMsPerConn: c.busy, singleAttemptMsPerConn: c.single, aliveMean: 18, inFlightPerInvocation: 8 },
+      { idealMs: c.ideal, concurrencyBoundMs: c.conc, sumTminMs: c.sumT, sumTminPolicyMs: c.sumTp },
+    );
+    assert.ok(Math.abs(x.rate * x.pacing * x.work * x.resumes * x.parallelism - x.ratio) < 1e-12, JSON.stringify(x));
+    assert.equal(x.ratio, c.ideal / c.windowMs);
+    assert.equal(x.resumes, c.single / c.busy);
+    assert.equal(x.inFlight, (2_000 * c.busy) / c.windowMs);
+  }
+  assert.equal(inFlightNeeded(10_000, 90_000, 1_800_000), 500);
+});
+
+Deno.test('what bounds the CPU: connections an invocation takes before 80 % of its budget', () => {
+  const cases: Array<[budgetMs: number, fixedMs: number, perConnMs: number, conns: number]> = [
+    [4_000, 1_399, 130, 13],
+    [2_000, 1_399, 130, 1],
+    [2_000, 669, 118, 7],
+    [2_000, 1_700, 100, 0], // the fixed part alone passes the rule: never negative
+    [2_000, 100, 0, Infinity], // no per-connection cost measured
+  ];
+  for (const [budgetMs, fixedMs, perConnMs, conns] of cases) {
+    assert.equal(connsPerBudget({ budgetMs, use: 0.8, fixedMs, perConnMs }), conns, `${budgetMs} ${fixedMs} ${perConnMs}`);
+  }
 });
