@@ -192,17 +192,20 @@ export function stopReason(signal: AbortSignal): StopReason | null {
 /**
  * Runs `fn` while holding the connection's lease: a heartbeat renews the lease (and the log's heartbeat) every
  * third of its length; the signal aborts when the lease is lost or at the deadline (a timer for waits in
- * flight, and `check()`, which the page loop calls, against the engine's clock and `stopWhen`).
+ * flight, and `stopDue()`, which the page loop calls, against the engine's clock and `stopWhen`).
+ * `stopDue()` throws once the lease is lost (nothing more may be written) and returns the DEADLINE error when a
+ * deadline or CPU stop is due (the caller writes what it holds, then throws it); null while the sync may go on.
  */
 export async function withLease<T>(
   deps: Pick<EngineDeps, 'sql' | 'now' | 'leaseSeconds' | 'owner'>,
   lease: { connectionId: string; logId: string; deadline?: Date; stopWhen?: () => boolean },
-  fn: (signal: AbortSignal, check: () => void) => Promise<T>,
+  fn: (signal: AbortSignal, stopDue: () => AppError | null) => Promise<T>,
 ): Promise<T> {
   const abort = new AbortController();
-  const check = () => {
+  const stopDue = () => {
     if (!abort.signal.aborted && ((lease.deadline && deps.now() >= lease.deadline) || lease.stopWhen?.())) abort.abort(DEADLINE());
-    if (abort.signal.aborted) throw abort.signal.reason;
+    if (stopReason(abort.signal) === 'lease_lost') throw abort.signal.reason;
+    return abort.signal.aborted ? abort.signal.reason as AppError : null;
   };
   const beat = setInterval(async () => {
     try {
@@ -215,7 +218,7 @@ export async function withLease<T>(
     ? setTimeout(() => abort.abort(DEADLINE()), Math.max(0, lease.deadline.getTime() - deps.now().getTime()))
     : undefined;
   try {
-    return await fn(abort.signal, check);
+    return await fn(abort.signal, stopDue);
   } finally {
     clearInterval(beat);
     clearTimeout(timer);
@@ -342,25 +345,20 @@ async function runEntity(
   x: EntityRun,
   entity: Entity,
   adapter: ErpAdapter,
-  check: () => void,
+  stopDue: () => AppError | null,
   reached: (w: CheckpointWrite) => void,
   progress: () => Promise<void>,
 ): Promise<void> {
   const step = STEPS[entity];
-  check();
+  const before = stopDue();
+  if (before) throw before;
   const w = step.window?.(x.now, x.cfg, x.cfg.full_resync ? null : x.saved?.synced_through ?? null);
   if (w) x.report.window = w;
   let last: Checkpoint | null = null;
   for await (const page of step.pages(adapter, w, x.resumeFrom)) {
     // A page fetched is written before a deadline or CPU stop takes effect (a resumed sync would fetch it again:
     // Tiny's details of a page are a minute of its quota); after a lost lease nothing more is written.
-    let stop: unknown = null;
-    try {
-      check();
-    } catch (e) {
-      if ((e as AppError)?.code !== 'DEADLINE') throw e;
-      stop = e;
-    }
+    const stop = stopDue();
     for (const r of [...page.records, ...page.failed]) if (r.externalId) x.listed.add(r.externalId);
     const res = await step.write(x, page.records);
     const errors = [...failedToErrors(page.failed), ...res.errors];
@@ -443,7 +441,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
     try {
       // A sync stops for CPU only after a page landed in it: whatever the clock says, every sync makes progress.
       const stopWhen = req.stopWhen && (() => Object.values(entities).some((r) => (r?.pages ?? 0) > 0) && req.stopWhen!());
-      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen }, async (signal, check) => {
+      await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen }, async (signal, stopDue) => {
         const adapter = deps.adapterFor(conn, signal);
         let authError: AppError | null = null;
         for (const entity of ENTITIES) {
@@ -471,7 +469,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
           const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
           const te = performance.now();
           try {
-            await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report, listed: new Set() }, entity, adapter, check, reached, progress);
+            await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report, listed: new Set() }, entity, adapter, stopDue, reached, progress);
             report.trigger = await deps.trigger(FOLLOW_UPS[entity], { company_id: conn.company_id, connection_id: conn.id, log_id: logId });
           } catch (e) {
             report.status = 'error';
