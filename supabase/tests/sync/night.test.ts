@@ -3,7 +3,7 @@
 // checkpoint; countDue leaves leased rows out; the run row is an admission ticket under the invocation ceiling; the
 // claim respects the in-flight cap, and an invocation held back by it waits and hands the night on.
 import assert from 'node:assert/strict';
-import type { Checkpoint, Page, Product } from '../../functions/_shared/adapters/contract.ts';
+import type { Checkpoint, ErpAdapter, FinancialEntry, Page, Product } from '../../functions/_shared/adapters/contract.ts';
 import { claimNextDue, countDue, getConnection, liveLeases } from '../../functions/_shared/db/connections.ts';
 import { closeRun, openRun } from '../../functions/_shared/db/sync-logs.ts';
 import { syncConnection } from '../../functions/_shared/sync/engine.ts';
@@ -177,6 +177,77 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
     assert.equal(c.next_sync_at, null, 'still due: the next invocation resumes it');
     const [cp] = await sql`select checkpoint from public.erp_sync_checkpoints where connection_id = ${p.connectionId} and entity = 'products'`;
     assert.deepEqual(cp.checkpoint, { page: 2 }, 'the last page that landed');
+  } finally {
+    await f.cleanup();
+    await sql.end();
+  }
+});
+
+stackTest('a sync resumed after a stop does not read again the entities its earlier attempt finished in this pass', async (env) => {
+  const sql = sqlFor(env, 4);
+  const f = new Fixture(sql, env);
+  try {
+    const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, profile: false } } });
+    let now = new Date('2026-12-03T03:00:00Z');
+    await sql`update public.erp_connections set next_sync_at = ${new Date(now.getTime() - 60_000)} where id = ${p.connectionId}`;
+    const calls = { products: 0, financials: 0 };
+    const triggers: string[] = [];
+    const entry = (id: string): FinancialEntry => ({
+      externalId: id, kind: 'receivable', date: '2026-12-02', amount: '100.00', status: 'paid', categoryId: null,
+      categoryName: null, dreLine: 'receita_bruta', dreRule: 'test', description: null,
+    });
+    const base = productsOnly((from) => {
+      calls.products++;
+      return (async function* (): AsyncIterable<Page<Product>> {
+        if (!from) yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+        yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
+      })();
+    });
+    const adapter = (): ErpAdapter => ({
+      ...base,
+      capabilities: { ...base.capabilities, financials: true },
+      financials: (_w, from) => {
+        calls.financials++;
+        return (async function* (): AsyncIterable<Page<FinancialEntry>> {
+          if (!from) yield { records: [entry('f1')], failed: [], checkpoint: { page: 1 } };
+          yield { records: [entry('f2')], failed: [], checkpoint: { page: 2 } };
+        })();
+      },
+    });
+    const deps = testDeps(sql, 'pass-test', adapter, {
+      now: () => now,
+      trigger: (fn) => {
+        triggers.push(fn);
+        return Promise.resolve({ function: fn, ok: true, status: 200 });
+      },
+    });
+    const attempt = async (stopWhen?: () => boolean) => {
+      await sql`update public.erp_connections set lease_owner = 'pass-test', lease_expires_at = now() + interval '10 minutes'
+                where id = ${p.connectionId}`;
+      return await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, { syncType: 'auto', runId: null, stopWhen });
+    };
+
+    // 1st attempt: products finish; the CPU budget runs out in the financials, after their first page.
+    const first = await attempt(() => calls.financials > 0);
+    assert.equal(first.status, 'interrupted');
+    assert.deepEqual(calls, { products: 1, financials: 1 });
+
+    // 2nd attempt, the same night: the products are not read again, the financials resume after page 1.
+    now = new Date('2026-12-03T03:10:00Z');
+    const second = await attempt();
+    assert.equal(second.status, 'success');
+    assert.deepEqual(calls, { products: 1, financials: 2 }, 'products not read again');
+    assert.equal(second.entities.products?.status, 'success');
+    assert.equal(second.entities.products?.finished_earlier, true);
+    assert.equal(second.entities.financials?.synced, 1, 'only page 2');
+    assert.equal(triggers.filter((t) => t === 'analyze-ncm-from-xmls').length, 1, 'the products follow-up fired once');
+    const c = await f.conn(p.connectionId);
+    assert.ok(c.next_sync_at > now, 'finished: the next pass is scheduled');
+
+    // The next night reads the products again.
+    now = new Date(c.next_sync_at.getTime() + 60_000);
+    assert.equal((await attempt()).status, 'success');
+    assert.deepEqual(calls, { products: 2, financials: 3 });
   } finally {
     await f.cleanup();
     await sql.end();

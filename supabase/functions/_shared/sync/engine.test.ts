@@ -1,7 +1,7 @@
 // decideOutcome: entity results → the log's status and message, the connection's new state (table-driven).
 import assert from 'node:assert/strict';
 import type { Entity } from '../adapters/contract.ts';
-import { decideOutcome, type EntityReport, type OutcomeInput } from './engine.ts';
+import { decideOutcome, type EntityReport, finishedThisPass, type OutcomeInput } from './engine.ts';
 
 const ok: EntityReport = { status: 'success', synced: 3, failed: 0, pages: 1, errors: [], duration_ms: 1 };
 const failed = (kind: string, code: string): EntityReport => ({ ...ok, status: 'error', synced: 0, error: { kind, code, message: 'x' } });
@@ -106,3 +106,18 @@ for (const c of cases) {
     if (out.logMessage) assert.doesNotMatch(out.logMessage, /\bx\b$/, 'provider text never reaches the message');
   });
 }
+
+Deno.test('finishedThisPass: an entity finished since the connection became due is not read again', () => {
+  const due = new Date('2026-12-04T00:00:00Z');
+  const row = (finished_at: string | null) => ({ checkpoint: { done: true }, synced_through: '2026-12-03', finished_at });
+  const cases: Array<[string, ReturnType<typeof row> | null, Date | null, boolean, boolean]> = [
+    ['finished after the due time, by an attempt that then stopped', row('2026-12-04T00:03:00+00:00'), due, false, true],
+    ['finished at the due time itself', row('2026-12-04T00:00:00+00:00'), due, false, true],
+    ['finished in the previous pass', row('2026-12-03T00:03:00+00:00'), due, false, false],
+    ['a page written on the way: no mark', row(null), due, false, false],
+    ['never synced: no checkpoint', null, due, false, false],
+    ['never due (first sync, next_sync_at null)', row('2026-12-04T00:03:00+00:00'), null, false, false],
+    ['a full re-sync reads everything again', row('2026-12-04T00:03:00+00:00'), due, true, false],
+  ];
+  for (const [name, saved, dueAt, full, expected] of cases) assert.equal(finishedThisPass(saved, dueAt, full), expected, name);
+});

@@ -87,6 +87,8 @@ export interface EntityReport {
   errors: Array<{ externalId?: string; code: string; message: string }>;
   error?: { kind: string; code: string; message: string };
   trigger?: TriggerOutcome;
+  /** Finished by an earlier attempt of this pass (finishedThisPass): not read again. */
+  finished_earlier?: true;
   duration_ms: number;
 }
 
@@ -373,7 +375,17 @@ async function runEntity(
   }
   await step.after?.(x, w, last);
   const end = step.final(x, w, last);
-  if (end) reached({ entity, checkpoint: end.checkpoint, syncedThrough: end.syncedThrough });
+  if (end) reached({ entity, checkpoint: end.checkpoint, syncedThrough: end.syncedThrough, finishedAt: x.deps.now() });
+}
+
+/**
+ * Whether an entity was finished in this pass, by an earlier attempt of a sync that then stopped (CPU budget,
+ * deadline): finished since the connection became due (`next_sync_at` stays put until a sync finishes). Such an
+ * entity is not read again when the sync resumes; the next pass (a later `next_sync_at`) reads it as usual.
+ */
+export function finishedThisPass(saved: CheckpointRow | null, dueAt: Date | null, fullResync: boolean): boolean {
+  if (fullResync || !dueAt || !saved?.finished_at) return false;
+  return new Date(saved.finished_at).getTime() >= dueAt.getTime();
 }
 
 // --- a sync ------------------------------------------------------------------------------------------------
@@ -462,6 +474,12 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
             continue;
           }
           const saved = log.checkpoints.get(entity) ?? null;
+          if (finishedThisPass(saved, conn.next_sync_at, cfg.full_resync)) {
+            // Its data and follow-up landed in that attempt: this log records it as done, with nothing new.
+            report.finished_earlier = true;
+            if (saved!.checkpoint.done === true) report.window = { from: String(saved!.checkpoint.from), to: String(saved!.checkpoint.to), full: false };
+            continue;
+          }
           // A full re-sync ignores where we stopped; a run cut short resumes from its last saved page; a finished
           // window is not resumed (the next window is computed from synced_through).
           const finished = saved?.checkpoint?.done === true && entity !== 'products';
