@@ -10,7 +10,7 @@
  *     rate        = ideal / concurrency bound (1 unless the slowest account binds)
  *     pacing      = Σ t_min (documented limits) / Σ t_min (the adapters' own pacing)
  *     work        = Σ t_min (pacing) / Σ sync time had every connection taken one attempt
- *     resumes     = that / Σ sync time measured (every attempt: pages fetched again after a stop)
+ *     resumes     = that / Σ sync time measured (every attempt: what resuming after a stop costs)
  *     parallelism = P̄ / C
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';

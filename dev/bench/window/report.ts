@@ -138,7 +138,7 @@ function ratioBoundText(a: Analysis): string {
   return `${f(x.ratio, 2)} = ${x.rate > 1.005 ? `rate ${f(x.rate, 2)} (one account's t_min binds) × ` : ''}` +
     `pacing ${f(x.pacing, 2)} (documented limits against the adapters' own pacing: Tiny keeps to ${f(100 * TINY_QUOTA_SHARE, 0)} % of the plan's quota) × ` +
     `work ${f(x.work, 2)} (t_min at that pacing against one attempt's sync time: latency, entities in sequence, CPU and SQL on shared cores) × ` +
-    `resumes ${f(x.resumes, 2)} (attempts after a stop fetch their page in progress again: ${ERPS.filter((e) => a.main.perErp[e]).map((e) => `${e} ${f(a.main.perErp[e]!.attempts, 1)}`).join(', ')} attempts per connection) × ` +
+    `resumes ${f(x.resumes, 2)} (the sync time of attempts after a stop, beyond one attempt's: ${ERPS.filter((e) => a.main.perErp[e]).map((e) => `${e} ${f(a.main.perErp[e]!.attempts, 1)}`).join(', ')} attempts per connection) × ` +
     `parallelism ${f(x.parallelism, 2)} (${f(x.inFlight, 0)} syncs in flight on average against the ideal's ${f(x.idealSlots, 0)})`;
 }
 

@@ -111,7 +111,7 @@ stackTest('claim: one statement leases the connection and opens its running log,
     const [log] = await sql`select id, status, sync_type, started_at from public.erp_sync_logs where connection_id = ${a.connectionId}`;
     assert.deepEqual([log.id, log.status, log.sync_type], [got.opened.id, 'running', 'auto']);
     assert.equal(log.started_at.getTime(), now.getTime());
-    assert.deepEqual(got.opened.checkpoints.get('nfe'), { checkpoint: { done: true }, synced_through: '2026-12-01' });
+    assert.deepEqual(got.opened.checkpoints.get('nfe'), { checkpoint: { done: true }, synced_through: '2026-12-01', finished_at: null });
     assert.equal(got.opened.checkpoints.size, 1);
 
     // A log left running by a holder that died: the claim leases the connection, the engine takes the log over.

@@ -107,17 +107,16 @@ for (const c of cases) {
   });
 }
 
-Deno.test('finishedThisPass: an entity finished since the connection became due is not read again', () => {
-  const due = new Date('2026-12-04T00:00:00Z');
+Deno.test('finishedThisPass: an entity finished since the last finished sync is not read again', () => {
+  const last = new Date('2026-12-03T00:05:00Z'); // the last pass finished then
   const row = (finished_at: string | null) => ({ checkpoint: { done: true }, synced_through: '2026-12-03', finished_at });
   const cases: Array<[string, ReturnType<typeof row> | null, Date | null, boolean, boolean]> = [
-    ['finished after the due time, by an attempt that then stopped', row('2026-12-04T00:03:00+00:00'), due, false, true],
-    ['finished at the due time itself', row('2026-12-04T00:00:00+00:00'), due, false, true],
-    ['finished in the previous pass', row('2026-12-03T00:03:00+00:00'), due, false, false],
-    ['a page written on the way: no mark', row(null), due, false, false],
-    ['never synced: no checkpoint', null, due, false, false],
-    ['never due (first sync, next_sync_at null)', row('2026-12-04T00:03:00+00:00'), null, false, false],
-    ['a full re-sync reads everything again', row('2026-12-04T00:03:00+00:00'), due, true, false],
+    ['finished tonight by an attempt that then stopped', row('2026-12-04T00:03:00+00:00'), last, false, true],
+    ['finished in the last pass (before or when it finished)', row('2026-12-03T00:05:00+00:00'), last, false, false],
+    ['a page written on the way: no mark', row(null), last, false, false],
+    ['never synced: no checkpoint', null, last, false, false],
+    ['the first sync, stopped after finishing the entity (no sync finished yet)', row('2026-12-04T00:03:00+00:00'), null, false, true],
+    ['a full re-sync reads everything again', row('2026-12-04T00:03:00+00:00'), last, true, false],
   ];
-  for (const [name, saved, dueAt, full, expected] of cases) assert.equal(finishedThisPass(saved, dueAt, full), expected, name);
+  for (const [name, saved, lastSyncAt, full, expected] of cases) assert.equal(finishedThisPass(saved, lastSyncAt, full), expected, name);
 });

@@ -380,12 +380,13 @@ async function runEntity(
 
 /**
  * Whether an entity was finished in this pass, by an earlier attempt of a sync that then stopped (CPU budget,
- * deadline): finished since the connection became due (`next_sync_at` stays put until a sync finishes). Such an
- * entity is not read again when the sync resumes; the next pass (a later `next_sync_at`) reads it as usual.
+ * deadline, an isolate killed): finished after the connection's last finished sync (`last_sync_at` moves only
+ * when a sync finishes, never at a stop). Such an entity is not read again when the sync resumes; once the pass
+ * finishes, the next one reads it as usual.
  */
-export function finishedThisPass(saved: CheckpointRow | null, dueAt: Date | null, fullResync: boolean): boolean {
-  if (fullResync || !dueAt || !saved?.finished_at) return false;
-  return new Date(saved.finished_at).getTime() >= dueAt.getTime();
+export function finishedThisPass(saved: CheckpointRow | null, lastSyncAt: Date | null, fullResync: boolean): boolean {
+  if (fullResync || !saved?.finished_at) return false;
+  return lastSyncAt === null || new Date(saved.finished_at).getTime() > lastSyncAt.getTime();
 }
 
 // --- a sync ------------------------------------------------------------------------------------------------
@@ -474,7 +475,7 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
             continue;
           }
           const saved = log.checkpoints.get(entity) ?? null;
-          if (finishedThisPass(saved, conn.next_sync_at, cfg.full_resync)) {
+          if (finishedThisPass(saved, conn.last_sync_at, cfg.full_resync)) {
             // Its data and follow-up landed in that attempt: this log records it as done, with nothing new.
             report.finished_earlier = true;
             if (saved!.checkpoint.done === true) report.window = { from: String(saved!.checkpoint.from), to: String(saved!.checkpoint.to), full: false };
