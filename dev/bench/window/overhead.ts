@@ -35,6 +35,11 @@ export interface OverheadStats {
    */
   phases: Record<(typeof PHASES)[number], { ms: number; statements: number; roundTrips: number }>;
   jsMs: number;
+  /**
+   * A bare round trip (`select 1` through a second pool with the same options), timed before each connection of
+   * the loop: what the machine charges a statement at that moment, whatever the statement does.
+   */
+  bareRoundTripMs: { mean: number; p50: number };
 }
 
 /** Which part of the bookkeeping a statement belongs to, from its text. */
@@ -104,7 +109,7 @@ function recorder(book: MetricsBook) {
   };
 }
 
-function summarise(design: OverheadStats['design'], xs: Sample[]): OverheadStats {
+function summarise(design: OverheadStats['design'], xs: Sample[], bare: number[]): OverheadStats {
   const avg = (f: (s: Sample) => number) => mean(xs.map(f));
   const work = xs.map((s) => s.wall - s.ms.entity);
   const phases = Object.fromEntries(
@@ -121,6 +126,7 @@ function summarise(design: OverheadStats['design'], xs: Sample[]): OverheadStats
     roundTrips: PHASES.reduce((a, p) => a + phases[p].roundTrips, 0),
     phases,
     jsMs: mean(work) - sqlMs,
+    bareRoundTripMs: { mean: mean(bare), p50: pct(bare, 0.5) },
   };
 }
 
@@ -137,6 +143,12 @@ export async function probeOverhead(o: {
   const book = new MetricsBook();
   const pool = benchPool(o.dbUrl, book);
   const rec = recorder(book);
+  const barePool = benchPool(o.dbUrl, new MetricsBook());
+  const bareRoundTrip = async () => {
+    const t0 = realNow();
+    await barePool`select 1`;
+    return realNow() - t0;
+  };
   const owner = `bench-probe:${crypto.randomUUID().slice(0, 8)}`;
   const deps: EngineDeps = {
     sql: pool,
@@ -152,7 +164,10 @@ export async function probeOverhead(o: {
     // ours: claim + syncConnection, one at a time
     await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
     const ours: Sample[] = [];
+    const bare: number[] = [];
     for (let i = 0; i < o.ids.length; i++) {
+      const rt = await bareRoundTrip();
+      if (i >= o.warm) bare.push(rt);
       const t0 = rec.start();
       // Restricted to the one connection it syncs next: production's claim sends no id list, and a list of all
       // the probe's ids cost the claim ~1.5 ms more to parse and check (200 uuids) than the claim itself.
@@ -178,16 +193,19 @@ export async function probeOverhead(o: {
     await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
     const due = await listDue(pool as AppSql, new Date(), o.ids, o.ids.length);
     const naive: Sample[] = [];
+    const bareNaive: number[] = [];
     for (const [i, conn] of due.entries()) {
+      const rt = await bareRoundTrip();
+      if (i >= o.warm) bareNaive.push(rt);
       const t0 = rec.start();
       await syncOne(deps, conn, () => {});
       const s = rec.end(t0);
       if (i >= o.warm) naive.push(s);
       o.onProgress?.(o.ids.length + i + 1, total);
     }
-    return { ours: summarise('ours', ours), naive: summarise('naive', naive) };
+    return { ours: summarise('ours', ours, bare), naive: summarise('naive', naive, bareNaive) };
   } finally {
     book.onStatement = book.onRoundTrip = undefined;
-    await (pool as unknown as { end: (o: { timeout: number }) => Promise<void> }).end({ timeout: 5 }).catch(() => {});
+    for (const p of [pool, barePool]) await (p as unknown as { end: (o: { timeout: number }) => Promise<void> }).end({ timeout: 5 }).catch(() => {});
   }
 }

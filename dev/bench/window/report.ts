@@ -80,16 +80,14 @@ function goalsTable(r: ReportInput): string {
         ? `${f(r.overhead.ours.wallMs.mean, 2)} ms mean (p50 ${f(r.overhead.ours.wallMs.p50, 2)}, p95 ${f(r.overhead.ours.wallMs.p95, 2)}; ${r.overhead.ours.n} connections one at a time): ` +
           `${PHASES.map((p) => `${p} ${f(r.overhead!.ours.phases[p].ms, 2)}`).join(' + ')} + JS ${f(r.overhead.ours.jsMs, 2)} ms; ` +
           `${f(r.overhead.ours.statements, 1)} statements, ${f(r.overhead.ours.roundTrips, 1)} round trips per connection ` +
-          `(naive bookkeeping: ${f(r.overhead.naive.wallMs.mean, 2)} ms, ${f(r.overhead.naive.statements, 1)} statements). `
+          `(naive bookkeeping: ${f(r.overhead.naive.wallMs.mean, 2)} ms, ${f(r.overhead.naive.statements, 1)} statements; ` +
+          `a bare round trip timed beside them: ${f(r.overhead.ours.bareRoundTripMs.p50, 2)} ms p50). `
         : 'probe skipped (--probe 0). ') +
         `Under load (measured in the night, 2 cores shared, includes waiting for other syncs' CPU): ${f(orchestration, 1)} ms = bookkeeping SQL ${f(o.bookkeepingSql, 1)} ms ` +
         `(${f(o.bookkeepingStatements, 0)} statements) + claim ${f(claimMs, 1)} ms + triggers ${f(o.triggers, 1)} ms + JS / event loop ${f(o.rest, 1)} ms. ` +
         `Not counted anywhere: entity writes, the NF-e import and follow-up triggers (the work itself), per invocation ${f(o.invocationStartupMs, 0)} ms to connect the pool and open/close the run`,
       status(r.overhead ? r.overhead.ours.wallMs.mean < 5 : null),
-      r.overhead && r.overhead.ours.wallMs.mean >= 5
-        ? `${f(r.overhead.ours.statements, 1)} statements per connection, the floor (a claim and a close, one round trip each); ` +
-          `what each statement costs in Postgres and in the client is taken apart in docs/night-at-scale.md (Evidence: orchestrator overhead)`
-        : '',
+      r.overhead && r.overhead.ours.wallMs.mean >= 5 ? overheadBoundText(r.overhead.ours) : '',
     ],
     [
       'NF-e import ≥ 0.5 × parse-only',
@@ -130,6 +128,14 @@ function windowBoundText(a: Analysis, n: number): string {
     `${n0(inFlightNeeded(n, meanTmin, NIGHT_GOAL_MS))} in flight would do.`;
 }
 
+/** The probe's statements against a bare round trip timed beside them: what this machine charges any statement. */
+function overheadBoundText(o: OverheadStats): string {
+  const rt = o.bareRoundTripMs.p50;
+  return `${f(o.statements, 1)} statements per connection, the floor (a claim and a close, one round trip each). A bare round trip ` +
+    `(select 1) timed before each connection took ${f(rt, 2)} ms (p50), so the ${f(o.wallMs.p50, 2)} ms (p50) are ${f(o.wallMs.p50 / rt, 1)} bare round trips; ` +
+    `what each statement costs in Postgres and in the client is taken apart in docs/night-at-scale.md (Evidence: orchestrator overhead)`;
+}
+
 /** ideal / window as a product of factors (bounds.ts ratioFactors). */
 function ratioBoundText(a: Analysis): string {
   const l = a.main.load, ideal = a.main.ideal, policy = a.main.idealPolicy;
@@ -145,15 +151,17 @@ function ratioBoundText(a: Analysis): string {
 /** Connections the CPU budget holds per invocation (bounds.ts connsPerBudget), at the budget the night ran with and at the platform's. */
 function cpuBoundText(a: Analysis): string {
   const i = a.main.invocations, side = a.sideOurs.invocations;
-  const k = (inv: typeof i, budgetMs: number) => connsPerBudget({ budgetMs, use: CPU_USE, fixedMs: inv.cpuFixedMs, perConnMs: inv.cpuPerConnMs });
+  // A fit over few invocations can give a negative fixed part: taken as none.
+  const fixed = (inv: typeof i) => Math.max(0, inv.cpuFixedMs);
+  const k = (inv: typeof i, budgetMs: number) => connsPerBudget({ budgetMs, use: CPU_USE, fixedMs: fixed(inv), perConnMs: inv.cpuPerConnMs });
   const at = (budgetMs: number) =>
-    `(${CPU_USE} × ${n0(budgetMs)} − ${n0(i.cpuFixedMs)} per invocation) / ${n0(i.cpuPerConnMs)} per connection = ${k(i, budgetMs)} connections`;
+    `(${CPU_USE} × ${n0(budgetMs)} − ${n0(fixed(i))} per invocation) / ${n0(i.cpuPerConnMs)} per connection = ${k(i, budgetMs)} connections`;
   const given = DESIGN.cpuMs !== CPU_BUDGET_MS
     ? `The invocations kept to the budget they were given (ERP_AUTO_SYNC_CPU_MS = ${DESIGN.cpuMs / 1000} s; max ${f(i.maxCpuMs / 1000, 2)} s): ` +
       `${at(DESIGN.cpuMs)} (they took ${f(i.connsPerInvocation, 1)}). At the platform's ${CPU_BUDGET_MS / 1000} s: `
     : `The hand-on rule stops claiming at ${CPU_USE} of the budget and lets the syncs in flight finish, which may pass it: `;
   return `${given}${at(CPU_BUDGET_MS)} with this night's fit; ${k(side, CPU_BUDGET_MS)} with the side-by-side night's ` +
-    `(${n0(side.cpuFixedMs)} + ${n0(side.cpuPerConnMs)}/conn, fewer processes sharing the ${navigator.hardwareConcurrency} cores)`;
+    `(${n0(fixed(side))} + ${n0(side.cpuPerConnMs)}/conn, fewer processes sharing the ${navigator.hardwareConcurrency} cores)`;
 }
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
