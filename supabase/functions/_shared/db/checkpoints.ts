@@ -1,7 +1,8 @@
 /**
  * erp_sync_checkpoints: where each entity of a connection resumes. Read when a sync opens its log (same
- * statement, see sync-logs.ts openLog, or the claim's, connections.ts claimNextDue), written while a long entity runs (with the progress write, at most every few
- * seconds) and with the log's closing statement (checkpointUpserts): never a statement per page of its own.
+ * statement, see sync-logs.ts openLog, or the claim's, connections.ts claimNextDue), written while a long entity
+ * runs (with the progress write, at most every few seconds) and with the log's closing statement
+ * (checkpointUpserts): never a statement per page of its own.
  */
 import type { Checkpoint, Entity } from '../adapters/contract.ts';
 import type { Sql } from './client.ts';
