@@ -40,20 +40,28 @@ export async function closeDb(): Promise<void> {
   }
 }
 
+/** Runs `work` up to `attempts` times while `retryIf` says its failure may pass, pausing `pauseMs(attempt)` between. */
+async function retrying<T>(
+  work: () => Promise<T>,
+  o: { attempts: number; retryIf: (e: unknown) => boolean; pauseMs: (attempt: number) => number },
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (attempt >= o.attempts || !o.retryIf(e)) throw e;
+      await new Promise((r) => setTimeout(r, o.pauseMs(attempt)));
+    }
+  }
+}
+
 /**
  * Idempotent writes that must land (a sync's closing log and connection writes, a run's close) retried on any
  * failure through a short database outage (a restart, a failover): the pool reconnects on the next query, and a
  * sync that ran must not be left 'running'.
  */
 export async function persistently<T>(write: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let i = 1;; i++) {
-    try {
-      return await write();
-    } catch (e) {
-      if (i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
-    }
-  }
+  return await retrying(write, { attempts, retryIf: () => true, pauseMs: (i) => Math.min(5000, 250 * 2 ** i) });
 }
 
 /**
@@ -68,12 +76,5 @@ export async function persistently<T>(write: () => Promise<T>, attempts = 8): Pr
  * statement, or one transaction. Anything else is thrown as it came.
  */
 export async function retryOnSessionEnd<T>(work: () => Promise<T>, attempts = POOL_MAX + 1): Promise<T> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await work();
-    } catch (e) {
-      if (!sessionEnded(e) || attempt >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
-    }
-  }
+  return await retrying(work, { attempts, retryIf: sessionEnded, pauseMs: (i) => Math.min(50 * i, 500) });
 }
