@@ -2,7 +2,7 @@
 import type postgres from 'postgres';
 import { SignJWT } from 'jose';
 import { type ConnectionSpec, type Provisioned, provisionConnection, removeCompanies, simAdmin } from '../../../dev/demo/provision.ts';
-import type { TestStackEnv } from '../helpers.ts';
+import { sqlFor, type TestStackEnv } from '../helpers.ts';
 import type { ErpAdapter, Product } from '../../functions/_shared/adapters/contract.ts';
 import { importNfeDocuments } from '../../functions/_shared/nfe/import.ts';
 import type { EngineDeps } from '../../functions/_shared/sync/engine.ts';
@@ -73,6 +73,22 @@ export class Fixture {
 
   async cleanup() {
     await removeCompanies(this.sql, this.companies);
+  }
+}
+
+/** A pool of `poolMax` connections and a Fixture on the stack's database for `body`; what it created is deleted after. */
+export async function withFixture(
+  env: TestStackEnv,
+  poolMax: number | undefined,
+  body: (sql: postgres.Sql, f: Fixture) => Promise<void>,
+): Promise<void> {
+  const sql = sqlFor(env, poolMax);
+  const f = new Fixture(sql, env);
+  try {
+    await body(sql, f);
+  } finally {
+    await f.cleanup();
+    await sql.end();
   }
 }
 

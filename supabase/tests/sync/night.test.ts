@@ -9,7 +9,7 @@ import { closeRun, openRun } from '../../functions/_shared/db/sync-logs.ts';
 import { syncConnection } from '../../functions/_shared/sync/engine.ts';
 import { CAP_POLL_MS, executeRun, outOfCpu } from '../../functions/_shared/sync/orchestrator.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
-import { Fixture, product, PRODUCTS_ONLY, productsOnly, testDeps } from './fixtures.ts';
+import { Fixture, product, PRODUCTS_ONLY, productsOnly, testDeps, withFixture } from './fixtures.ts';
 
 
 /**
@@ -21,25 +21,21 @@ async function withRun(
   connections: number,
   body: (w: { sql: ReturnType<typeof sqlFor>; f: Fixture; ids: string[]; runId: string }) => Promise<void>,
 ) {
-  const sql = sqlFor(env, 6);
-  const f = new Fixture(sql, env);
-  let runId: string | null = null;
-  try {
-    const ids: string[] = [];
-    for (let i = 0; i < connections; i++) ids.push((await f.connection({ erp: 'omie', ...PRODUCTS_ONLY })).connectionId);
-    runId = (await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null }))!.id;
-    await body({ sql, f, ids, runId });
-  } finally {
-    if (runId) await sql`delete from public.erp_sync_runs where id = ${runId}`;
-    await f.cleanup();
-    await sql.end();
-  }
+  await withFixture(env, 6, async (sql, f) => {
+    let runId: string | null = null;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < connections; i++) ids.push((await f.connection({ erp: 'omie', ...PRODUCTS_ONLY })).connectionId);
+      runId = (await openRun(sql as never, { source: 'cron', parentRunId: null, dryRun: false, recovered: 0, ceiling: null }))!.id;
+      await body({ sql, f, ids, runId });
+    } finally {
+      if (runId) await sql`delete from public.erp_sync_runs where id = ${runId}`;
+    }
+  });
 }
 
 stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releases the lease; the next one resumes', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, 4, async (sql, f) => {
     const p = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
     // A fake clock: the adapter moves it past the deadline while "fetching" page 2.
     let now = new Date('2026-12-03T03:00:00Z');
@@ -86,16 +82,11 @@ stackTest('at its deadline a sync saves its checkpoint, ends interrupted, releas
     const [{ m }] = await sql`select count(*)::int as m from public.company_products where connection_id = ${p.connectionId}`;
     assert.equal(m, 4);
     assert.ok((await f.conn(p.connectionId)).next_sync_at, 'rescheduled after the sync that finished');
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('countDue counts the due rows nobody holds', async (env) => {
-  const sql = sqlFor(env);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, undefined, async (sql, f) => {
     const a = await f.connection({ erp: 'tiny' });
     const b = await f.connection({ erp: 'tiny' });
     const ids = [a.connectionId, b.connectionId];
@@ -104,10 +95,7 @@ stackTest('countDue counts the due rows nobody holds', async (env) => {
     assert.equal(await countDue(sql as never, new Date(), ids), 1, 'a leased row is being worked on');
     await sql`update public.erp_connections set lease_expires_at = now() - interval '1 minute' where id = ${a.connectionId}`;
     assert.equal(await countDue(sql as never, new Date(), ids), 2, 'an expired lease is free again');
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('a run row is admitted only under the invocation ceiling; a run counts until it closes', async (env) => {
@@ -136,9 +124,7 @@ stackTest('a run row is admitted only under the invocation ceiling; a run counts
 });
 
 stackTest('at the CPU budget a sync stops as at its deadline, after its first page: checkpoint saved, interrupted, lease released', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, 4, async (sql, f) => {
     const p = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
     // A CPU clock already past the budget (e.g. one that counts other invocations too): the first page still
     // lands — every sync makes progress — and the sync stops before the second.
@@ -177,16 +163,11 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
     assert.equal(c.next_sync_at, null, 'still due: the next invocation resumes it');
     const [cp] = await sql`select checkpoint from public.erp_sync_checkpoints where connection_id = ${p.connectionId} and entity = 'products'`;
     assert.deepEqual(cp.checkpoint, { page: 2 }, 'the last page that landed');
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('a sync resumed after a stop does not read again the entities its earlier attempt finished in this pass', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, 4, async (sql, f) => {
     const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, profile: false } } });
     let now = new Date('2026-12-03T03:00:00Z');
     await sql`update public.erp_connections set next_sync_at = ${new Date(now.getTime() - 60_000)} where id = ${p.connectionId}`;
@@ -248,16 +229,11 @@ stackTest('a sync resumed after a stop does not read again the entities its earl
     now = new Date(c.next_sync_at.getTime() + 60_000);
     assert.equal((await attempt()).status, 'success');
     assert.deepEqual(calls, { products: 2, financials: 3 });
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('claim: nothing is claimed while the in-flight cap is full (live leases, whoever holds them)', async (env) => {
-  const sql = sqlFor(env, 4);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, 4, async (sql, f) => {
     const a = await f.connection({ erp: 'tiny' });
     const b = await f.connection({ erp: 'tiny' });
     await sql`update public.erp_connections set lease_owner = 'someone', lease_expires_at = now() + interval '1 minute' where id = ${a.connectionId}`;
@@ -268,10 +244,7 @@ stackTest('claim: nothing is claimed while the in-flight cap is full (live lease
     assert.equal((await f.conn(b.connectionId)).lease_owner, null);
     assert.equal((await claim(live + 1))?.id, b.connectionId, 'one slot free: claimed');
     assert.equal(await liveLeases(sql as never, new Date()), live + 1);
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
 
 stackTest('an invocation held back by a full in-flight cap waits, tries again, and hands the night on', async (env) => {

@@ -10,7 +10,7 @@ import { claimNextDue } from '../../functions/_shared/db/connections.ts';
 import { sessionEnded } from '../../functions/_shared/errors.ts';
 import { startManualSync } from '../../functions/_shared/sync/manual.ts';
 import { sqlFor, stackTest, waitFor } from '../helpers.ts';
-import { Fixture, product, PRODUCTS_ONLY, productsOnly, testDeps } from './fixtures.ts';
+import { product, PRODUCTS_ONLY, productsOnly, testDeps, withFixture } from './fixtures.ts';
 
 type TestEnv = Parameters<Parameters<typeof stackTest>[1]>[0];
 
@@ -63,9 +63,7 @@ stackTest('session end: after its backend was killed mid-statement, the pool\'s 
 });
 
 stackTest('session end: "Sincronizar agora" and the nightly claim right after a killed session still work', async (env) => {
-  const sql = sqlFor(env, 2);
-  const f = new Fixture(sql, env);
-  try {
+  await withFixture(env, 2, async (sql, f) => {
     const user = await f.user();
     const manual = await f.connection({ erp: 'omie', memberIds: [user], ...PRODUCTS_ONLY });
     const nightly = await f.connection({ erp: 'omie', ...PRODUCTS_ONLY });
@@ -94,8 +92,5 @@ stackTest('session end: "Sincronizar agora" and the nightly claim right after a 
     } finally {
       await claimer.end({ timeout: 1 });
     }
-  } finally {
-    await f.cleanup();
-    await sql.end();
-  }
+  });
 });
