@@ -1,12 +1,13 @@
 // The claim (db/connections.ts claimNextDue), in-process on the test stack's database:
 //  - row locking: a row another claimer holds is skipped at once — never waited for, never taken twice;
 //  - the lease: a live lease (its own, or a sibling's on the same ERP account) keeps a connection from being
-//    claimed; an expired one does not.
+//    claimed; an expired one does not;
+//  - the heartbeat: it extends a live lease we hold and never revives a lapsed one (claims had counted it free).
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import { claimNextDue, leaseConnection } from '../../functions/_shared/db/connections.ts';
+import { claimNextDue, leaseConnection, renewLease } from '../../functions/_shared/db/connections.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
-import { Fixture } from './fixtures.ts';
+import { Fixture, withFixture } from './fixtures.ts';
 
 const claim = (sql: postgres.Sql, ids: string[], owner = 'claim-test') =>
   claimNextDue(sql as never, new Date(), owner, 60, { ids });
@@ -133,4 +134,25 @@ stackTest('claim: one statement leases the connection and opens its running log,
     await f.cleanup();
     await sql.end();
   }
+});
+
+stackTest('renewLease extends a live lease we hold; a lapsed one is not revived', async (env) => {
+  await withFixture(env, undefined, async (sql, f) => {
+    const a = await f.connection({ erp: 'omie' });
+    const hold = (owner: string, seconds: number) =>
+      sql`update public.erp_connections set lease_owner = ${owner},
+            lease_expires_at = now() + make_interval(secs => ${seconds}) where id = ${a.connectionId}`;
+    const expiresIn = async () => (await f.conn(a.connectionId)).lease_expires_at.getTime() - Date.now();
+
+    await hold('beat-test', 5);
+    assert.equal(await renewLease(sql as never, a.connectionId, 'beat-test', 600), true, 'a live lease is kept');
+    assert.ok(await expiresIn() > 500_000, 'and extended by the lease length');
+    assert.equal(await renewLease(sql as never, a.connectionId, 'other', 600), false, 'only by its holder');
+
+    // Lapsed and nobody took it: the in-flight cap and the claims already counted it free, so reviving it would
+    // put one sync more in flight than the cap (the backlog chaos scenario once saw 25 against 24).
+    await hold('beat-test', -1);
+    assert.equal(await renewLease(sql as never, a.connectionId, 'beat-test', 600), false, 'a lapsed lease is lost');
+    assert.ok(await expiresIn() < 0, 'and stays lapsed');
+  });
 });

@@ -197,11 +197,16 @@ export async function leaseConnection(
   });
 }
 
-/** Extends a lease we hold; false when it was lost (expired and taken over). */
+/**
+ * Extends a live lease we hold; false when it is lost: taken over, or lapsed even if nobody took it yet. A lapsed
+ * lease is never revived: claims and the in-flight cap already counted the connection free, so reviving it would
+ * put one sync more in flight than the cap. A claimer's clock reads at most the database's (it is read before
+ * the statement is sent), so a lease any claim saw lapsed is lapsed here too.
+ */
 export async function renewLease(sql: Sql, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
   const rows = await sql`
     update public.erp_connections set lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-    where id = ${id} and lease_owner = ${owner} returning id`;
+    where id = ${id} and lease_owner = ${owner} and lease_expires_at >= now() returning id`;
   return rows.length === 1;
 }
 
