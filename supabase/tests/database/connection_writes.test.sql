@@ -21,12 +21,11 @@ select pg_temp.calls('public.erp_sync_config_is_valid'::regproc) as valid,
        pg_temp.calls('public.erp_next_slot_after'::regproc) as slots,
        pg_temp.calls('public.erp_alert_resolve'::regproc) as resolves;
 
--- The claim's lease, then the close of a successful sync (finishConnection's shape: sync_config set to itself).
+-- The claim's lease, then the close of a successful sync (finishConnection's shape).
 update erp_connections set lease_owner = 'w', lease_expires_at = now() + interval '2 minutes'
  where id = 'cccccccc-1111-4000-8000-00000000a001';
 update erp_connections set last_sync_at = now(), next_sync_at = now() + interval '1 day', status = 'active',
        status_message = null, consecutive_failures = 0,
-       sync_config = case when false then sync_config - 'full_resync' else sync_config end,
        lease_owner = null, lease_expires_at = null
  where id = 'cccccccc-1111-4000-8000-00000000a001';
 

@@ -166,47 +166,58 @@ stackTest('at the CPU budget a sync stops as at its deadline, after its first pa
   });
 });
 
+/**
+ * An Omie connection syncing products (two pages) and financials (two pages) on a fake clock, whose adapter
+ * counts the listings it starts and records the financials' windows; `attempt` leases the connection and syncs it.
+ */
+async function twoEntityWorld(sql: ReturnType<typeof sqlFor>, f: Fixture, owner: string) {
+  const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, profile: false } } });
+  const clock = { now: new Date('2026-12-03T03:00:00Z') };
+  await sql`update public.erp_connections set next_sync_at = ${new Date(clock.now.getTime() - 60_000)} where id = ${p.connectionId}`;
+  const calls = { products: 0, financials: 0 };
+  const windows: string[] = [];
+  const triggers: string[] = [];
+  const entry = (id: string): FinancialEntry => ({
+    externalId: id, kind: 'receivable', date: '2026-12-02', amount: '100.00', status: 'paid', categoryId: null,
+    categoryName: null, dreLine: 'receita_bruta', dreRule: 'test', description: null,
+  });
+  const base = productsOnly((from) => {
+    calls.products++;
+    return (async function* (): AsyncIterable<Page<Product>> {
+      if (!from) yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
+      yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
+    })();
+  });
+  const adapter = (): ErpAdapter => ({
+    ...base,
+    capabilities: { ...base.capabilities, financials: true },
+    financials: (w, from) => {
+      calls.financials++;
+      windows.push(`${w.from}..${w.to}`);
+      return (async function* (): AsyncIterable<Page<FinancialEntry>> {
+        if (!from) yield { records: [entry('f1')], failed: [], checkpoint: { page: 1 } };
+        yield { records: [entry('f2')], failed: [], checkpoint: { page: 2 } };
+      })();
+    },
+  });
+  const deps = testDeps(sql, owner, adapter, {
+    now: () => clock.now,
+    trigger: (fn) => {
+      triggers.push(fn);
+      return Promise.resolve({ function: fn, ok: true, status: 200 });
+    },
+  });
+  const attempt = async (stopWhen?: () => boolean) => {
+    await sql`update public.erp_connections set lease_owner = ${owner}, lease_expires_at = now() + interval '10 minutes'
+              where id = ${p.connectionId}`;
+    return await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, { syncType: 'auto', runId: null, stopWhen });
+  };
+  return { p, clock, calls, windows, triggers, attempt };
+}
+
 stackTest('a sync resumed after a stop does not read again the entities its earlier attempt finished in this pass', async (env) => {
   await withFixture(env, 4, async (sql, f) => {
-    const p = await f.connection({ erp: 'omie', syncConfig: { entities: { nfe: false, profile: false } } });
-    let now = new Date('2026-12-03T03:00:00Z');
-    await sql`update public.erp_connections set next_sync_at = ${new Date(now.getTime() - 60_000)} where id = ${p.connectionId}`;
-    const calls = { products: 0, financials: 0 };
-    const triggers: string[] = [];
-    const entry = (id: string): FinancialEntry => ({
-      externalId: id, kind: 'receivable', date: '2026-12-02', amount: '100.00', status: 'paid', categoryId: null,
-      categoryName: null, dreLine: 'receita_bruta', dreRule: 'test', description: null,
-    });
-    const base = productsOnly((from) => {
-      calls.products++;
-      return (async function* (): AsyncIterable<Page<Product>> {
-        if (!from) yield { records: [product('a')], failed: [], checkpoint: { page: 1 } };
-        yield { records: [product('b')], failed: [], checkpoint: { page: 2, phase: 'done' } };
-      })();
-    });
-    const adapter = (): ErpAdapter => ({
-      ...base,
-      capabilities: { ...base.capabilities, financials: true },
-      financials: (_w, from) => {
-        calls.financials++;
-        return (async function* (): AsyncIterable<Page<FinancialEntry>> {
-          if (!from) yield { records: [entry('f1')], failed: [], checkpoint: { page: 1 } };
-          yield { records: [entry('f2')], failed: [], checkpoint: { page: 2 } };
-        })();
-      },
-    });
-    const deps = testDeps(sql, 'pass-test', adapter, {
-      now: () => now,
-      trigger: (fn) => {
-        triggers.push(fn);
-        return Promise.resolve({ function: fn, ok: true, status: 200 });
-      },
-    });
-    const attempt = async (stopWhen?: () => boolean) => {
-      await sql`update public.erp_connections set lease_owner = 'pass-test', lease_expires_at = now() + interval '10 minutes'
-                where id = ${p.connectionId}`;
-      return await syncConnection(deps, (await getConnection(sql as never, p.connectionId))!, { syncType: 'auto', runId: null, stopWhen });
-    };
+    const { p, clock, calls, triggers, attempt } = await twoEntityWorld(sql, f, 'pass-test');
 
     // 1st attempt: products finish; the CPU budget runs out in the financials, after their first page.
     const first = await attempt(() => calls.financials > 0);
@@ -214,7 +225,7 @@ stackTest('a sync resumed after a stop does not read again the entities its earl
     assert.deepEqual(calls, { products: 1, financials: 1 });
 
     // 2nd attempt, the same night: the products are not read again, the financials resume after page 1.
-    now = new Date('2026-12-03T03:10:00Z');
+    clock.now = new Date('2026-12-03T03:10:00Z');
     const second = await attempt();
     assert.equal(second.status, 'success');
     assert.deepEqual(calls, { products: 1, financials: 2 }, 'products not read again');
@@ -223,12 +234,46 @@ stackTest('a sync resumed after a stop does not read again the entities its earl
     assert.equal(second.entities.financials?.synced, 1, 'only page 2');
     assert.equal(triggers.filter((t) => t === 'analyze-ncm-from-xmls').length, 1, 'the products follow-up fired once');
     const c = await f.conn(p.connectionId);
-    assert.ok(c.next_sync_at > now, 'finished: the next pass is scheduled');
+    assert.ok(c.next_sync_at > clock.now, 'finished: the next pass is scheduled');
 
     // The next night reads the products again.
-    now = new Date(c.next_sync_at.getTime() + 60_000);
+    clock.now = new Date(c.next_sync_at.getTime() + 60_000);
     assert.equal((await attempt()).status, 'success');
     assert.deepEqual(calls, { products: 2, financials: 3 });
+  });
+});
+
+stackTest('a full re-sync that needs two attempts resumes like a first sync, and is asked for once', async (env) => {
+  await withFixture(env, 4, async (sql, f) => {
+    const { p, clock, calls, windows, attempt } = await twoEntityWorld(sql, f, 'full-test');
+    assert.equal((await attempt()).status, 'success', 'an ordinary pass first');
+    const c0 = await f.conn(p.connectionId);
+    clock.now = new Date(c0.next_sync_at.getTime() + 60_000);
+    await sql`update public.erp_connections set sync_config = sync_config || '{"full_resync": true}'::jsonb where id = ${p.connectionId}`;
+    const [full, incremental] = ['2025-12-01..2026-12-03', '2026-11-01..2026-12-04'];
+    assert.equal(windows[0], full, 'the first pass reads 12 months');
+
+    // The full re-sync's 1st attempt: everything from the start (products listed whole, 12 months of financials),
+    // stopped by the CPU budget in the financials after their first page.
+    const first = await attempt(() => calls.financials > 1);
+    assert.equal(first.status, 'interrupted');
+    assert.deepEqual(calls, { products: 2, financials: 2 });
+    assert.equal(windows[1], full, 'a full re-sync reads 12 months');
+    assert.equal((await f.conn(p.connectionId)).sync_config.full_resync, false, 'asked for once: cleared as it starts');
+
+    // 2nd attempt: the products finished in this pass are not read again; the financials resume after page 1 of
+    // the same 12-month window (before: both started over, so a re-sync longer than an invocation never ended).
+    const second = await attempt();
+    assert.equal(second.status, 'success');
+    assert.deepEqual(calls, { products: 2, financials: 3 });
+    assert.equal(second.entities.products?.finished_earlier, true);
+    assert.equal(second.entities.financials?.synced, 1, 'only page 2');
+    assert.equal(windows[2], full);
+
+    // The night after: incremental again.
+    clock.now = new Date((await f.conn(p.connectionId)).next_sync_at.getTime() + 60_000);
+    assert.equal((await attempt()).status, 'success');
+    assert.equal(windows[3], incremental);
   });
 });
 

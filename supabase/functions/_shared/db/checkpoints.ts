@@ -67,3 +67,19 @@ export function checkpointUpserts(sql: Sql, connectionId: string, writes: Checkp
     on conflict (connection_id, entity) do update set checkpoint = excluded.checkpoint,
       synced_through = excluded.synced_through, finished_at = excluded.finished_at, updated_at = now()`;
 }
+
+/**
+ * A full re-sync starts (`sync_config.full_resync`): the connection's checkpoints are forgotten, so this sync and
+ * its resumed attempts read as a first sync would (the whole 90 days / 12 months, products listed whole, resumed
+ * after the last page that landed), and the request is cleared: asked for once, done once. One statement, only
+ * while we hold the lease.
+ */
+export async function startFullResync(sql: Sql, connectionId: string, owner: string): Promise<void> {
+  await sql`
+    with c as (
+      update public.erp_connections set sync_config = sync_config || '{"full_resync": false}'::jsonb
+       where id = ${connectionId} and lease_owner = ${owner}
+      returning id
+    )
+    delete from public.erp_sync_checkpoints k using c where k.connection_id = c.id`;
+}

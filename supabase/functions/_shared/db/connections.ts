@@ -221,8 +221,6 @@ export interface ConnectionOutcome {
   status: 'active' | 'error';
   statusMessage: string | null;
   consecutiveFailures: number;
-  /** Clears sync_config.full_resync once a full re-sync has landed. */
-  clearFullResync: boolean;
 }
 
 /**
@@ -236,7 +234,6 @@ export function finishConnection(sql: Sql, id: string, owner: string, o: Connect
       last_sync_at = ${o.lastSyncAt}, next_sync_at = ${o.nextSyncAt},
       status = case when status = 'inactive' then status else ${o.status} end,
       status_message = ${o.statusMessage}, consecutive_failures = ${o.consecutiveFailures},
-      sync_config = case when ${o.clearFullResync} then sync_config - 'full_resync' else sync_config end,
       lease_owner = null, lease_expires_at = null
     where id = ${id} and (lease_owner = ${owner} or lease_owner is null)`;
 }

@@ -110,13 +110,12 @@ for (const c of cases) {
 Deno.test('finishedThisPass: an entity finished since the last finished sync is not read again', () => {
   const last = new Date('2026-12-03T00:05:00Z'); // the last pass finished then
   const row = (finished_at: string | null) => ({ checkpoint: { done: true }, synced_through: '2026-12-03', finished_at });
-  const cases: Array<[string, ReturnType<typeof row> | null, Date | null, boolean, boolean]> = [
-    ['finished tonight by an attempt that then stopped', row('2026-12-04T00:03:00+00:00'), last, false, true],
-    ['finished in the last pass (before or when it finished)', row('2026-12-03T00:05:00+00:00'), last, false, false],
-    ['a page written on the way: no mark', row(null), last, false, false],
-    ['never synced: no checkpoint', null, last, false, false],
-    ['the first sync, stopped after finishing the entity (no sync finished yet)', row('2026-12-04T00:03:00+00:00'), null, false, true],
-    ['a full re-sync reads everything again', row('2026-12-04T00:03:00+00:00'), last, true, false],
+  const cases: Array<[string, ReturnType<typeof row> | null, Date | null, boolean]> = [
+    ['finished tonight by an attempt that then stopped', row('2026-12-04T00:03:00+00:00'), last, true],
+    ['finished in the last pass (before or when it finished)', row('2026-12-03T00:05:00+00:00'), last, false],
+    ['a page written on the way: no mark', row(null), last, false],
+    ['never synced: no checkpoint', null, last, false],
+    ['the first sync, stopped after finishing the entity (no sync finished yet)', row('2026-12-04T00:03:00+00:00'), null, true],
   ];
-  for (const [name, saved, lastSyncAt, full, expected] of cases) assert.equal(finishedThisPass(saved, lastSyncAt, full), expected, name);
+  for (const [name, saved, lastSyncAt, expected] of cases) assert.equal(finishedThisPass(saved, lastSyncAt), expected, name);
 });

@@ -21,7 +21,7 @@ import type {
 } from '../adapters/contract.ts';
 import { ENTITIES } from '../adapters/contract.ts';
 import { persistently, type Sql } from '../db/client.ts';
-import { type CheckpointRow, type CheckpointWrite, loadCheckpoints } from '../db/checkpoints.ts';
+import { type CheckpointRow, type CheckpointWrite, loadCheckpoints, startFullResync } from '../db/checkpoints.ts';
 import { type ConnectionRow, finishConnection, type OpenedLog, releaseLease, renewLease } from '../db/connections.ts';
 import { closeLog, heartbeat, interruptRunningLog, openLog, updateLogProgress } from '../db/sync-logs.ts';
 import {
@@ -354,7 +354,7 @@ async function runEntity(
   const step = STEPS[entity];
   const before = stopDue();
   if (before) throw before;
-  const w = step.window?.(x.now, x.cfg, x.cfg.full_resync ? null : x.saved?.synced_through ?? null);
+  const w = step.window?.(x.now, x.cfg, x.saved?.synced_through ?? null);
   if (w) x.report.window = w;
   let last: Checkpoint | null = null;
   for await (const page of step.pages(adapter, w, x.resumeFrom)) {
@@ -384,8 +384,8 @@ async function runEntity(
  * when a sync finishes, never at a stop). Such an entity is not read again when the sync resumes; once the pass
  * finishes, the next one reads it as usual.
  */
-export function finishedThisPass(saved: CheckpointRow | null, lastSyncAt: Date | null, fullResync: boolean): boolean {
-  if (fullResync || !saved?.finished_at) return false;
+export function finishedThisPass(saved: CheckpointRow | null, lastSyncAt: Date | null): boolean {
+  if (!saved?.finished_at) return false;
   return lastSyncAt === null || new Date(saved.finished_at).getTime() > lastSyncAt.getTime();
 }
 
@@ -455,6 +455,10 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
       // A sync stops for CPU only after a page landed in it: whatever the clock says, every sync makes progress.
       const stopWhen = req.stopWhen && (() => Object.values(entities).some((r) => (r?.pages ?? 0) > 0) && req.stopWhen!());
       await withLease(deps, { connectionId: conn.id, logId, deadline: req.deadline, stopWhen }, async (signal, stopDue) => {
+        if (cfg.full_resync) {
+          await startFullResync(sql, conn.id, deps.owner);
+          log.checkpoints.clear();
+        }
         const adapter = deps.adapterFor(conn, signal);
         let authError: AppError | null = null;
         for (const entity of ENTITIES) {
@@ -475,17 +479,17 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
             continue;
           }
           const saved = log.checkpoints.get(entity) ?? null;
-          if (finishedThisPass(saved, conn.last_sync_at, cfg.full_resync)) {
+          if (finishedThisPass(saved, conn.last_sync_at)) {
             // Its data and follow-up landed in that attempt: this log records it as done, with nothing new.
             report.finished_earlier = true;
             if (saved!.checkpoint.done === true) report.window = { from: String(saved!.checkpoint.from), to: String(saved!.checkpoint.to), full: false };
             continue;
           }
-          // A full re-sync ignores where we stopped; a run cut short resumes from its last saved page; a finished
-          // window is not resumed (the next window is computed from synced_through).
+          // A run cut short resumes from its last saved page; a finished window is not resumed (the next window
+          // is computed from synced_through).
           const finished = saved?.checkpoint?.done === true && entity !== 'products';
           const empty = !saved?.checkpoint || Object.keys(saved.checkpoint).length === 0;
-          const resumeFrom = cfg.full_resync || finished || empty ? null : saved!.checkpoint;
+          const resumeFrom = finished || empty ? null : saved!.checkpoint;
           const te = performance.now();
           try {
             await runEntity({ deps, conn, cfg, now: deps.now(), saved, resumeFrom, report, listed: new Set() }, entity, adapter, stopDue, reached, progress);
@@ -545,7 +549,6 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
           status: change.status,
           statusMessage: change.message,
           consecutiveFailures: change.consecutiveFailures,
-          clearFullResync: cfg.full_resync && outcome.status === 'success',
         })
         : change.kind === 'release'
         ? releaseLease(sql, conn.id, deps.owner)

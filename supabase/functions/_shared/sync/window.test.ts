@@ -25,12 +25,8 @@ Deno.test('an old checkpoint never reaches further back than the lookback', () =
   assert.equal(nfeWindow(now, cfg, '2026-01-10').from, '2026-08-31');
 });
 
-Deno.test('a requested full re-sync reaches the whole lookback again', () => {
-  assert.deepEqual(nfeWindow(now, parseSyncConfig({ full_resync: true }), '2026-11-28'), {
-    from: '2026-08-31',
-    to: '2026-11-29',
-    full: true,
-  });
+Deno.test('the first sync (and a full re-sync, which forgets the checkpoints) reaches the whole lookback', () => {
+  assert.deepEqual(nfeWindow(now, cfg, null), { from: '2026-08-31', to: '2026-11-29', full: true });
 });
 
 Deno.test('financials: 12 months first, then from the start of the previous month', () => {

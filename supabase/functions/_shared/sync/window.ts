@@ -25,16 +25,16 @@ function shiftDay(day: string, days: number): string {
 export function nfeWindow(now: Date, cfg: SyncConfig, syncedThrough: string | null): DateWindow & { full: boolean } {
   const today = localDay(now);
   const earliest = shiftDay(today, -cfg.nfe_lookback_days);
-  if (cfg.full_resync || !syncedThrough) return { from: earliest, to: today, full: true };
+  if (!syncedThrough) return { from: earliest, to: today, full: true };
   const from = shiftDay(syncedThrough, -cfg.nfe_overlap_days);
   return { from: from < earliest ? earliest : from, to: today, full: false };
 }
 
-export function financialsWindow(now: Date, cfg: SyncConfig, syncedThrough: string | null): DateWindow & { full: boolean } {
+export function financialsWindow(now: Date, _cfg: SyncConfig, syncedThrough: string | null): DateWindow & { full: boolean } {
   const today = localDay(now);
   const [y, m, d] = today.split('-').map(Number);
   const local = new Date(y, m - 1, d);
-  if (cfg.full_resync || !syncedThrough) {
+  if (!syncedThrough) {
     return { from: format(startOfMonth(subMonths(local, 12)), 'yyyy-MM-dd'), to: today, full: true };
   }
   return { from: format(startOfMonth(subMonths(local, 1)), 'yyyy-MM-dd'), to: today, full: false };
