@@ -14,6 +14,7 @@
  *     parallelism = P̄ / C
  */
 import type { ErpType } from '../../../supabase/functions/_shared/adapters/contract.ts';
+import { asOneAttempt } from './ideal.ts';
 
 /** What the measured night spent and ran in parallel (virtual ms; from nightStats). */
 export interface NightLoad {
@@ -21,7 +22,7 @@ export interface NightLoad {
   windowMs: number;
   /** Σ sync time over every attempt, per connection (S̄). */
   busyMsPerConn: number;
-  /** The same had each connection taken one attempt: its ERP's mean single-attempt sync time (S̄₁). */
+  /** The same had each connection taken one attempt (S̄₁): a resumed one counts as its ERP's median single attempt. */
   singleAttemptMsPerConn: number;
   /** Invocations alive on average over the window (A = Σ invocation wall time / W). */
   aliveMean: number;
@@ -55,21 +56,11 @@ export interface SyncLoad {
   erp: ErpType;
 }
 
-/** S̄ and S̄₁ (NightLoad) from the connections' sync times: a resumed connection counts as its ERP's mean single attempt. */
+/** S̄ and S̄₁ (NightLoad) from the connections' sync times: a resumed connection counts as one attempt (asOneAttempt). */
 export function syncTimes(conns: SyncLoad[]): { busyMsPerConn: number; singleAttemptMsPerConn: number } {
-  const once = new Map<ErpType, number[]>();
-  for (const c of conns) if (c.attempts <= 1) (once.get(c.erp) ?? once.set(c.erp, []).get(c.erp)!).push(c.busyMs);
-  const meanOnce = (erp: ErpType) => {
-    const xs = once.get(erp);
-    return xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
-  };
-  let busy = 0, single = 0;
-  for (const c of conns) {
-    busy += c.busyMs;
-    single += c.attempts <= 1 ? c.busyMs : meanOnce(c.erp) ?? c.busyMs;
-  }
   const n = Math.max(1, conns.length);
-  return { busyMsPerConn: busy / n, singleAttemptMsPerConn: single / n };
+  const sum = (xs: SyncLoad[]) => xs.reduce((a, c) => a + c.busyMs, 0);
+  return { busyMsPerConn: sum(conns) / n, singleAttemptMsPerConn: sum(asOneAttempt(conns, (c) => c.busyMs)) / n };
 }
 
 /** The factors of ideal / window (module doc); their product is the ratio. */

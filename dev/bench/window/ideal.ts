@@ -28,22 +28,25 @@ export interface ConnWork {
 }
 
 /**
- * The work each connection needs, for the ideal bound: what it requested, except for a connection that took more
- * than one attempt. A resumed attempt fetches its page in progress again (and Tiny's details on it), work that
- * the design caused and that the bound must not credit. An ERP's accounts come from one profile (the same counts,
- * dates drawn per seed), so such a connection is given the work of its ERP's median single-attempt connection;
- * with none, its own.
+ * A connection's figures had it taken one attempt: its own when it did, else those of its ERP's median
+ * single-attempt connection by `key` (the lower middle one; its own when its ERP has none). A resumed attempt
+ * fetches its page in progress again (and Tiny's details on it): work and time the design caused, which the
+ * one-attempt figures must not hold. An ERP's accounts come from one profile (the same counts, dates drawn per
+ * seed), so its median single-attempt connection stands in for it. Used for the ideal bound's work (idealWork)
+ * and for the sync time of one attempt (bounds.ts syncTimes).
  */
-export function idealWork(conns: Array<ConnWork & { attempts: number }>): ConnWork[] {
-  const single = new Map<ErpType, ConnWork>();
+export function asOneAttempt<T extends { erp: ErpType; attempts: number }>(conns: T[], key: (c: T) => number): T[] {
+  const median = new Map<ErpType, T>();
   for (const erp of new Set(conns.map((c) => c.erp))) {
-    const once = conns.filter((c) => c.erp === erp && c.attempts <= 1).sort((a, b) => a.requests - b.requests);
-    if (once.length) single.set(erp, once[Math.floor((once.length - 1) / 2)]);
+    const once = conns.filter((c) => c.erp === erp && c.attempts <= 1).sort((a, b) => key(a) - key(b));
+    if (once.length) median.set(erp, once[Math.floor((once.length - 1) / 2)]);
   }
-  return conns.map((c) => {
-    const w = c.attempts > 1 ? single.get(c.erp) ?? c : c;
-    return { erp: c.erp, requests: w.requests, paths: w.paths };
-  });
+  return conns.map((c) => (c.attempts > 1 ? median.get(c.erp) ?? c : c));
+}
+
+/** The work each connection needs, for the ideal bound: what it requested, had it taken one attempt. */
+export function idealWork(conns: Array<ConnWork & { attempts: number }>): ConnWork[] {
+  return asOneAttempt(conns, (c) => c.requests).map((w) => ({ erp: w.erp, requests: w.requests, paths: w.paths }));
 }
 
 function windowsBound(requests: number, windows: RateWindowDoc[]): number {
