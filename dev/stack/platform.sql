@@ -5,9 +5,13 @@
 --   auth.users, auth.uid(), auth.jwt(), auth.role(),
 --   vault.secrets, vault.create_secret(), vault.update_secret(), vault.decrypted_secrets,
 --   net.http_post(), net.http_get(), net.http_delete(), net.http_request_queue, net._http_response
---   (delivered by dev/stack/pgnet-worker.ts).
+--   (delivered by dev/stack/pgnet-worker.ts),
+--   pg_stat_statements in schema extensions (preloaded by dev/stack, as hosted projects have it:
+--   https://supabase.com/docs/guides/database/extensions/pg_stat_statements; the bench's overhead probe reads it).
 
 create extension if not exists pgcrypto with schema public;
+create schema if not exists extensions;
+create extension if not exists pg_stat_statements with schema extensions;
 
 -- Roles -------------------------------------------------------------------------------------------------
 do $$

@@ -109,7 +109,8 @@ class Stack {
 port = ${port}
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '${this.socketDir}'
-shared_preload_libraries = 'pg_cron'
+# pg_stat_statements: preloaded on hosted projects too (dev/stack/platform.sql creates it)
+shared_preload_libraries = 'pg_cron,pg_stat_statements'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 32

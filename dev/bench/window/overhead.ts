@@ -40,6 +40,12 @@ export interface OverheadStats {
    * the loop: what the machine charges a statement at that moment, whatever the statement does.
    */
   bareRoundTripMs: { mean: number; p50: number };
+  /**
+   * Postgres's execution of the phases' statements, ms per connection (pg_stat_statements' total_exec_time over
+   * the measured connections; parse, bind and the round trips come on top). Null when pg_stat_statements is not
+   * loaded (a stack made before it was preloaded; `npm run stack -- reset` rebuilds it).
+   */
+  serverMs: Record<(typeof PHASES)[number], number> | null;
 }
 
 /** Which part of the bookkeeping a statement belongs to, from its text. */
@@ -109,7 +115,33 @@ function recorder(book: MetricsBook) {
   };
 }
 
-function summarise(design: OverheadStats['design'], xs: Sample[], bare: number[]): OverheadStats {
+type ServerStats = Map<string, { query: string; calls: number; ms: number }>;
+
+/** Every statement's execution totals so far (pg_stat_statements), or null when it is not loaded. */
+async function serverStats(sql: Sql): Promise<ServerStats | null> {
+  try {
+    const rows = await sql`select queryid::text as id, query, calls::float8 as calls, total_exec_time as ms
+                             from extensions.pg_stat_statements
+                            where dbid = (select oid from pg_database where datname = current_database())`;
+    return new Map(rows.map((r) => [r.id as string, { query: r.query as string, calls: r.calls as number, ms: r.ms as number }]));
+  } catch {
+    return null;
+  }
+}
+
+/** Postgres's execution ms per connection by phase between two snapshots (phaseOf on the normalised text). */
+function serverMsPerConn(before: ServerStats | null, after: ServerStats | null, n: number): OverheadStats['serverMs'] {
+  if (!before || !after || n === 0) return null;
+  const ms = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<(typeof PHASES)[number], number>;
+  for (const [id, a] of after) {
+    const phase = phaseOf(a.query);
+    if (phase === 'entity') continue;
+    ms[phase] += (a.ms - (before.get(id)?.ms ?? 0)) / n;
+  }
+  return ms;
+}
+
+function summarise(design: OverheadStats['design'], xs: Sample[], bare: number[], serverMs: OverheadStats['serverMs']): OverheadStats {
   const avg = (f: (s: Sample) => number) => mean(xs.map(f));
   const work = xs.map((s) => s.wall - s.ms.entity);
   const phases = Object.fromEntries(
@@ -127,6 +159,7 @@ function summarise(design: OverheadStats['design'], xs: Sample[], bare: number[]
     phases,
     jsMs: mean(work) - sqlMs,
     bareRoundTripMs: { mean: mean(bare), p50: pct(bare, 0.5) },
+    serverMs,
   };
 }
 
@@ -165,7 +198,9 @@ export async function probeOverhead(o: {
     await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
     const ours: Sample[] = [];
     const bare: number[] = [];
+    let server0: ServerStats | null = null;
     for (let i = 0; i < o.ids.length; i++) {
+      if (i === o.warm) server0 = await serverStats(o.sql);
       const rt = await bareRoundTrip();
       if (i >= o.warm) bare.push(rt);
       const t0 = rec.start();
@@ -189,12 +224,14 @@ export async function probeOverhead(o: {
       if (i >= o.warm) ours.push(s);
       o.onProgress?.(i + 1, total);
     }
+    const serverOurs = serverMsPerConn(server0, await serverStats(o.sql), ours.length);
     // naive: its per-connection loop over the same connections, due again
     await setDue(o.sql, o.ids, o.ids.length, new Date(Date.now() - 1000), o.notDueAt);
     const due = await listDue(pool as AppSql, new Date(), o.ids, o.ids.length);
     const naive: Sample[] = [];
     const bareNaive: number[] = [];
     for (const [i, conn] of due.entries()) {
+      if (i === o.warm) server0 = await serverStats(o.sql);
       const rt = await bareRoundTrip();
       if (i >= o.warm) bareNaive.push(rt);
       const t0 = rec.start();
@@ -203,7 +240,8 @@ export async function probeOverhead(o: {
       if (i >= o.warm) naive.push(s);
       o.onProgress?.(o.ids.length + i + 1, total);
     }
-    return { ours: summarise('ours', ours, bare), naive: summarise('naive', naive, bareNaive) };
+    const serverNaive = serverMsPerConn(server0, await serverStats(o.sql), naive.length);
+    return { ours: summarise('ours', ours, bare, serverOurs), naive: summarise('naive', naive, bareNaive, serverNaive) };
   } finally {
     book.onStatement = book.onRoundTrip = undefined;
     for (const p of [pool, barePool]) await (p as unknown as { end: (o: { timeout: number }) => Promise<void> }).end({ timeout: 5 }).catch(() => {});

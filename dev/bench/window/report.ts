@@ -128,12 +128,21 @@ function windowBoundText(a: Analysis, n: number): string {
     `${n0(inFlightNeeded(n, meanTmin, NIGHT_GOAL_MS))} in flight would do.`;
 }
 
-/** The probe's statements against a bare round trip timed beside them: what this machine charges any statement. */
+/**
+ * The probe's figure taken apart: Postgres's execution of its statements (pg_stat_statements) and the client's
+ * rest, beside a bare round trip timed before each connection (what this machine charges any statement).
+ */
 function overheadBoundText(o: OverheadStats): string {
   const rt = o.bareRoundTripMs.p50;
-  return `${f(o.statements, 1)} statements per connection, the floor (a claim and a close, one round trip each). A bare round trip ` +
-    `(select 1) timed before each connection took ${f(rt, 2)} ms (p50), so the ${f(o.wallMs.p50, 2)} ms (p50) are ${f(o.wallMs.p50 / rt, 1)} bare round trips; ` +
-    `what each statement costs in Postgres and in the client is taken apart in docs/night-at-scale.md (Evidence: orchestrator overhead)`;
+  const head = `${f(o.statements, 1)} statements per connection, the floor (a claim and a close, one round trip each)`;
+  const bare = `a bare round trip (select 1) timed before each connection took ${f(rt, 2)} ms (p50)`;
+  if (!o.serverMs) return `${head}; ${bare}; pg_stat_statements is not loaded, so the split between Postgres and the client is not measured.`;
+  const s = o.serverMs;
+  const pg = s.claim + s.open + s.progress + s.close;
+  return `${head}. Postgres executed them in ${f(pg, 2)} ms (claim ${f(s.claim, 2)} + close ${f(s.close, 2)}; pg_stat_statements, mean), ` +
+    `so ${f(o.wallMs.mean - pg, 2)} ms of the ${f(o.wallMs.mean, 2)} are the client's: for each statement a parse, a describe round trip and ` +
+    `a bind, which the transaction pooler's lack of prepared statements makes every statement pay (prepare: false), reading the answer, ` +
+    `and JS ${f(o.jsMs, 2)} ms; ${bare}. Where those go is taken apart in docs/night-at-scale.md (Evidence: orchestrator overhead).`;
 }
 
 /** ideal / window as a product of factors (bounds.ts ratioFactors). */
@@ -247,9 +256,10 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `${f(x.statements, 1)} / ${f(x.roundTrips, 1)}`,
       ...PHASES.map((p) => `${f(x.phases[p].ms, 2)} ms (${f(x.phases[p].statements, 1)} / ${f(x.phases[p].roundTrips, 1)})`),
       f(x.jsMs, 2),
+      x.serverMs ? f(x.serverMs.claim + x.serverMs.open + x.serverMs.progress + x.serverMs.close, 2) : '—',
     ];
     md.push(table(
-      ['design', 'ms / connection (mean / p50 / p95)', 'statements / round trips', ...PHASES.map((p) => `${p} (st. / r.t.)`), 'JS ms'],
+      ['design', 'ms / connection (mean / p50 / p95)', 'statements / round trips', ...PHASES.map((p) => `${p} (st. / r.t.)`), 'JS ms', 'Postgres execution ms'],
       [row(r.overhead.ours), row(r.overhead.naive)],
     ));
     md.push('');
@@ -257,7 +267,8 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       'claim = claimNextDue as executeRun calls it (one statement: the claim, the lease, and the log opened with the checkpoints read); ' +
         'open = a log opened on its own (naive: the checkpoints read); progress = progress ' +
         'writes (none on a sync this short); close = the log close with checkpoints and the connection\'s new state (naive: its log insert and ' +
-        'connection update); JS = the rest (config parsing, the entity table, decideOutcome, postgres.js).',
+        'connection update); JS = the rest (config parsing, the entity table, decideOutcome, postgres.js); Postgres execution = ' +
+        "pg_stat_statements' execution time of the bookkeeping statements, inside the phases' figures (parse, bind and the round trips come on top).",
     );
     md.push('');
   }
