@@ -34,7 +34,7 @@ begin
   return plan;
 end $$;
 select matches(pg_temp.plan_of($$select c.id from public.erp_connections c where public.erp_connection_is_due(c, now())
-                                   order by c.next_sync_at nulls first, c.id limit 16$$),
+                                   order by coalesce(c.next_sync_at, '-infinity'::timestamptz), c.id limit 16$$),
   'erp_connections_due_idx', 'the due rule is served by the due index');
 select matches(pg_temp.plan_of($$select count(*) from public.erp_connections l where public.erp_connection_is_leased(l, now())$$),
   'erp_connections_(account_)?lease_idx', 'the live-lease count is served by a lease index (either proves the rule)');

@@ -54,7 +54,7 @@ export async function liveLeases(sql: Sql, now: Date): Promise<number> {
 export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000): Promise<ConnectionRow[]> {
   return await sql.unsafe(
     `select ${COLUMNS} from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($3::uuid[])' : ''}
-     order by c.next_sync_at nulls first, c.id limit $2`,
+     order by coalesce(c.next_sync_at, '-infinity'::timestamptz), c.id limit $2`,
     ids ? [now, limit, ids] : [now, limit],
   ) as unknown as ConnectionRow[];
 }
