@@ -69,7 +69,7 @@ const routes = gateway({
 
 Deno.serve({ hostname: '127.0.0.1', port, onListen: () => console.error(`functions: listening on ${port}`) }, async (req) => {
   const url = new URL(req.url);
-  if (url.pathname === '/health') return Response.json({ ok: true, pid: Deno.pid, functions: [...handlers.keys()] });
+  if (url.pathname === '/health') return Response.json({ ok: true, pid: Deno.pid, ppid: Deno.ppid, functions: [...handlers.keys()] });
   return (await routes(req)) ?? Response.json({ error: 'not found' }, { status: 404 });
 });
 

@@ -23,6 +23,11 @@ interface Service {
   script: string;
   args?: string[];
   health?: (env: StackEnv, pid: number) => Promise<boolean>;
+  /**
+   * Started again whenever it exits (a shell loop, the recorded pid): hosted, a function isolate that dies takes
+   * only its own requests and the next request boots a new one (docs/local-vs-hosted.md, "Known gaps").
+   */
+  supervised?: boolean;
 }
 
 const SERVICES: Service[] = [
@@ -30,11 +35,12 @@ const SERVICES: Service[] = [
   {
     name: 'functions',
     script: 'dev/stack/functions-server.ts',
-    // The answer must come from the process we started (not an orphan still holding the port).
+    supervised: true,
+    // The answer must come from the process our supervisor started (not an orphan still holding the port).
     health: async (env, pid) => {
       try {
         const r = await fetch(`${env.API_URL}/health`, { signal: AbortSignal.timeout(1000) });
-        return r.ok && (await r.json()).pid === pid;
+        return r.ok && (await r.json()).ppid === pid;
       } catch {
         return false;
       }
@@ -244,9 +250,11 @@ full_page_writes = off
     const envs = { ...functionsEnv(this.env), ...this.env, STACK_PROFILE: this.profile, STACK_DIR: this.dir };
     const envPrefix = Object.entries(envs).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     const logFile = `${this.dir}/logs/${svc.name}.log`;
-    const cmd = `${envPrefix} setsid ${shellQuote(deno)} run -A ${svc.script} ${
-      (svc.args ?? []).join(' ')
-    } >>${shellQuote(logFile)} 2>&1 < /dev/null & echo $!`;
+    const once = `${shellQuote(deno)} run -A ${svc.script} ${(svc.args ?? []).join(' ')}`;
+    const body = svc.supervised
+      ? `bash -c ${shellQuote(`while :; do ${once}; echo "stack: ${svc.name} exited ($?); starting it again"; sleep 1; done`)}`
+      : once;
+    const cmd = `${envPrefix} setsid ${body} >>${shellQuote(logFile)} 2>&1 < /dev/null & echo $!`;
     const r = await run(['bash', '-c', cmd], { cwd: REPO_ROOT });
     const pid = Number(r.out.trim());
     await Deno.writeTextFile(this.pidFile(svc.name), String(pid));
@@ -263,6 +271,7 @@ full_page_writes = off
       await new Promise((r) => setTimeout(r, 200));
     }
     const logText = await Deno.readTextFile(`${this.dir}/logs/${svc.name}.log`).catch(() => '');
+    await this.stopService(svc.name); // a supervised one would otherwise start again for ever
     throw new Error(`${svc.name} did not become healthy:\n${logText.split('\n').slice(-30).join('\n')}`);
   }
 
