@@ -115,15 +115,15 @@ function recorder(book: MetricsBook) {
   };
 }
 
-type ServerStats = Map<string, { query: string; calls: number; ms: number }>;
+type ServerStats = Map<string, { query: string; ms: number }>;
 
 /** Every statement's execution totals so far (pg_stat_statements), or null when it is not loaded. */
 async function serverStats(sql: Sql): Promise<ServerStats | null> {
   try {
-    const rows = await sql`select queryid::text as id, query, calls::float8 as calls, total_exec_time as ms
+    const rows = await sql`select queryid::text as id, query, total_exec_time as ms
                              from extensions.pg_stat_statements
                             where dbid = (select oid from pg_database where datname = current_database())`;
-    return new Map(rows.map((r) => [r.id as string, { query: r.query as string, calls: r.calls as number, ms: r.ms as number }]));
+    return new Map(rows.map((r) => [r.id as string, { query: r.query as string, ms: r.ms as number }]));
   } catch {
     return null;
   }
