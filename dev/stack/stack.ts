@@ -36,11 +36,13 @@ const SERVICES: Service[] = [
     name: 'functions',
     script: 'dev/stack/functions-server.ts',
     supervised: true,
-    // The answer must come from the process our supervisor started (not an orphan still holding the port).
+    // The answer must come from the process our supervisor started (not an orphan still holding the port), or
+    // from the unsupervised process a stack started before the supervisor recorded (then it is that pid).
     health: async (env, pid) => {
       try {
         const r = await fetch(`${env.API_URL}/health`, { signal: AbortSignal.timeout(1000) });
-        return r.ok && (await r.json()).ppid === pid;
+        const h = r.ok ? await r.json() : null;
+        return h !== null && (h.ppid === pid || h.pid === pid);
       } catch {
         return false;
       }
