@@ -141,6 +141,12 @@ function serverMsPerConn(before: ServerStats | null, after: ServerStats | null, 
   return ms;
 }
 
+/** Postgres's execution of the bookkeeping statements, ms per connection (every phase but 'other'); null unmeasured. */
+export function postgresBookkeepingMs(o: OverheadStats): number | null {
+  const s = o.serverMs;
+  return s ? s.claim + s.open + s.progress + s.close : null;
+}
+
 function summarise(design: OverheadStats['design'], xs: Sample[], bare: number[], serverMs: OverheadStats['serverMs']): OverheadStats {
   const avg = (f: (s: Sample) => number) => mean(xs.map(f));
   const work = xs.map((s) => s.wall - s.ms.entity);

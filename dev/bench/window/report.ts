@@ -9,7 +9,7 @@ import { windowChart } from './chart.ts';
 import { type BenchConfig, outDir } from './config.ts';
 import type { DbCostPoint } from './dbcost.ts';
 import type { IngestResult } from './nfe-ingest.ts';
-import { type OverheadStats, PHASES } from './overhead.ts';
+import { type OverheadStats, PHASES, postgresBookkeepingMs } from './overhead.ts';
 import { ERPS } from './profiles.ts';
 import { TINY_QUOTA_SHARE } from '../../../supabase/functions/_shared/adapters/tiny/client.ts';
 import { CPU_USE } from '../../../supabase/functions/_shared/sync/orchestrator.ts';
@@ -136,10 +136,9 @@ function overheadBoundText(o: OverheadStats): string {
   const rt = o.bareRoundTripMs.p50;
   const head = `${f(o.statements, 1)} statements per connection, the floor (a claim and a close, one round trip each)`;
   const bare = `a bare round trip (select 1) timed before each connection took ${f(rt, 2)} ms (p50)`;
-  if (!o.serverMs) return `${head}; ${bare}; pg_stat_statements is not loaded, so the split between Postgres and the client is not measured.`;
-  const s = o.serverMs;
-  const pg = s.claim + s.open + s.progress + s.close;
-  return `${head}. Postgres executed them in ${f(pg, 2)} ms (claim ${f(s.claim, 2)} + close ${f(s.close, 2)}; pg_stat_statements, mean), ` +
+  const pg = postgresBookkeepingMs(o);
+  if (pg === null || !o.serverMs) return `${head}; ${bare}; pg_stat_statements is not loaded, so the split between Postgres and the client is not measured.`;
+  return `${head}. Postgres executed them in ${f(pg, 2)} ms (claim ${f(o.serverMs.claim, 2)} + close ${f(o.serverMs.close, 2)}; pg_stat_statements, mean), ` +
     `so ${f(o.wallMs.mean - pg, 2)} ms of the ${f(o.wallMs.mean, 2)} are the client's: for each statement a parse, a describe round trip and ` +
     `a bind, which the transaction pooler's lack of prepared statements makes every statement pay (prepare: false), reading the answer, ` +
     `and JS ${f(o.jsMs, 2)} ms; ${bare}. Where those go is taken apart in docs/night-at-scale.md (Evidence: orchestrator overhead).`;
@@ -256,7 +255,7 @@ export async function writeReport(r: ReportInput): Promise<{ markdown: string; p
       `${f(x.statements, 1)} / ${f(x.roundTrips, 1)}`,
       ...PHASES.map((p) => `${f(x.phases[p].ms, 2)} ms (${f(x.phases[p].statements, 1)} / ${f(x.phases[p].roundTrips, 1)})`),
       f(x.jsMs, 2),
-      x.serverMs ? f(x.serverMs.claim + x.serverMs.open + x.serverMs.progress + x.serverMs.close, 2) : '—',
+      postgresBookkeepingMs(x) === null ? '—' : f(postgresBookkeepingMs(x)!, 2),
     ];
     md.push(table(
       ['design', 'ms / connection (mean / p50 / p95)', 'statements / round trips', ...PHASES.map((p) => `${p} (st. / r.t.)`), 'JS ms', 'Postgres execution ms'],
