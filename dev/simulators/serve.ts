@@ -4,15 +4,15 @@
  *   npx deno run -A dev/simulators/serve.ts [--accounts 3] [--seed 42] [--latency 80] [--jitter 20]
  *       [--failure-rate 0.02] [--rate-limit-rate 0] [--retry-after 1] [--malformed-rate 0] [--slow-page 0]
  *       [--no-limits] [--only bling,tiny] [--host 127.0.0.1] [--accounts-file /tmp/sim-accounts.json]
- *       [--bling-port 54331] [--omie-port 54332] [--tiny-port 54333] [--conta-azul-port 54334]
- *       [--tiny-v3-port 54335]
+ *       [--bling-port 24331] [--omie-port 24332] [--tiny-port 24333] [--conta-azul-port 24334]
+ *       [--tiny-v3-port 24335]
  *
  * Every flag has an env twin: SIM_ACCOUNTS, SIM_SEED, SIM_LATENCY_MS, SIM_JITTER_MS, SIM_FAILURE_RATE,
  * SIM_RATE_LIMIT_RATE, SIM_RETRY_AFTER_S, SIM_MALFORMED_RATE, SIM_SLOW_PAGE_MS, SIM_NO_LIMITS=1, SIM_ONLY,
  * SIM_HOST, SIM_ACCOUNTS_FILE, SIM_BLING_PORT, SIM_OMIE_PORT, SIM_TINY_PORT, SIM_CONTA_AZUL_PORT, SIM_TINY_V3_PORT.
  * State (accounts and the tokens issued) is kept in SIM_STATE_DIR — `$STACK_DIR/simulators` under the local
  * stack — so a restarted stack honours what it handed out; without either, it lives in memory only.
- * Knobs can be changed at run time: `curl -X POST localhost:54331/__admin/knobs -d '{"latencyMs":200}'`;
+ * Knobs can be changed at run time: `curl -X POST localhost:24331/__admin/knobs -d '{"latencyMs":200}'`;
  * accounts are provisioned with `POST /__admin/accounts` (see common/types.ts for the admin API).
  *
  * Programmatic use (stack, demo, benchmark): `const sims = await startSimulators({ ... }); await sims.close();`
@@ -24,6 +24,7 @@ import { createOmieSimulator } from './omie/index.ts';
 import { createTinySimulator } from './tiny/index.ts';
 import { createTinyV3Simulator, TINY_V3_API_PATH, TINY_V3_AUTH_PATH } from './tiny_v3/index.ts';
 import { persistSimulatorState } from './common/tokens.ts';
+import { portsFor } from '../stack/config.ts';
 import type {
   Knobs,
   ProvisionedAccount,
@@ -36,13 +37,8 @@ import type {
 /** One simulator per ERP API: the ERP types, plus Tiny's API v3 (a Tiny connection with api_version 'v3'). */
 export type SimName = SimErp | 'tiny_v3';
 
-export const DEFAULT_PORTS: Record<SimName, number> = {
-  bling: 54331,
-  omie: 54332,
-  tiny: 54333,
-  conta_azul: 54334,
-  tiny_v3: 54335,
-};
+/** The dev stack's simulator ports (dev/stack/config.ts). */
+export const DEFAULT_PORTS: Record<SimName, number> = portsFor('dev', 0).simulators;
 
 /** Base URLs the adapters use for each simulator (API path included). */
 export const API_PATHS: Record<SimName, { api: string; auth?: string }> = {

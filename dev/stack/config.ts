@@ -14,14 +14,36 @@ export interface Ports {
   simulators: { bling: number; omie: number; tiny: number; conta_azul: number; tiny_v3: number };
 }
 
-export function portsFor(profile: Profile): Ports {
-  // STACK_PORT_OFFSET moves a whole stack (e.g. to rehearse CI beside running stacks).
-  const base = (profile === 'dev' ? 54300 : 55300) + Number(Deno.env.get('STACK_PORT_OFFSET') ?? 0);
+/**
+ * Below Linux's ephemeral range (ip_local_port_range, 32768–60999 by default), from which every outgoing
+ * connection takes its local port, loopback ones included: a port inside it can already be held by one of the
+ * stack's own client connections (a migration's psql, a pool) when its service binds, and the bind fails
+ * (docs/local-vs-hosted.md, "Ports"). Supabase's CLI uses 54321/54322 (supabase/config.toml): ours differ.
+ */
+const BASE: Record<Profile, number> = { dev: 24300, test: 25300 };
+
+// STACK_PORT_OFFSET moves a whole stack (e.g. to rehearse CI or run the bench beside running stacks).
+export function portsFor(profile: Profile, offset = Number(Deno.env.get('STACK_PORT_OFFSET') ?? 0)): Ports {
+  const base = BASE[profile] + offset;
   return {
     db: base + 22,
     api: base + 21,
     simulators: { bling: base + 31, omie: base + 32, tiny: base + 33, conta_azul: base + 34, tiny_v3: base + 35 },
   };
+}
+
+export function allPorts(p: Ports): number[] {
+  return [p.db, p.api, ...Object.values(p.simulators)];
+}
+
+/** This machine's ephemeral port range (Linux), or null where the kernel does not say. */
+export async function ephemeralRange(): Promise<[number, number] | null> {
+  try {
+    const [lo, hi] = (await Deno.readTextFile('/proc/sys/net/ipv4/ip_local_port_range')).trim().split(/\s+/).map(Number);
+    return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null;
+  } catch {
+    return null;
+  }
 }
 
 export function profileFromEnv(): Profile {

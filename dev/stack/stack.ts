@@ -6,6 +6,8 @@
  * independent stack on other ports for the tests.
  */
 import {
+  allPorts,
+  ephemeralRange,
   functionsEnv,
   isRoot,
   loadOrCreateEnv,
@@ -298,6 +300,12 @@ full_page_writes = off
 
   async up() {
     await ensureSystemPackages();
+    const range = await ephemeralRange();
+    const inside = range ? allPorts(portsFor(this.profile)).filter((p) => p >= range[0] && p <= range[1]) : [];
+    if (inside.length > 0) {
+      log(`warning: ports ${inside.join(', ')} lie in this machine's ephemeral range (${range![0]}–${range![1]}): ` +
+        `a service may fail to start with AddrInUse; choose a STACK_PORT_OFFSET that keeps them below it`);
+    }
     await this.startPg();
     await this.migrate();
     for (const svc of SERVICES) await this.startService(svc);

@@ -1,7 +1,7 @@
 /**
  * `npm run ui` — the integrations page on the local DEV stack, signed in as the demo user.
  *
- *  1. brings the dev stack up (`dev/stack/stack.ts up`: Postgres 54322, functions 54321), restarting its
+ *  1. brings the dev stack up (`dev/stack/stack.ts up`: Postgres 24322, functions 24321), restarting its
  *     functions gateway when it does not serve erp-connections yet;
  *  2. makes sure the demo user of supabase/seed.sql exists (and is an operator: the Operação page at /operacao)
  *     and, when it belongs to no company yet, gives it a

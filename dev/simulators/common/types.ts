@@ -4,8 +4,8 @@
  * envelopes as the public sources in docs/erp-sources.md describe them, with data generated deterministically per account from a seed.
  *
  *   import { createBlingSimulator } from '../bling/index.ts';
- *   const sim = createBlingSimulator({ seed: 7, clock, publicUrl: 'http://127.0.0.1:54331' });
- *   Deno.serve({ port: 54331, hostname: '127.0.0.1' }, sim.handler);
+ *   const sim = createBlingSimulator({ seed: 7, clock, publicUrl: 'http://127.0.0.1:24331' });
+ *   Deno.serve({ port: 24331, hostname: '127.0.0.1' }, sim.handler);
  *   const acc = sim.admin.provision({ cnpj: '12345678000195', nfeCount: 40 });
  *   // acc.credentials → what goes in the connection's CredentialStore; acc.oauthClient → function secrets
  *

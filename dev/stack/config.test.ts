@@ -1,0 +1,27 @@
+// A stack's listening ports lie outside the kernel's ephemeral range. Linux gives every outgoing connection a
+// local port from /proc/sys/net/ipv4/ip_local_port_range (32768–60999 by default), loopback ones included: a
+// migration's psql, the pgnet worker's pool, a health probe. A service that binds a port an open connection
+// already uses fails with AddrInUse — the CI run of eadc838 lost its test stack that way (the simulators, then on
+// 55331–55335, could not start). See docs/local-vs-hosted.md, "Ports".
+import assert from 'node:assert/strict';
+import { allPorts as all, ephemeralRange, portsFor } from './config.ts';
+
+Deno.test('every port of both profiles lies outside this machine’s ephemeral port range', async () => {
+  const range = await ephemeralRange();
+  assert.ok(range, 'the Linux ephemeral range is readable here');
+  for (const profile of ['dev', 'test'] as const) {
+    for (const port of all(portsFor(profile))) {
+      assert.ok(
+        port < range[0] || port > range[1],
+        `${profile}: ${port} lies inside ${range[0]}–${range[1]}`,
+      );
+    }
+  }
+});
+
+Deno.test('the two profiles never share a port, also moved by the offset the bench uses', () => {
+  const dev = new Set(all(portsFor('dev')));
+  for (const port of all(portsFor('test'))) assert.ok(!dev.has(port), `${port} in both profiles`);
+  const moved = all(portsFor('dev', 300));
+  for (const port of [...all(portsFor('dev')), ...all(portsFor('test'))]) assert.ok(!moved.includes(port));
+});
