@@ -2,7 +2,8 @@
 //  - row locking: a row another claimer holds is skipped at once — never waited for, never taken twice;
 //  - the lease: a live lease (its own, or a sibling's on the same ERP account) keeps a connection from being
 //    claimed; an expired one does not;
-//  - the heartbeat: it extends a live lease we hold and never revives a lapsed one (claims had counted it free).
+//  - the heartbeat: it extends a live lease we hold and never revives a lapsed one (claims had counted it free);
+//  - a claim that waited (the claims' shared lock) still gets its whole lease.
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import { claimNextDue, leaseConnection, renewLease } from '../../functions/_shared/db/connections.ts';
@@ -154,5 +155,29 @@ stackTest('renewLease extends a live lease we hold; a lapsed one is not revived'
     await hold('beat-test', -1);
     assert.equal(await renewLease(sql as never, a.connectionId, 'beat-test', 600), false, 'a lapsed lease is lost');
     assert.ok(await expiresIn() < 0, 'and stays lapsed');
+  });
+});
+
+stackTest('a claim that waited for the claims’ lock still gets its whole lease', async (env) => {
+  await withFixture(env, undefined, async (sql, f) => {
+    const a = await f.connection({ erp: 'bling' });
+    await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = ${a.connectionId}`;
+    // Under the in-flight cap every claim queues on one advisory lock (erp_claim_next_due): hold it for a while.
+    const waitMs = 1500;
+    const holder = sql.reserve();
+    const h = await holder;
+    try {
+      await h`select pg_advisory_lock(hashtextextended('erp-auto-sync:claim', 0))`;
+      const now = new Date();
+      const claimed = claimNextDue(sql as never, now, 'claim-wait', 60, { ids: [a.connectionId], maxInFlight: 1000 });
+      await new Promise((r) => setTimeout(r, waitMs));
+      await h`select pg_advisory_unlock(hashtextextended('erp-auto-sync:claim', 0))`;
+      assert.equal((await claimed)?.id, a.connectionId);
+      const lease = (await f.conn(a.connectionId)).lease_expires_at.getTime() - now.getTime();
+      // Before: exactly 60 s from the caller's clock reading, whatever the wait (60,000 ms).
+      assert.ok(lease >= 60_000 + waitMs - 100, `the lease runs from when it was taken: ${lease} ms from the call`);
+    } finally {
+      h.release();
+    }
   });
 });
