@@ -113,7 +113,7 @@ stackTest('a run row is admitted only under the invocation ceiling; a run counts
     assert.ok(x && y);
     assert.deepEqual([x.alive, y.alive].sort(), [1, 2], 'two at once count each other');
     assert.equal(await open(), null, 'the ceiling is reached');
-    await closeRun(sql as never, x.id, { processed: 0, succeeded: 0, failed: 0, remaining: 1, durationMs: 0, details: {} });
+    await closeRun(sql as never, x.id, { processed: 0, recovered: 0, succeeded: 0, failed: 0, remaining: 1, durationMs: 0, details: {} });
     const z = await open();
     assert.ok(z, 'a closed run leaves its place');
     assert.equal(z.alive, 2);
@@ -469,5 +469,35 @@ stackTest('at the CPU budget an invocation hands on once half of its syncs ended
     assert.ok(startedAtHandOn >= 2, `at least two syncs were in flight at the CPU budget (${startedAtHandOn})`);
     const n = startedAtHandOn;
     assert.equal(endedAtHandOn, n - Math.floor(n / 2), `handed on when half of its ${n} syncs had ended, not at once`);
+  });
+});
+
+// The race the crash test met in CI (2026-12-04): the run's recovery step looked while the dead holder's lease was
+// still live, the lease lapsed a moment later, and the claim took the connection; the sync then closed the dead
+// log itself (openOrTakeOver), and the run reported recovered 0.
+stackTest('a dead holder’s log closed by the sync itself counts in the run’s recovered', async (env) => {
+  await withRun(env, 1, async ({ sql, f, ids: [id], runId }) => {
+    const c = await f.conn(id);
+    // Left by a holder that died: its log still running with a fresh heartbeat, its lease just lapsed.
+    await sql`insert into public.erp_sync_logs (connection_id, company_id, sync_type, status, started_at, heartbeat_at)
+              values (${id}, ${c.company_id}, 'auto', 'running', now(), now())`;
+    await sql`update public.erp_connections set lease_owner = 'dead-holder', lease_expires_at = now() - interval '1 second'
+              where id = ${id}`;
+    const deps = testDeps(sql, 'takeover-test', () =>
+      productsOnly(() =>
+        (async function* (): AsyncIterable<Page<Product>> {
+          yield { records: [product('a')], failed: [], checkpoint: { page: 1, phase: 'done' } };
+        })()
+      ));
+    const summary = await executeRun(deps, runId, 0, { source: 'cron', connectionIds: [id], concurrency: 1 }, {
+      claimMs: 120_000,
+      maxConcurrency: 1,
+    });
+    assert.equal(summary.results[0]?.status, 'success');
+    const logs = await f.logs(id);
+    assert.deepEqual(logs.map((l: { status: string }) => l.status), ['interrupted', 'success']);
+    assert.equal(summary.recovered, 1, 'the run reports the log it recovered');
+    const [run] = await sql`select recovered from public.erp_sync_runs where id = ${runId}`;
+    assert.equal(run.recovered, 1, 'and so does its row');
   });
 });

@@ -188,9 +188,18 @@ export async function openRun(
 export async function closeRun(
   sql: Sql,
   id: string,
-  r: { processed: number; succeeded: number; failed: number; remaining: number; durationMs: number; details: Record<string, unknown> },
+  r: {
+    processed: number;
+    recovered: number;
+    succeeded: number;
+    failed: number;
+    remaining: number;
+    durationMs: number;
+    details: Record<string, unknown>;
+  },
 ): Promise<void> {
   await sql`update public.erp_sync_runs set status = 'completed', completed_at = now(), processed = ${r.processed},
+            recovered = ${r.recovered},
             succeeded = ${r.succeeded}, failed = ${r.failed}, remaining = ${r.remaining}, duration_ms = ${r.durationMs},
             details = ${sql.json(r.details as never)} where id = ${id}`;
 }

@@ -101,6 +101,8 @@ export interface SyncOutcome {
   durationMs: number;
   error?: string;
   entities: Partial<Record<Entity, EntityReport>>;
+  /** The sync closed a log a dead holder had left running (a recovery, counted in its run's `recovered`). */
+  tookOver?: true;
 }
 
 const MAX_ERRORS_KEPT = 20;
@@ -391,23 +393,26 @@ export function finishedThisPass(saved: CheckpointRow | null, lastSyncAt: Date |
 
 // --- a sync ------------------------------------------------------------------------------------------------
 
-/** Opens the log (or takes over one left by a holder whose lease expired: we hold the lease now). */
+/**
+ * Opens the log (or takes over one left by a holder whose lease expired: we hold the lease now). `tookOver`: a
+ * dead holder's log was closed here, because its lease lapsed after this run's recovery step looked.
+ */
 async function openOrTakeOver(deps: EngineDeps, conn: ConnectionRow, req: SyncRequest, startedAt: Date) {
-  if (req.log) return req.log;
-  if (req.logId) return { id: req.logId, checkpoints: await loadCheckpoints(deps.sql, conn.id) };
+  if (req.log) return { log: req.log, tookOver: false };
+  if (req.logId) return { log: { id: req.logId, checkpoints: await loadCheckpoints(deps.sql, conn.id) }, tookOver: false };
   const open = () =>
     openLog(deps.sql, { connectionId: conn.id, companyId: conn.company_id, syncType: req.syncType, runId: req.runId, startedAt });
   const log = await open();
-  if (log) return log;
-  await interruptRunningLog(deps.sql, conn.id);
-  return await open();
+  if (log) return { log, tookOver: false };
+  const closed = await interruptRunningLog(deps.sql, conn.id);
+  return { log: await open(), tookOver: closed > 0 };
 }
 
 export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req: SyncRequest): Promise<SyncOutcome> {
   const { sql } = deps;
   const startedAt = deps.now();
   const t0 = performance.now();
-  const log = await openOrTakeOver(deps, conn, req, startedAt);
+  const { log, tookOver } = await openOrTakeOver(deps, conn, req, startedAt);
   if (!log) {
     await releaseLease(sql, conn.id, deps.owner);
     return { connectionId: conn.id, logId: null, status: 'already_running', recordsSynced: 0, recordsFailed: 0, durationMs: 0, entities: {} };
@@ -564,5 +569,6 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
     durationMs,
     error: outcome.logMessage ?? undefined,
     entities,
+    ...(tookOver ? { tookOver } : {}),
   };
 }

@@ -271,6 +271,7 @@ export async function executeRun(
   // Connections whose sync stopped early (deadline, CPU) and were released: still due, so worth a hand-on even
   // when this invocation handed on already (its continuation may have found them leased and ended).
   let stoppedEarly = 0;
+  let tookOver = 0; // dead holders' logs closed by our syncs (their lease lapsed after recovery looked)
   let capBlocked = false;
   let handOnAtHalf = false;
   let polling = false;
@@ -384,6 +385,7 @@ export async function executeRun(
         if (handOnWhen({ at: 'sync-end', waitingForHalf: handOnAtHalf, inFlight, taken: taken.size }) === 'now') void handOnIfDue();
       }
       finished++;
+      if (outcome.tookOver) tookOver++;
       if (outcome.status === 'interrupted') stoppedEarly++;
       if (outcome.status === 'already_running') continue; // someone else is on it: not ours to report
       results.push({
@@ -412,13 +414,14 @@ export async function executeRun(
     failed: results.filter((r) => !r.success).length,
     remaining,
     duration_ms: Math.round(performance.now() - t0),
-    recovered,
+    recovered: recovered + tookOver,
     stopped_by: stoppedBy,
     handed_on: handedOn || handOnAtEnd,
     results,
   };
   await persistently(() => closeRun(deps.sql, runId, {
     processed: summary.processed,
+    recovered: summary.recovered,
     succeeded: summary.succeeded,
     failed: summary.failed,
     remaining,
