@@ -495,7 +495,7 @@ stackTest('a dead holder’s log closed by the sync itself counts in the run’s
     });
     assert.equal(summary.results[0]?.status, 'success');
     const logs = await f.logs(id);
-    assert.deepEqual(logs.map((l: { status: string }) => l.status), ['interrupted', 'success']);
+    assert.deepEqual(logs.map((l) => l.status), ['interrupted', 'success']);
     assert.equal(summary.recovered, 1, 'the run reports the log it recovered');
     const [run] = await sql`select recovered from public.erp_sync_runs where id = ${runId}`;
     assert.equal(run.recovered, 1, 'and so does its row');

@@ -421,7 +421,7 @@ export async function executeRun(
   };
   await persistently(() => closeRun(deps.sql, runId, {
     processed: summary.processed,
-    recovered: summary.recovered,
+    recovered: recovered + tookOver,
     succeeded: summary.succeeded,
     failed: summary.failed,
     remaining,
