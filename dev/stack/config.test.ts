@@ -1,8 +1,8 @@
 // A stack's listening ports lie outside the kernel's ephemeral range. Linux gives every outgoing connection a
 // local port from /proc/sys/net/ipv4/ip_local_port_range (32768–60999 by default), loopback ones included: a
 // migration's psql, the pgnet worker's pool, a health probe. A service that binds a port an open connection
-// already uses fails with AddrInUse — the CI run of eadc838 lost its test stack that way (the simulators, then on
-// 55331–55335, could not start). See docs/local-vs-hosted.md, "Ports".
+// already uses fails with AddrInUse. The CI run of eadc838 lost its test stack at the simulators' Deno.serve (then
+// on 55331–55335); see docs/local-vs-hosted.md, "Ports".
 import assert from 'node:assert/strict';
 import { allPorts as all, ephemeralRange, portsFor } from './config.ts';
 
