@@ -36,14 +36,19 @@ export function allPorts(p: Ports): number[] {
   return [p.db, p.api, ...Object.values(p.simulators)];
 }
 
-/** This machine's ephemeral port range (Linux), or null where the kernel does not say. */
-export async function ephemeralRange(): Promise<[number, number] | null> {
+/**
+ * This machine's ephemeral port range (Linux; null where the kernel does not say) and the ports of `p` inside it,
+ * which a service may fail to bind (see BASE).
+ */
+export async function portsInEphemeralRange(p: Ports): Promise<{ range: [number, number] | null; inside: number[] }> {
+  let range: [number, number] | null = null;
   try {
     const [lo, hi] = (await Deno.readTextFile('/proc/sys/net/ipv4/ip_local_port_range')).trim().split(/\s+/).map(Number);
-    return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null;
+    if (Number.isFinite(lo) && Number.isFinite(hi)) range = [lo, hi];
   } catch {
-    return null;
+    // not Linux: nothing known
   }
+  return { range, inside: range ? allPorts(p).filter((port) => port >= range[0] && port <= range[1]) : [] };
 }
 
 export function profileFromEnv(): Profile {

@@ -6,13 +6,12 @@
  * independent stack on other ports for the tests.
  */
 import {
-  allPorts,
-  ephemeralRange,
   functionsEnv,
   isRoot,
   loadOrCreateEnv,
   PG_BIN,
   portsFor,
+  portsInEphemeralRange,
   type Profile,
   REPO_ROOT,
   run,
@@ -300,10 +299,9 @@ full_page_writes = off
 
   async up() {
     await ensureSystemPackages();
-    const range = await ephemeralRange();
-    const inside = range ? allPorts(portsFor(this.profile)).filter((p) => p >= range[0] && p <= range[1]) : [];
-    if (inside.length > 0) {
-      log(`warning: ports ${inside.join(', ')} lie in this machine's ephemeral range (${range![0]}–${range![1]}): ` +
+    const { range, inside } = await portsInEphemeralRange(portsFor(this.profile));
+    if (range && inside.length > 0) {
+      log(`warning: ports ${inside.join(', ')} lie in this machine's ephemeral range (${range[0]}–${range[1]}): ` +
         `a service may fail to start with AddrInUse; choose a STACK_PORT_OFFSET that keeps them below it`);
     }
     await this.startPg();

@@ -569,6 +569,6 @@ export async function syncConnection(deps: EngineDeps, conn: ConnectionRow, req:
     durationMs,
     error: outcome.logMessage ?? undefined,
     entities,
-    ...(tookOver ? { tookOver } : {}),
+    tookOver: tookOver || undefined,
   };
 }

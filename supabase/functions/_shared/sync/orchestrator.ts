@@ -407,6 +407,7 @@ export async function executeRun(
   // The hand-on at the end is decided now and sent once the run row is closed (admission no longer counts us).
   const handOnAtEnd = handOnWhen({ at: 'end', handedOn, stoppedEarly }) === 'now' &&
     shouldHandOn({ freeDue: remaining, taken: taken.size, capBlocked, handedOn: false, restricted });
+  const recoveredAll = recovered + tookOver;
   const summary: RunSummary = {
     run_id: runId,
     processed: results.length,
@@ -414,14 +415,14 @@ export async function executeRun(
     failed: results.filter((r) => !r.success).length,
     remaining,
     duration_ms: Math.round(performance.now() - t0),
-    recovered: recovered + tookOver,
+    recovered: recoveredAll,
     stopped_by: stoppedBy,
     handed_on: handedOn || handOnAtEnd,
     results,
   };
   await persistently(() => closeRun(deps.sql, runId, {
     processed: summary.processed,
-    recovered: recovered + tookOver,
+    recovered: recoveredAll,
     succeeded: summary.succeeded,
     failed: summary.failed,
     remaining,
