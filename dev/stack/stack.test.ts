@@ -30,3 +30,37 @@ Deno.test('setup-system.sh --stack asks only for what the stack needs; without i
   assert.equal(here.code, 0, 'on this machine everything is installed: quiet success');
   assert.equal(here.text, '');
 });
+
+// A cluster keeps the port written at initdb in its postgresql.conf. Started later under other ports (another
+// STACK_PORT_OFFSET, or a checkout from before the ports moved below the ephemeral range), it listened on the old
+// one and `stack up` failed at the first migration ("connection refused" on the new port).
+Deno.test('a cluster made under other ports starts on the current one', async () => {
+  const { Stack } = await import('./stack.ts');
+  const { portsFor } = await import('./config.ts');
+  const dir = await Deno.makeTempDir({ prefix: 'erp-stack-port-' });
+  await Deno.chmod(dir, 0o755);
+  const offset = Deno.env.get('STACK_PORT_OFFSET');
+  const listening = async (port: number) => {
+    try {
+      (await Deno.connect({ hostname: '127.0.0.1', port })).close();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const stack = new Stack('test', dir, {} as never);
+  try {
+    Deno.env.set('STACK_PORT_OFFSET', '7000'); // 32322: below the ephemeral range, apart from the real stacks
+    await stack.startPg();
+    assert.ok(await listening(portsFor('test').db));
+    await stack.stopPg();
+    Deno.env.set('STACK_PORT_OFFSET', '7001');
+    await stack.startPg();
+    assert.ok(await listening(portsFor('test').db), `listening on ${portsFor('test').db}, where the clients look`);
+  } finally {
+    await stack.stopPg().catch(() => {});
+    if (offset === undefined) Deno.env.delete('STACK_PORT_OFFSET');
+    else Deno.env.set('STACK_PORT_OFFSET', offset);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -70,7 +70,7 @@ function log(msg: string) {
   console.error(`stack: ${msg}`);
 }
 
-class Stack {
+export class Stack {
   constructor(readonly profile: Profile, readonly dir: string, readonly env: StackEnv) {}
 
   static async open(profile: Profile): Promise<Stack> {
@@ -140,9 +140,12 @@ full_page_writes = off
     await this.initdb();
     await Deno.mkdir(this.socketDir, { recursive: true });
     if (isRoot()) await run(['chown', '-R', 'postgres:postgres', this.socketDir]);
-    log(`starting PostgreSQL on 127.0.0.1:${portsFor(this.profile).db}`);
+    const port = portsFor(this.profile).db;
+    log(`starting PostgreSQL on 127.0.0.1:${port}`);
+    // The port is given at every start, not only written at initdb: a cluster made under other ports (an earlier
+    // STACK_PORT_OFFSET, or before the ports moved below the ephemeral range) listens where the clients look.
     const r = await run(
-      [`${PG_BIN}/pg_ctl`, '-D', this.pgdata, '-l', `${this.pgdata}/server.log`, '-w', '-t', '60', 'start'],
+      [`${PG_BIN}/pg_ctl`, '-D', this.pgdata, '-l', `${this.pgdata}/server.log`, '-o', `-p ${port}`, '-w', '-t', '60', 'start'],
       { asPostgres: true },
     );
     if (r.code !== 0) {
@@ -150,7 +153,7 @@ full_page_writes = off
       try {
         tail = (await Deno.readTextFile(`${this.pgdata}/server.log`)).split('\n').slice(-20).join('\n');
       } catch { /* no log */ }
-      throw new Error(`PostgreSQL did not start (port ${portsFor(this.profile).db} taken?):\n${r.out}\n${tail}`);
+      throw new Error(`PostgreSQL did not start (port ${port} taken?):\n${r.out}\n${tail}`);
     }
   }
 
