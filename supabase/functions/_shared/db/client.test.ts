@@ -1,6 +1,6 @@
 // retryOnSessionEnd: which database failures are sent again, and how often (no database: errors by code).
 import assert from 'node:assert/strict';
-import { retryOnSessionEnd } from './client.ts';
+import { dropOrphanSessionEnd, retryOnSessionEnd } from './client.ts';
 
 const failure = (code: string) => Object.assign(new Error(`failed with ${code}`), { code });
 
@@ -34,3 +34,18 @@ for (const c of CASES) {
     assert.equal(calls.n, c.calls);
   });
 }
+
+// The driver's orphan: a session-ended rejection nobody awaits must not end the process (before: this test module
+// failed with "Uncaught (in promise) ... terminating connection"); any other unhandled rejection still does.
+Deno.test('a session that ended under a statement nobody awaited does not end the process', async () => {
+  Promise.reject(Object.assign(failure('57P01'), { message: 'terminating connection due to administrator command' }));
+  await new Promise((r) => setTimeout(r, 50)); // the rejection is reported as unhandled before the test ends
+  const event = (reason: unknown) =>
+    new PromiseRejectionEvent('unhandledrejection', { promise: Promise.resolve(), reason, cancelable: true });
+  const other = event(failure('23505'));
+  dropOrphanSessionEnd(other);
+  assert.equal(other.defaultPrevented, false, 'any other failure still ends the process');
+  const ended = event(failure('57P01'));
+  dropOrphanSessionEnd(ended);
+  assert.equal(ended.defaultPrevented, true);
+});
