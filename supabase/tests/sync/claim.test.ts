@@ -6,7 +6,7 @@
 //  - a claim that waited (the claims' shared lock) still gets its whole lease.
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import { claimNextDue, leaseConnection, renewLease } from '../../functions/_shared/db/connections.ts';
+import { claimNextDue, countDue, leaseConnection, listDue, renewLease } from '../../functions/_shared/db/connections.ts';
 import { sqlFor, stackTest } from '../helpers.ts';
 import { Fixture, withFixture } from './fixtures.ts';
 
@@ -178,6 +178,24 @@ stackTest('a claim that waited for the claims’ lock still gets its whole lease
       assert.ok(lease >= 60_000 + waitMs - 100, `the lease runs from when it was taken: ${lease} ms from the call`);
     } finally {
       h.release();
+    }
+  });
+});
+
+// A client whose array types never arrived (its first connection's type fetch was cut by a terminated backend: seen
+// in session_end.test.ts) sent JS arrays as plain text: "malformed array literal" for "Sincronizar agora".
+stackTest('a client without the driver\'s array types still leases, lists and counts by id', async (env) => {
+  await withFixture(env, undefined, async (sql, f) => {
+    const a = await f.connection({ erp: 'tiny' });
+    await sql`update public.erp_connections set next_sync_at = now() - interval '1 minute' where id = ${a.connectionId}`;
+    const bare = postgres(env.DB_URL, { max: 1, prepare: false, fetch_types: false, onnotice: () => {} });
+    try {
+      const now = new Date();
+      assert.equal((await listDue(bare as never, now, [a.connectionId])).length, 1);
+      assert.equal(await countDue(bare as never, now, [a.connectionId]), 1);
+      assert.equal((await leaseConnection(bare as never, a.connectionId, now, 'no-types', 60))?.id, a.connectionId);
+    } finally {
+      await bare.end();
     }
   });
 });

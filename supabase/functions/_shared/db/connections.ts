@@ -55,7 +55,7 @@ export async function listDue(sql: Sql, now: Date, ids?: string[], limit = 1000)
   return await sql.unsafe(
     `select ${COLUMNS} from public.erp_connections c where ${DUE} ${ids ? 'and c.id = any($3::uuid[])' : ''}
      order by coalesce(c.next_sync_at, '-infinity'::timestamptz), c.id limit $2`,
-    ids ? [now, limit, ids] : [now, limit],
+    ids ? [now, limit, uuidArray(ids)] : [now, limit],
   ) as unknown as ConnectionRow[];
 }
 
@@ -67,7 +67,7 @@ export async function countDue(sql: Sql, now: Date, ids?: string[]): Promise<num
   const [r] = await sql.unsafe(
     `select count(*)::int as n from public.erp_connections c
      where ${DUE} and ${UNLEASED} ${ids ? 'and c.id = any($2::uuid[])' : ''}`,
-    ids ? [now, ids] : [now],
+    ids ? [now, uuidArray(ids)] : [now],
   );
   return r.n as number;
 }
@@ -115,7 +115,7 @@ async function leaseFirstFree(
         set lease_owner = $2, lease_expires_at = $1::timestamptz + make_interval(secs => $3)
        from pick where c.id = pick.id
      returning ${COLUMNS}`,
-    [now, owner, leaseSeconds, candidates],
+    [now, owner, leaseSeconds, uuidArray(candidates)],
   );
   return (rows[0] as unknown as ConnectionRow) ?? null;
 }
@@ -125,6 +125,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /**
  * A uuid[] as one text parameter (`{a,b}`): a JS array needs the driver's array types, which a fresh client
  * fetches on its first connection, and a claim can be that client's first query (seen: "malformed array literal").
+ * A backend terminated during that fetch leaves the client without them for good (seen: "Sincronizar agora" after
+ * a killed session, supabase/tests/sync/session_end.test.ts), so every uuid[] of this module goes this way.
  */
 function uuidArray(ids: string[] | undefined): string | null {
   if (!ids) return null;
