@@ -18,6 +18,9 @@ type TestEnv = Parameters<Parameters<typeof stackTest>[1]>[0];
 async function killedMidStatement(env: TestEnv, admin: postgres.Sql) {
   const tag = `session-end-${crypto.randomUUID().slice(0, 8)}`;
   const pool = postgres(env.DB_URL, { max: 1, prepare: false, onnotice: () => {}, connection: { application_name: tag } });
+  // Connected first: the driver's own first queries (array types) run under the same application_name, and a kill
+  // that lands on them instead leaves the pool without array types (claim.test.ts covers that client).
+  await pool`select 1`;
   const busy = pool`select pg_sleep(30)`.then(() => null, (e) => e);
   await waitFor(
     async () => (await admin`select 1 from pg_stat_activity where application_name = ${tag} and state = 'active'`).length > 0,
@@ -40,10 +43,11 @@ stackTest('session end: after its backend was killed mid-statement, the pool\'s 
   try {
     const pool = await killedMidStatement(env, admin);
     try {
-      // If this stops failing, postgres.js no longer replays the killed backend's error (porsager/postgres#1215):
-      // retryOnSessionEnd is then only for real restarts, and this check can go.
-      const bare = await pool`select 1 as x`.then(() => null, (e) => e);
-      assert.ok(sessionEnded(bare), `the driver's replay: ${bare?.code ?? 'none'}`);
+      // The killed backend's error reaches the pool's next statement (postgres.js replays it, porsager/postgres#1215)
+      // or, when it arrives first, a promise of the driver's nobody holds (dropped: db/client.ts
+      // dropOrphanSessionEnd; about 1 run in 25 here). Nothing else: no other error, never a crashed process.
+      const bare = await pool`select 1 as x`.then((rows) => rows, (e) => e);
+      assert.ok(sessionEnded(bare) || bare[0]?.x === 1, `the replay or an answer: ${bare?.code ?? bare}`);
     } finally {
       await pool.end({ timeout: 1 });
     }
@@ -53,7 +57,7 @@ stackTest('session end: after its backend was killed mid-statement, the pool\'s 
       let calls = 0;
       const rows = await retryOnSessionEnd(() => (calls++, again`select 1 as x`));
       assert.equal(rows[0].x, 1);
-      assert.equal(calls, 2, 'the replayed error, then a fresh session');
+      assert.ok(calls === 2 || calls === 1, 'the replayed error, then a fresh session (or no replay: see above)');
     } finally {
       await again.end({ timeout: 1 });
     }
